@@ -1,0 +1,36 @@
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'examples/**', '.switchyard/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed: no I/O, no Node built-ins, no client.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not import Node built-ins.' })),
+            { name: 'pg', message: 'Workflow code must not do I/O.' },
+            { name: 'execa', message: 'Workflow code must not run processes.' },
+            { name: '@temporalio/client', message: 'Workflow code must not use the client.' },
+            { name: '@temporalio/activity', message: 'Workflow code must not import activity context.' },
+          ],
+        },
+      ],
+    },
+  },
+);

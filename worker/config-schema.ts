@@ -1,0 +1,85 @@
+/**
+ * The shape of switchyard.config.yaml. Loading, path resolution and error reporting live in
+ * worker/config.ts; this file only says what is valid.
+ */
+import { z } from 'zod';
+
+const argv = z.array(z.string().min(1)).min(1, 'an argv array with at least the program, e.g. ["npm", "test"]');
+const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, digits, ".", "_" or "-"');
+/** "7d", "12h", "30m", "45s", "250ms" or a number of seconds. */
+export const durationSchema = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as "45s", "30m", "12h" or "7d"'),
+]);
+
+export const repoSchema = z.strictObject({
+  /** A git URL or a local path (relative to the config file). */
+  url: z.string().min(1),
+  base: z.string().min(1).default('main'),
+  testCommand: argv.optional(),
+  testTimeoutSec: z.number().positive().default(600),
+  /** One task at a time from development through deploy-staging. */
+  serial: z.boolean().default(true),
+  /** Default staging target for tasks on this repo. */
+  staging: name.optional(),
+});
+
+export const stagingSchema = z.strictObject({
+  transport: z.literal('local').default('local'),
+  /** Run in a worktree at the tested commit; exit 0 = staging check passed. */
+  command: argv,
+  timeoutSec: z.number().positive().default(600),
+});
+
+export const commandProviderSchema = z.strictObject({
+  kind: z.literal('command'),
+  /** Run in the worktree with the prompt on stdin and in $SWITCHYARD_PROMPT_FILE. */
+  command: argv,
+  timeoutSec: z.number().positive().default(3600),
+  /** Names of environment variables passed through from the worker to the agent. */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+});
+
+export const providerSchema = z.discriminatedUnion('kind', [commandProviderSchema]);
+
+export const configSchema = z
+  .strictObject({
+    /** Where the dev server, store and caches keep their files (relative to the config file). */
+    dataDir: z.string().min(1).default('.switchyard'),
+    repos: z.record(name, repoSchema).default({}),
+    staging: z.record(name, stagingSchema).default({}),
+    providers: z.record(name, providerSchema).default({}),
+    routing: z.strictObject({ default: name }).optional(),
+    pipeline: z
+      .strictObject({
+        maxDevAttempts: z.number().int().positive().default(3),
+        waitTimeout: durationSchema.default('7d'),
+        reminderEvery: durationSchema.default('1d'),
+      })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const providers = Object.keys(cfg.providers);
+    if (cfg.routing && !cfg.providers[cfg.routing.default]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routing', 'default'],
+        message: `no provider named "${cfg.routing.default}" (providers: ${providers.join(', ') || 'none'})`,
+      });
+    }
+    for (const [repoName, repo] of Object.entries(cfg.repos)) {
+      if (repo.staging && !cfg.staging[repo.staging]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['repos', repoName, 'staging'],
+          message: `no staging target named "${repo.staging}"`,
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type RepoConfig = z.infer<typeof repoSchema>;
+export type StagingConfig = z.infer<typeof stagingSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type CommandProviderConfig = z.infer<typeof commandProviderSchema>;

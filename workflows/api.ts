@@ -1,0 +1,375 @@
+/**
+ * The contract between workflows, activities, the worker and the client: message definitions,
+ * search-attribute keys and the plain JSON shapes that travel through history.
+ * Imported by workflow code, so it must stay free of Node built-ins and I/O.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const DEFAULT_TASK_QUEUE = 'switchyard';
+
+export const STAGES = ['analysis', 'development', 'testing', 'deploy-staging'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const TASK_STATES = ['queued', 'running', 'needs-input', 'hold', 'done', 'failed', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Search attributes (registered by the dev-server launcher; see worker/dev-server.ts)
+
+export const SA_STATE = defineSearchAttributeKey('SwitchyardState', SearchAttributeType.KEYWORD);
+export const SA_STAGE = defineSearchAttributeKey('SwitchyardStage', SearchAttributeType.KEYWORD);
+export const SA_REPO = defineSearchAttributeKey('SwitchyardRepo', SearchAttributeType.KEYWORD);
+export const SA_PROVIDER = defineSearchAttributeKey('SwitchyardProvider', SearchAttributeType.KEYWORD);
+export const SA_COST_USD = defineSearchAttributeKey('SwitchyardCostUsd', SearchAttributeType.DOUBLE);
+
+/** Name → type as `temporal server start-dev --search-attribute NAME=TYPE` expects it. */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double'> = {
+  SwitchyardState: 'Keyword',
+  SwitchyardStage: 'Keyword',
+  SwitchyardRepo: 'Keyword',
+  SwitchyardProvider: 'Keyword',
+  SwitchyardCostUsd: 'Double',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Workflow ids
+
+export const taskWorkflowId = (taskId: string): string => `task-${taskId}`;
+export const stageWorkflowId = (taskId: string, stage: Stage, n: number): string => `task-${taskId}-${stage}-${n}`;
+export const gateWorkflowId = (repo: string): string => `gate-${repo}`;
+export const taskBranch = (taskId: string): string => `switchyard/${taskId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Failure types (ApplicationFailure.type). Retry policies list the non-retryable ones.
+
+export const ErrorType = {
+  RateLimited: 'RateLimited',
+  ProviderUnavailable: 'ProviderUnavailable',
+  ProviderAuth: 'ProviderAuth',
+  ToolMissing: 'ToolMissing',
+  ConfigInvalid: 'ConfigInvalid',
+  AgentIncomplete: 'AgentIncomplete',
+  AgentFailed: 'AgentFailed',
+  StagingEnvPermanent: 'StagingEnvPermanent',
+  StagingTransient: 'StagingTransient',
+  DelegationRejected: 'DelegationRejected',
+  DelegatedJobFailed: 'DelegatedJobFailed',
+} as const;
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Failures that a retry cannot fix: the stage reports them and the task goes to hold. */
+export const NON_RETRYABLE_ERRORS: ErrorTypeName[] = [
+  ErrorType.ProviderAuth,
+  ErrorType.ToolMissing,
+  ErrorType.ConfigInvalid,
+  ErrorType.AgentIncomplete,
+  ErrorType.AgentFailed,
+  ErrorType.StagingEnvPermanent,
+  ErrorType.DelegationRejected,
+  ErrorType.DelegatedJobFailed,
+];
+
+// ---------------------------------------------------------------------------------------------
+// The task as submitted
+
+export interface TaskSpec {
+  id: string;
+  repo: string;
+  title: string;
+  base?: string;
+  preferredAi?: string;
+  allowDelegation: boolean;
+  complexityHint?: 'low' | 'medium' | 'high';
+  needsClaudeCode: boolean;
+  budgetUsd?: number;
+  maxDevAttempts?: number;
+  staging?: string;
+  /** Markdown body: what to do, acceptance criteria. */
+  body: string;
+  /** Where the task file came from (for messages only). */
+  sourcePath?: string;
+}
+
+/** Resolved at submit time from the task file and the config; the workflow's whole input. */
+export interface TaskInput {
+  task: TaskSpec;
+  base: string;
+  maxDevAttempts: number;
+  budgetUsd?: number;
+  /** Staging target name, when the task or its repo has one. */
+  staging?: string;
+  /** Whether development..deploy-staging must hold the repo gate. */
+  serial: boolean;
+  provider: string;
+  providerReason: string;
+  waitTimeoutMs: number;
+  reminderEveryMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages to taskWorkflow
+
+export interface AnswerInput {
+  text: string;
+  by?: string;
+}
+export interface ResumeInput {
+  action: 'retry' | 'abort';
+  note?: string;
+  budgetUsd?: number;
+  maxDevAttempts?: number;
+  by?: string;
+}
+export interface OperatorInput {
+  by?: string;
+  note?: string;
+}
+
+export const answerSignal = defineSignal<[AnswerInput]>('answer');
+export const resumeSignal = defineSignal<[ResumeInput]>('resume');
+export const pauseSignal = defineSignal<[OperatorInput?]>('pause');
+export const unpauseSignal = defineSignal<[OperatorInput?]>('unpause');
+export const statusQuery = defineQuery<TaskStatus>('status');
+
+export interface Transition {
+  from: string;
+  to: string;
+  outcome: string;
+  at: string;
+  note?: string;
+}
+
+export interface QuestionRound {
+  questions: string[];
+  answer?: string;
+  answeredBy?: string;
+  answeredAt?: string;
+}
+
+export interface TestCounts {
+  framework: string;
+  passed: number;
+  failed: number;
+  skipped?: number;
+  total?: number;
+}
+
+export interface TaskStatus {
+  taskId: string;
+  workflowId: string;
+  title: string;
+  repo: string;
+  state: TaskState;
+  stage: Stage;
+  /** Human-readable detail of what is happening now ("waiting for the repo gate", ...). */
+  detail: string;
+  questions?: string[];
+  rounds: QuestionRound[];
+  holdReason?: string;
+  /** Stage to re-run when a hold is resumed with retry. */
+  heldStage?: Stage;
+  paused: boolean;
+  branch?: string;
+  commit?: string;
+  attempts: Record<Stage, number>;
+  maxDevAttempts: number;
+  provider: string;
+  providerReason: string;
+  costUsd: number;
+  budgetUsd?: number;
+  lastSummary?: string;
+  analysisPreview?: string;
+  lastTest?: TestSummary;
+  lastStaging?: StagingSummary;
+  transitions: Transition[];
+  ignoredSignals: { signal: string; state: TaskState; at: string; reason: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repo gate (FIFO mutex per repo)
+
+export interface GateRequest {
+  workflowId: string;
+  taskId: string;
+}
+export interface GateState {
+  repo: string;
+  holder?: GateRequest & { since: string };
+  queue: GateRequest[];
+}
+export const gateAcquireSignal = defineSignal<[GateRequest]>('gateAcquire');
+export const gateReleaseSignal = defineSignal<[{ workflowId: string }]>('gateRelease');
+/** Sent by the gate to the task workflow that now holds it. */
+export const gateGrantedSignal = defineSignal<[{ repo: string }]>('gateGranted');
+export const gateStateQuery = defineQuery<GateState>('gateState');
+
+// ---------------------------------------------------------------------------------------------
+// Activity inputs and results
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number;
+}
+
+export type AgentRole = 'analyst' | 'developer';
+
+export interface AgentRunInput {
+  taskId: string;
+  role: AgentRole;
+  attempt: number;
+  repo: string;
+  /** Branch name or commit SHA the worktree starts from. */
+  ref: string;
+  provider: string;
+  prompt: string;
+}
+
+export interface AgentRunBase {
+  provider: string;
+  exitCode: number | null;
+  durationMs: number;
+  /** Contents of .switchyard/summary.md, capped. */
+  summary: string;
+  /** Last part of the agent's output, capped, for failure reports. */
+  outputTail: string;
+  usage?: Usage;
+  costUsd: number;
+  /** Set when the agent failed: a readable reason. */
+  failure?: string;
+}
+
+export interface AnalystResult extends AgentRunBase {
+  ok: boolean;
+  /** .switchyard/analysis.md, capped. */
+  analysis: string;
+  /** Parsed from .switchyard/questions.md: non-empty means blocking questions. */
+  questions: string[];
+}
+
+export interface DeveloperInput extends AgentRunInput {
+  role: 'developer';
+  branch: string;
+}
+
+export interface DeveloperResult extends AgentRunBase {
+  outcome: 'committed' | 'no-changes' | 'agent-failed';
+  branch: string;
+  commit?: string;
+  changedFiles: string[];
+}
+
+export interface TestRunInput {
+  taskId: string;
+  repo: string;
+  commit: string;
+  attempt: number;
+}
+
+export interface TestSummary {
+  status: 'PASS' | 'FAIL' | 'TIMEOUT';
+  exitCode: number | null;
+  durationMs: number;
+  counts?: TestCounts;
+  /** Head and tail of the output under a cap, with a truncation marker. */
+  output: string;
+  outputBytes: number;
+  truncated: boolean;
+  command: string[];
+  commit: string;
+}
+
+export interface StagingRunInput {
+  taskId: string;
+  repo: string;
+  commit: string;
+  target: string;
+  attempt: number;
+}
+
+export interface StagingSummary {
+  status: 'PASS' | 'FAIL';
+  exitCode: number | null;
+  durationMs: number;
+  output: string;
+  outputBytes: number;
+  truncated: boolean;
+  target: string;
+  commit: string;
+}
+
+export interface NotifyInput {
+  taskId: string;
+  kind: 'needs-input' | 'hold' | 'reminder' | 'done' | 'failed';
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage workflow inputs and results (plain JSON; never large)
+
+export interface AnalysisStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  base: string;
+  provider: string;
+  prompt: string;
+}
+export type AnalysisOutcome = 'ready' | 'needs-input' | 'agent-failed';
+export interface AnalysisStageResult {
+  outcome: AnalysisOutcome;
+  analysis: string;
+  questions: string[];
+  summary: string;
+  costUsd: number;
+  failure?: string;
+}
+
+export interface DevelopmentStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  /** Base branch for the first attempt; the previous commit on later ones. */
+  ref: string;
+  branch: string;
+  provider: string;
+  prompt: string;
+}
+export type DevelopmentOutcome = 'committed' | 'no-changes' | 'agent-failed';
+export interface DevelopmentStageResult {
+  outcome: DevelopmentOutcome;
+  branch: string;
+  commit?: string;
+  summary: string;
+  changedFiles: string[];
+  costUsd: number;
+  failure?: string;
+}
+
+export interface TestingStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  commit: string;
+}
+export type TestingOutcome = 'passed' | 'failed' | 'tool-error';
+export interface TestingStageResult {
+  outcome: TestingOutcome;
+  report?: TestSummary;
+  failure?: string;
+}
+
+export interface StagingStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  commit: string;
+  target: string;
+}
+export type StagingOutcome = 'passed' | 'failed' | 'env-problem';
+export interface StagingStageResult {
+  outcome: StagingOutcome;
+  report?: StagingSummary;
+  failure?: string;
+}
