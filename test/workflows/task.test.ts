@@ -1,0 +1,364 @@
+/**
+ * taskWorkflow, its stage children and the repo gate on a real dev server, with activities scripted
+ * per task so each test can steer the story (agent, runner and staging activities have their own
+ * tests against real processes).
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  answerSignal,
+  ErrorType,
+  pauseSignal,
+  resumeSignal,
+  statusQuery,
+  taskWorkflowId,
+  unpauseSignal,
+  type AgentRunInput,
+  type AnalystResult,
+  type DeveloperInput,
+  type DeveloperResult,
+  type NotifyInput,
+  type StagingSummary,
+  type TaskInput,
+  type TaskStatus,
+  type TestSummary,
+} from '../../workflows/api.js';
+import { eventually, startWorkflowWorker, type TestWorker } from '../helpers/workflow-worker.js';
+
+interface Script {
+  analyst?: (i: AgentRunInput, n: number) => Partial<AnalystResult> | Promise<Partial<AnalystResult>>;
+  developer?: (i: DeveloperInput, n: number) => Partial<DeveloperResult> | Promise<Partial<DeveloperResult>>;
+  tests?: (commit: string, n: number) => Partial<TestSummary> | Promise<Partial<TestSummary>>;
+  staging?: (commit: string, n: number) => Partial<StagingSummary> | Promise<Partial<StagingSummary>>;
+}
+
+const scripts = new Map<string, Script>();
+const calls = new Map<string, { analyst: AgentRunInput[]; developer: DeveloperInput[]; tests: string[]; staging: string[] }>();
+const notices: NotifyInput[] = [];
+
+function callsOf(taskId: string) {
+  let c = calls.get(taskId);
+  if (!c) calls.set(taskId, (c = { analyst: [], developer: [], tests: [], staging: [] }));
+  return c;
+}
+
+const agentBase = { provider: 'fake', exitCode: 0, durationMs: 1, summary: 'did things', outputTail: '', costUsd: 0.01 };
+
+let w: TestWorker;
+
+beforeAll(async () => {
+  w = await startWorkflowWorker({
+    async runAnalyst(i) {
+      const c = callsOf(i.taskId);
+      c.analyst.push(i);
+      const r = (await scripts.get(i.taskId)?.analyst?.(i, c.analyst.length)) ?? {};
+      return { ...agentBase, ok: true, analysis: 'the plan', questions: [], ...r };
+    },
+    async runDeveloper(i) {
+      const c = callsOf(i.taskId);
+      c.developer.push(i);
+      const r = (await scripts.get(i.taskId)?.developer?.(i, c.developer.length)) ?? {};
+      return {
+        ...agentBase,
+        outcome: 'committed',
+        branch: i.branch,
+        commit: `c${c.developer.length}`.padEnd(40, '0'),
+        changedFiles: ['a.txt'],
+        ...r,
+      };
+    },
+    async runTests(i) {
+      const c = callsOf(i.taskId);
+      c.tests.push(i.commit);
+      const r = (await scripts.get(i.taskId)?.tests?.(i.commit, c.tests.length)) ?? {};
+      return {
+        status: 'PASS',
+        exitCode: 0,
+        durationMs: 1,
+        output: 'ok',
+        outputBytes: 2,
+        truncated: false,
+        command: ['npm', 'test'],
+        commit: i.commit,
+        ...r,
+      };
+    },
+    async runStagingCheck(i) {
+      const c = callsOf(i.taskId);
+      c.staging.push(i.commit);
+      const r = (await scripts.get(i.taskId)?.staging?.(i.commit, c.staging.length)) ?? {};
+      return {
+        status: 'PASS',
+        exitCode: 0,
+        durationMs: 1,
+        output: 'staging ok',
+        outputBytes: 10,
+        truncated: false,
+        target: i.target,
+        commit: i.commit,
+        ...r,
+      };
+    },
+    async notify(n) {
+      notices.push(n);
+    },
+  });
+});
+
+afterAll(async () => {
+  await w?.stop();
+});
+
+let seq = 0;
+function input(over: Partial<TaskInput> & { repo?: string } = {}): TaskInput {
+  const id = `wf-${Date.now().toString(36)}-${++seq}`;
+  return {
+    task: {
+      id,
+      repo: over.repo ?? `repo-${id}`,
+      title: `Task ${id}`,
+      allowDelegation: false,
+      needsClaudeCode: false,
+      body: 'Do the thing.',
+    },
+    base: 'main',
+    maxDevAttempts: 3,
+    serial: true,
+    provider: 'fake',
+    providerReason: 'default provider',
+    waitTimeoutMs: 7 * 86_400_000,
+    reminderEveryMs: 86_400_000,
+    ...over,
+  };
+}
+
+async function start(i: TaskInput, script: Script = {}) {
+  scripts.set(i.task.id, script);
+  return w.client.workflow.start('taskWorkflow', {
+    workflowId: taskWorkflowId(i.task.id),
+    taskQueue: w.taskQueue,
+    args: [i],
+  });
+}
+
+type Handle = Awaited<ReturnType<typeof start>>;
+
+async function waitForState(h: Handle, state: TaskStatus['state'], timeoutMs = 60_000): Promise<TaskStatus> {
+  return eventually(async () => {
+    const s = await h.query(statusQuery);
+    return s.state === state ? s : undefined;
+  }, `state ${state} of ${h.workflowId}`, timeoutMs);
+}
+
+describe('taskWorkflow', () => {
+  it('asks, waits for an answer, then runs to done with the answer in the analyst prompt', async () => {
+    const i = input();
+    const h = await start(i, {
+      analyst: (_, n) => (n === 1 ? { questions: ['Which locale?'] } : { analysis: 'use en-GB' }),
+    });
+    const waiting = await waitForState(h, 'needs-input');
+    expect(waiting.questions).toEqual(['Which locale?']);
+
+    await h.signal(answerSignal, { text: 'en-GB please', by: 'ana' });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    expect(done.attempts).toMatchObject({ analysis: 2, development: 1, testing: 1, 'deploy-staging': 0 });
+    expect(done.branch).toBe(`switchyard/${i.task.id}`);
+    expect(done.commit).toMatch(/^c1/);
+    expect(done.costUsd).toBeCloseTo(0.03, 6);
+    expect(done.rounds).toEqual([
+      expect.objectContaining({ questions: ['Which locale?'], answer: 'en-GB please', answeredBy: 'ana' }),
+    ]);
+    const second = callsOf(i.task.id).analyst[1]!.prompt;
+    expect(second).toContain('Which locale?');
+    expect(second).toContain('en-GB please');
+    expect(callsOf(i.task.id).developer[0]!.prompt).toContain('use en-GB');
+    expect(done.transitions.map((t) => `${t.from}>${t.to}`)).toEqual([
+      'submitted>analysis',
+      'analysis>needs-input',
+      'needs-input>analysis',
+      'analysis>development',
+      'development>testing',
+      'testing>done',
+    ]);
+    expect(notices.some((n) => n.taskId === i.task.id && n.kind === 'needs-input')).toBe(true);
+  });
+
+  it('sends a failing test report back to development, building on the previous commit', async () => {
+    const i = input();
+    const h = await start(i, {
+      tests: (_, n) =>
+        n === 1 ? { status: 'FAIL', exitCode: 1, output: 'not ok 1 - slug keeps dashes', counts: { framework: 'node:test', passed: 2, failed: 1 } } : {},
+    });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    expect(done.attempts.development).toBe(2);
+    const dev = callsOf(i.task.id).developer;
+    expect(dev[0]!.ref).toBe('main');
+    expect(dev[1]!.ref).toBe('c1'.padEnd(40, '0'));
+    expect(dev[1]!.prompt).toContain('## Previous attempt failed');
+    expect(dev[1]!.prompt).toContain('not ok 1 - slug keeps dashes');
+  });
+
+  it('holds when attempts run out; resume --attempts continues and records who resumed', async () => {
+    const i = input({ maxDevAttempts: 2 });
+    const h = await start(i, { tests: (_, n) => (n <= 2 ? { status: 'FAIL', exitCode: 1, output: 'boom' } : {}) });
+    const held = await waitForState(h, 'hold');
+    expect(held.holdReason).toMatch(/all 2 development attempts are used/);
+    expect(held.heldStage).toBe('development');
+    await h.signal(resumeSignal, { action: 'retry', maxDevAttempts: 4, by: 'op', note: 'try harder' });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    expect(done.maxDevAttempts).toBe(4);
+    expect(done.attempts.development).toBe(3);
+    expect(callsOf(i.task.id).developer[2]!.prompt).toContain('try harder');
+    expect(done.transitions).toContainEqual(expect.objectContaining({ from: 'hold', to: 'development', outcome: 'resumed', note: 'op' }));
+  });
+
+  it('an environment problem in testing holds at testing and resume re-runs testing, not development', async () => {
+    const i = input();
+    const h = await start(i, {
+      tests: (_, n) => {
+        if (n === 1) throw ApplicationFailure.nonRetryable('test command "npx" not found', ErrorType.ToolMissing);
+        return {};
+      },
+    });
+    const held = await waitForState(h, 'hold');
+    expect(held.heldStage).toBe('testing');
+    expect(held.holdReason).toMatch(/environment problem.*ToolMissing: test command "npx" not found/);
+    expect(held.attempts.development).toBe(1);
+    await h.signal(resumeSignal, { action: 'retry' });
+    const done: TaskStatus = await h.result();
+    expect(done.attempts).toMatchObject({ development: 1, testing: 2 });
+  });
+
+  it('runs deploy-staging when the task has a target: failure goes back to development, env problem holds', async () => {
+    const i = input({ staging: 'staging-1' });
+    const h = await start(i, {
+      staging: (_, n) => {
+        if (n === 1) return { status: 'FAIL', exitCode: 2, output: 'health check failed' };
+        if (n === 2) throw ApplicationFailure.nonRetryable('host key verification failed', ErrorType.StagingEnvPermanent);
+        return {};
+      },
+    });
+    const held = await waitForState(h, 'hold');
+    expect(held.heldStage).toBe('deploy-staging');
+    expect(held.attempts).toMatchObject({ development: 2, testing: 2, 'deploy-staging': 2 });
+    expect(callsOf(i.task.id).developer[1]!.prompt).toContain('health check failed');
+    await h.signal(resumeSignal, { action: 'retry' });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    expect(done.attempts['deploy-staging']).toBe(3);
+  });
+
+  it('holds when the budget is crossed; resume with a higher budget continues', async () => {
+    const i = input({ budgetUsd: 0.5 });
+    const h = await start(i, { developer: () => ({ costUsd: 0.75 }) });
+    const held = await waitForState(h, 'hold');
+    expect(held.holdReason).toMatch(/budget exceeded/);
+    expect(held.heldStage).toBe('testing');
+    await h.signal(resumeSignal, { action: 'retry', budgetUsd: 5 });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    expect(done.budgetUsd).toBe(5);
+  });
+
+  it('resume abort fails the task; signals that do not fit the state are recorded and ignored', async () => {
+    const i = input();
+    const h = await start(i, { developer: () => ({ outcome: 'no-changes', commit: undefined }) });
+    const held = await waitForState(h, 'hold');
+    expect(held.holdReason).toMatch(/changed nothing/);
+    await h.signal(answerSignal, { text: 'nobody asked' });
+    await eventually(async () => ((await h.query(statusQuery)).ignoredSignals.length ? true : undefined), 'ignored signal');
+    await h.signal(resumeSignal, { action: 'abort', by: 'op', note: 'not worth it' });
+    const err = await h.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const final = await h.query(statusQuery);
+    expect(final.state).toBe('failed');
+    expect(final.ignoredSignals[0]).toMatchObject({ signal: 'answer', state: 'hold' });
+    expect(final.transitions.at(-1)).toMatchObject({ to: 'failed', outcome: 'aborted by op: not worth it' });
+  });
+
+  it('pause parks the task at the next stage boundary; unpause continues', async () => {
+    const i = input();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const h = await start(i, { analyst: async () => (await gate, {}) });
+    await waitForState(h, 'running');
+    await h.signal(pauseSignal, { by: 'op' });
+    release();
+    const parked = await waitForState(h, 'hold');
+    expect(parked.holdReason).toMatch(/paused/);
+    expect(parked.heldStage).toBe('development');
+    expect(callsOf(i.task.id).developer).toHaveLength(0);
+    await h.signal(unpauseSignal, {});
+    expect((await h.result()).state).toBe('done');
+  });
+
+  it('a wait without an answer times out into hold, with reminders on the way', async () => {
+    const i = input({ waitTimeoutMs: 3000, reminderEveryMs: 1000 });
+    const h = await start(i, { analyst: () => ({ questions: ['Anyone?'] }) });
+    const held = await waitForState(h, 'hold', 30_000);
+    expect(held.holdReason).toMatch(/no answer within 3s/);
+    expect(held.heldStage).toBe('analysis');
+    expect(notices.filter((n) => n.taskId === i.task.id && n.kind === 'reminder').length).toBeGreaterThanOrEqual(1);
+    await h.cancel();
+  });
+
+  it('the repo gate lets one task at a time through development..testing, FIFO; holds and questions release it', async () => {
+    const repo = `shared-${Date.now().toString(36)}`;
+    let finishFirst!: () => void;
+    const firstBlocked = new Promise<void>((r) => (finishFirst = r));
+    const a = input({ repo });
+    const b = input({ repo });
+    const c = input({ repo });
+    const ha = await start(a, {
+      developer: async (_, n) => (n === 1 ? (await firstBlocked, { outcome: 'no-changes', commit: undefined }) : {}),
+    });
+    await eventually(async () => (callsOf(a.task.id).developer.length ? true : undefined), 'a in development');
+    const hb = await start(b);
+    const queued = await waitForState(hb, 'queued');
+    expect(queued.detail).toMatch(/repo gate/);
+    // A task waiting for an answer does not take the gate, nor wait for it.
+    const hc = await start(c, { analyst: (_, n) => (n === 1 ? { questions: ['?'] } : {}) });
+    await waitForState(hc, 'needs-input');
+    expect(callsOf(b.task.id).developer).toHaveLength(0);
+    finishFirst();
+    // a goes on hold, which releases the gate: b runs to done while a waits for a person.
+    await waitForState(ha, 'hold');
+    expect((await hb.result()).state).toBe('done');
+    await hc.signal(answerSignal, { text: 'go' });
+    expect((await hc.result()).state).toBe('done');
+    await ha.signal(resumeSignal, { action: 'retry' });
+    const doneA: TaskStatus = await ha.result();
+    expect(doneA.attempts.development).toBe(2);
+    const queuedTransitions = doneA.transitions.filter((t) => t.from === 'hold');
+    expect(queuedTransitions).toHaveLength(1);
+  });
+
+  it('cancel stops the running stage and its activity, and the task reports cancelled', async () => {
+    const i = input();
+    let cancelled = false;
+    const h = await start(i, {
+      developer: async () => {
+        const ctx = Context.current();
+        for (;;) {
+          ctx.heartbeat();
+          try {
+            await ctx.sleep(200);
+          } catch (err) {
+            cancelled = true;
+            throw err;
+          }
+        }
+      },
+    });
+    await eventually(async () => (callsOf(i.task.id).developer.length ? true : undefined), 'development started');
+    await h.cancel();
+    await expect(h.result()).rejects.toThrow();
+    const s = await h.query(statusQuery);
+    expect(s.state).toBe('cancelled');
+    expect(cancelled).toBe(true);
+  });
+});

@@ -1,0 +1,27 @@
+/**
+ * The activity interface as workflows see it. activities/index.ts implements it (checked there with
+ * `satisfies`), so workflows depend on this shape and never on activity code.
+ */
+import type {
+  AgentRunInput,
+  AnalystResult,
+  DeveloperInput,
+  DeveloperResult,
+  GateRequest,
+  NotifyInput,
+  StagingRunInput,
+  StagingSummary,
+  TestRunInput,
+  TestSummary,
+} from './api.js';
+
+export interface SwitchyardActivities {
+  runAnalyst(input: AgentRunInput): Promise<AnalystResult>;
+  runDeveloper(input: DeveloperInput): Promise<DeveloperResult>;
+  runTests(input: TestRunInput): Promise<TestSummary>;
+  runStagingCheck(input: StagingRunInput): Promise<StagingSummary>;
+  notify(input: NotifyInput): Promise<void>;
+  /** Signal-with-start the repo gate: workflows cannot start a workflow they do not own. */
+  requestGate(input: GateRequest & { repo: string }): Promise<void>;
+  isWorkflowRunning(workflowId: string): Promise<boolean>;
+}

@@ -1,0 +1,28 @@
+/** The gate's queue rules as plain functions over plain state (unit-tested without a server). */
+import type { GateRequest, GateState } from './api.js';
+
+/** Duplicate requests (a retried activity) are ignored: a task is either the holder or queued once. */
+export function enqueue(state: GateState, req: GateRequest): boolean {
+  if (state.holder?.workflowId === req.workflowId) return false;
+  if (state.queue.some((q) => q.workflowId === req.workflowId)) return false;
+  state.queue.push({ workflowId: req.workflowId, taskId: req.taskId });
+  return true;
+}
+
+/** Releasing also withdraws a request still in the queue (a task cancelled while queued). */
+export function release(state: GateState, workflowId: string): boolean {
+  if (state.holder?.workflowId === workflowId) {
+    state.holder = undefined;
+    return true;
+  }
+  const before = state.queue.length;
+  state.queue = state.queue.filter((q) => q.workflowId !== workflowId);
+  return state.queue.length !== before;
+}
+
+/** 1-based position of a task in the queue, or 0 when it holds the gate, or undefined. */
+export function queuePosition(state: GateState, workflowId: string): number | undefined {
+  if (state.holder?.workflowId === workflowId) return 0;
+  const i = state.queue.findIndex((q) => q.workflowId === workflowId);
+  return i < 0 ? undefined : i + 1;
+}

@@ -1,0 +1,37 @@
+import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import type { AnalysisStageInput, AnalysisStageResult } from '../api.js';
+import { agentActivity } from '../activity-options.js';
+import type { SwitchyardActivities } from '../activity-types.js';
+import { describeFailure, failureText } from '../failures.js';
+import { preview } from '../prompts.js';
+
+const { runAnalyst } = proxyActivities<SwitchyardActivities>(agentActivity);
+
+/** The analyst reads the repo at the base and either plans the change or asks blocking questions. */
+export async function analysisWorkflow(input: AnalysisStageInput): Promise<AnalysisStageResult> {
+  setCurrentDetails(`Analyst **${input.provider}** is reading \`${input.repo}\` at \`${input.base}\` (attempt ${input.attempt}).`);
+  try {
+    const r = await runAnalyst({
+      taskId: input.taskId,
+      role: 'analyst',
+      attempt: input.attempt,
+      repo: input.repo,
+      ref: input.base,
+      provider: input.provider,
+      prompt: input.prompt,
+    });
+    const base = { analysis: preview(r.analysis), questions: r.questions, summary: preview(r.summary), costUsd: r.costUsd };
+    if (!r.ok) return { ...base, outcome: 'agent-failed', failure: r.failure ?? `agent exited ${r.exitCode}` };
+    return { ...base, outcome: r.questions.length > 0 ? 'needs-input' : 'ready' };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return {
+      outcome: 'agent-failed',
+      analysis: '',
+      questions: [],
+      summary: '',
+      costUsd: 0,
+      failure: failureText(describeFailure(err)),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import type { DevelopmentStageInput, DevelopmentStageResult } from '../api.js';
+import { agentActivity } from '../activity-options.js';
+import type { SwitchyardActivities } from '../activity-types.js';
+import { describeFailure, failureText } from '../failures.js';
+import { preview } from '../prompts.js';
+
+const { runDeveloper } = proxyActivities<SwitchyardActivities>(agentActivity);
+
+/** The developer changes a fresh worktree; the result is a commit pushed to the task's branch. */
+export async function developmentWorkflow(input: DevelopmentStageInput): Promise<DevelopmentStageResult> {
+  setCurrentDetails(
+    `Developer **${input.provider}** is working on \`${input.branch}\` from \`${input.ref}\` (attempt ${input.attempt}).`,
+  );
+  try {
+    const r = await runDeveloper({
+      taskId: input.taskId,
+      role: 'developer',
+      attempt: input.attempt,
+      repo: input.repo,
+      ref: input.ref,
+      branch: input.branch,
+      provider: input.provider,
+      prompt: input.prompt,
+    });
+    return {
+      outcome: r.outcome,
+      branch: r.branch,
+      commit: r.commit,
+      summary: preview(r.summary),
+      changedFiles: r.changedFiles.slice(0, 200),
+      costUsd: r.costUsd,
+      failure: r.failure,
+    };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return {
+      outcome: 'agent-failed',
+      branch: input.branch,
+      summary: '',
+      changedFiles: [],
+      costUsd: 0,
+      failure: failureText(describeFailure(err)),
+    };
+  }
+}

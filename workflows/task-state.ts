@@ -1,0 +1,78 @@
+/**
+ * taskWorkflow's state: one plain JSON object (what the `status` query returns) and the small pure
+ * functions that change or describe it.
+ */
+import type { Stage, TaskInput, TaskState, TaskStatus } from './api.js';
+
+export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+
+export function initialStatus(input: TaskInput, workflowId: string, at: string): TaskStatus {
+  return {
+    taskId: input.task.id,
+    workflowId,
+    title: input.task.title,
+    repo: input.task.repo,
+    state: 'running',
+    stage: 'analysis',
+    detail: 'starting',
+    rounds: [],
+    paused: false,
+    attempts: { analysis: 0, development: 0, testing: 0, 'deploy-staging': 0 },
+    maxDevAttempts: input.maxDevAttempts,
+    provider: input.provider,
+    providerReason: input.providerReason,
+    costUsd: 0,
+    budgetUsd: input.budgetUsd,
+    transitions: [{ from: 'submitted', to: 'analysis', outcome: 'started', at }],
+    ignoredSignals: [],
+  };
+}
+
+export function recordTransition(s: TaskStatus, from: string, to: string, outcome: string, at: string, note?: string) {
+  s.transitions.push(note ? { from, to, outcome, at, note } : { from, to, outcome, at });
+}
+
+/** Signals that do not fit the state are kept for the record, never acted on. */
+export function recordIgnored(s: TaskStatus, signal: string, at: string, reason: string): void {
+  s.ignoredSignals.push({ signal, state: s.state, at, reason });
+  if (s.ignoredSignals.length > 50) s.ignoredSignals.splice(0, s.ignoredSignals.length - 50);
+}
+
+export function addCost(s: TaskStatus, usd: number): void {
+  if (!Number.isFinite(usd) || usd <= 0) return;
+  s.costUsd = Math.round((s.costUsd + usd) * 1e6) / 1e6;
+}
+
+export function enterStage(s: TaskStatus, stage: Stage, detail: string): void {
+  s.stage = stage;
+  s.state = 'running';
+  s.detail = detail;
+  s.holdReason = undefined;
+  s.heldStage = undefined;
+  s.questions = undefined;
+}
+
+/** Markdown for the Web UI's "current details": the story of the task at a glance. */
+export function currentDetails(s: TaskStatus): string {
+  const lines = [`**${s.state}** · ${s.stage} · ${s.detail}`];
+  if (s.questions?.length) {
+    lines.push('', 'Questions:', ...s.questions.map((q) => `- ${q}`), '', `Answer: \`switchyard answer ${s.taskId} --text "…"\``);
+  }
+  if (s.state === 'hold' && s.holdReason) {
+    lines.push('', `Hold: ${s.holdReason}`, '', `Resume: \`switchyard resume ${s.taskId}\``);
+  }
+  const attempts = Object.entries(s.attempts)
+    .filter(([, n]) => n > 0)
+    .map(([stage, n]) => `${stage} ${n}`)
+    .join(', ');
+  if (attempts) lines.push('', `Attempts: ${attempts}`);
+  if (s.branch) lines.push(`Branch: \`${s.branch}\`${s.commit ? ` @ \`${s.commit.slice(0, 12)}\`` : ''}`);
+  if (s.lastTest) lines.push(`Last test run: ${s.lastTest.status}${countsText(s)}`);
+  lines.push(`Provider: ${s.provider} (${s.providerReason}) · cost $${s.costUsd.toFixed(4)}`);
+  return lines.join('\n');
+}
+
+function countsText(s: TaskStatus): string {
+  const c = s.lastTest?.counts;
+  return c ? ` (${c.passed} passed, ${c.failed} failed)` : '';
+}

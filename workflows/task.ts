@@ -1,0 +1,414 @@
+/**
+ * taskWorkflow (`task-<taskId>`): the story of one task. It runs each stage as a child workflow,
+ * asks transitions.ts what follows, holds the repo gate from development through deploy-staging,
+ * and owns every wait for a person (answers, resumes, operator pauses).
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  answerSignal,
+  gateGrantedSignal,
+  gateReleaseSignal,
+  gateWorkflowId,
+  pauseSignal,
+  resumeSignal,
+  SA_COST_USD,
+  SA_PROVIDER,
+  SA_REPO,
+  SA_STAGE,
+  SA_STATE,
+  stageWorkflowId,
+  statusQuery,
+  taskBranch,
+  unpauseSignal,
+  type AnswerInput,
+  type NotifyInput,
+  type ResumeInput,
+  type Stage,
+  type TaskInput,
+  type TaskStatus,
+} from './api.js';
+import { shortActivity } from './activity-options.js';
+import type { SwitchyardActivities } from './activity-types.js';
+import { analystPrompt, developerPrompt, type FailureReport } from './prompts.js';
+import { analysisWorkflow } from './stages/analysis.js';
+import { deployStagingWorkflow } from './stages/deploy-staging.js';
+import { developmentWorkflow } from './stages/development.js';
+import { testingWorkflow } from './stages/testing.js';
+import {
+  addCost,
+  currentDetails,
+  enterStage,
+  initialStatus,
+  recordIgnored,
+  recordTransition,
+  TERMINAL_STATES,
+} from './task-state.js';
+import { afterResume, decide, type Decision } from './transitions.js';
+
+const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
+
+const now = () => new Date().toISOString();
+
+export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
+  const { task } = input;
+  const workflowId = workflowInfo().workflowId;
+  const s = initialStatus(input, workflowId, now());
+  const inbox: { answer?: AnswerInput; resume?: ResumeInput; granted: boolean } = { granted: false };
+  const gate = { requested: false, held: false };
+  // What the developer needs from earlier stages; previews only, never whole logs.
+  const carry: { analysis: string; failure?: FailureReport; note?: string } = { analysis: '' };
+
+  setHandler(statusQuery, () => s);
+  setHandler(answerSignal, (a) => {
+    if (s.state !== 'needs-input' || inbox.answer) return recordIgnored(s, 'answer', now(), 'not waiting for an answer');
+    if (!a?.text?.trim()) return recordIgnored(s, 'answer', now(), 'empty answer');
+    inbox.answer = a;
+  });
+  setHandler(resumeSignal, (r) => {
+    if (s.state !== 'hold' || inbox.resume) return recordIgnored(s, 'resume', now(), 'not on hold');
+    inbox.resume = r;
+  });
+  setHandler(pauseSignal, (op) => {
+    if (s.paused || TERMINAL_STATES.includes(s.state)) return recordIgnored(s, 'pause', now(), 'already paused or ended');
+    s.paused = true;
+    recordTransition(s, s.state, s.state, 'pause requested', now(), op?.by);
+  });
+  setHandler(unpauseSignal, (op) => {
+    if (!s.paused) return recordIgnored(s, 'unpause', now(), 'not paused');
+    s.paused = false;
+    recordTransition(s, s.state, s.state, 'unpaused', now(), op?.by);
+  });
+  setHandler(gateGrantedSignal, () => {
+    inbox.granted = true;
+  });
+
+  publish();
+  try {
+    let next: Stage = 'analysis';
+    for (;;) {
+      next = await parkIfPaused(next);
+      if (next !== 'analysis' && input.serial && !gate.held) await acquireGate();
+      const stage = next;
+      const decision = await runStage(stage);
+      switch (decision.kind) {
+        case 'stage':
+          recordTransition(s, stage, decision.stage, decision.why, now());
+          next = decision.stage;
+          break;
+        case 'done':
+          recordTransition(s, stage, 'done', decision.why, now());
+          await releaseGate();
+          s.state = 'done';
+          s.detail = decision.why;
+          publish();
+          await tell('done', `Task ${task.id} is done: ${decision.why}.`);
+          return s;
+        case 'needs-input':
+          recordTransition(s, stage, 'needs-input', decision.why, now());
+          await releaseGate();
+          next = await waitForAnswer();
+          break;
+        case 'hold':
+          recordTransition(s, stage, 'hold', decision.reason, now());
+          await releaseGate();
+          next = await waitForResume(decision.heldStage, decision.reason);
+          break;
+      }
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        await releaseGate();
+        recordTransition(s, s.stage, 'cancelled', 'cancelled', now());
+        s.state = 'cancelled';
+        s.detail = 'cancelled';
+        publish();
+      });
+    }
+    throw err;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stages
+
+  async function runStage(stage: Stage): Promise<Decision> {
+    const n = ++s.attempts[stage];
+    const id = stageWorkflowId(task.id, stage, n);
+    const summary = `${task.id}: ${stage} ${n}`;
+    switch (stage) {
+      case 'analysis': {
+        enterStage(s, stage, `analyst ${input.provider} at work (attempt ${n})`);
+        publish();
+        const r = await executeChild(analysisWorkflow, {
+          workflowId: id,
+          staticSummary: summary,
+          args: [
+            {
+              taskId: task.id,
+              attempt: n,
+              repo: task.repo,
+              base: input.base,
+              provider: input.provider,
+              prompt: analystPrompt(task, input.base, s.rounds),
+            },
+          ],
+        });
+        spent(r.costUsd);
+        if (r.summary) s.lastSummary = r.summary;
+        if (r.outcome === 'ready') carry.analysis = s.analysisPreview = r.analysis;
+        if (r.outcome === 'needs-input') s.rounds.push({ questions: r.questions });
+        return decide(stage, r.outcome, context(), r.failure);
+      }
+      case 'development': {
+        enterStage(s, stage, `developer ${input.provider} at work (attempt ${n} of ${s.maxDevAttempts})`);
+        publish();
+        const r = await executeChild(developmentWorkflow, {
+          workflowId: id,
+          staticSummary: summary,
+          args: [
+            {
+              taskId: task.id,
+              attempt: n,
+              repo: task.repo,
+              // Later attempts build on the previous commit, so the agent fixes its own work.
+              ref: s.commit ?? input.base,
+              branch: taskBranch(task.id),
+              provider: input.provider,
+              prompt: developerPrompt(task, input.base, {
+                analysis: carry.analysis,
+                rounds: s.rounds,
+                attempt: n,
+                failure: carry.failure,
+                resumeNote: carry.note,
+              }),
+            },
+          ],
+        });
+        carry.note = undefined;
+        spent(r.costUsd);
+        if (r.summary) s.lastSummary = r.summary;
+        if (r.outcome === 'committed') {
+          s.branch = r.branch;
+          s.commit = r.commit;
+          carry.failure = undefined;
+        }
+        return decide(stage, r.outcome, context(), r.failure);
+      }
+      case 'testing': {
+        enterStage(s, stage, `running tests on ${shortSha(s.commit)} (attempt ${n})`);
+        publish();
+        const r = await executeChild(testingWorkflow, {
+          workflowId: id,
+          staticSummary: summary,
+          args: [{ taskId: task.id, attempt: n, repo: task.repo, commit: requireCommit() }],
+        });
+        if (r.report) s.lastTest = r.report;
+        if (r.outcome === 'failed') carry.failure = { source: 'testing', test: r.report };
+        return decide(stage, r.outcome, context(), r.failure ?? testFailureText(r.report));
+      }
+      case 'deploy-staging': {
+        const target = input.staging!;
+        enterStage(s, stage, `staging check on ${target} for ${shortSha(s.commit)} (attempt ${n})`);
+        publish();
+        const r = await executeChild(deployStagingWorkflow, {
+          workflowId: id,
+          staticSummary: summary,
+          args: [{ taskId: task.id, attempt: n, repo: task.repo, commit: requireCommit(), target }],
+        });
+        if (r.report) s.lastStaging = r.report;
+        if (r.outcome === 'failed') carry.failure = { source: 'deploy-staging', staging: r.report };
+        return decide(stage, r.outcome, context(), r.failure);
+      }
+    }
+  }
+
+  function context() {
+    return {
+      devAttempts: s.attempts.development,
+      maxDevAttempts: s.maxDevAttempts,
+      hasStaging: input.staging !== undefined,
+      costUsd: s.costUsd,
+      budgetUsd: s.budgetUsd,
+    };
+  }
+
+  function spent(usd: number) {
+    addCost(s, usd);
+  }
+
+  function requireCommit(): string {
+    if (!s.commit) throw ApplicationFailure.nonRetryable('no commit to test: development has not committed', 'Internal');
+    return s.commit;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Waiting for people
+
+  async function waitForAnswer(): Promise<Stage> {
+    const round = s.rounds[s.rounds.length - 1];
+    s.state = 'needs-input';
+    s.questions = round?.questions ?? [];
+    s.detail = `waiting for an answer to ${s.questions.length} question(s)`;
+    publish();
+    await tell('needs-input', `Task ${task.id} needs input:\n${s.questions.map((q) => `- ${q}`).join('\n')}`);
+    const answered = await waitForPerson(() => inbox.answer !== undefined, 'an answer');
+    if (!answered) {
+      const reason = `no answer within ${formatMs(input.waitTimeoutMs)}`;
+      recordTransition(s, 'needs-input', 'hold', reason, now());
+      return waitForResume('analysis', reason);
+    }
+    const a = inbox.answer!;
+    inbox.answer = undefined;
+    if (round) Object.assign(round, { answer: a.text, answeredBy: a.by, answeredAt: now() });
+    recordTransition(s, 'needs-input', 'analysis', 'answered', now(), a.by);
+    s.questions = undefined;
+    s.state = 'running';
+    return 'analysis';
+  }
+
+  async function waitForResume(heldStage: Stage, reason: string): Promise<Stage> {
+    s.state = 'hold';
+    s.heldStage = heldStage;
+    s.holdReason = reason;
+    s.detail = `on hold before ${heldStage}`;
+    publish();
+    await tell('hold', `Task ${task.id} is on hold: ${reason}`);
+    const resumed = await waitForPerson(() => inbox.resume !== undefined, 'a resume');
+    if (!resumed) return fail(`on hold for ${formatMs(input.waitTimeoutMs)} without a resume (${reason})`);
+    const r = inbox.resume!;
+    inbox.resume = undefined;
+    if (r.action === 'abort') return fail(`aborted${r.by ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}`);
+    if (r.budgetUsd !== undefined) s.budgetUsd = r.budgetUsd;
+    const next = afterResume(heldStage, { devAttempts: s.attempts.development, maxDevAttempts: s.maxDevAttempts }, r.maxDevAttempts);
+    s.maxDevAttempts = next.maxDevAttempts;
+    carry.note = r.note;
+    recordTransition(s, 'hold', next.stage, 'resumed', now(), r.by);
+    s.state = 'running';
+    s.holdReason = undefined;
+    return next.stage;
+  }
+
+  /** Operator park at a stage boundary; shown as hold so it is visible and resumable. */
+  async function parkIfPaused(next: Stage): Promise<Stage> {
+    if (!s.paused) return next;
+    await releaseGate();
+    recordTransition(s, s.stage, 'hold', 'paused by an operator', now());
+    s.state = 'hold';
+    s.heldStage = next;
+    s.holdReason = 'paused by an operator (unpause or resume to continue)';
+    s.detail = `paused before ${next}`;
+    publish();
+    await condition(() => !s.paused || inbox.resume !== undefined);
+    const r = inbox.resume;
+    inbox.resume = undefined;
+    s.paused = false;
+    if (r?.action === 'abort') return fail(`aborted while paused${r.by ? ` by ${r.by}` : ''}`);
+    recordTransition(s, 'hold', next, 'unpaused', now(), r?.by);
+    s.state = 'running';
+    s.holdReason = undefined;
+    return next;
+  }
+
+  /** Waits up to the configured timeout, reminding people at the configured interval. */
+  async function waitForPerson(ready: () => boolean, what: string): Promise<boolean> {
+    const deadline = Date.now() + input.waitTimeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      if (await condition(ready, Math.min(left, input.reminderEveryMs))) return true;
+      if (deadline - Date.now() > 0) await tell('reminder', `Task ${task.id} is still waiting for ${what} (${s.detail}).`);
+    }
+  }
+
+  function fail(reason: string): never {
+    recordTransition(s, s.state, 'failed', reason, now());
+    s.state = 'failed';
+    s.detail = reason;
+    publish();
+    throw ApplicationFailure.nonRetryable(`task ${task.id} failed: ${reason}`, 'TaskFailed');
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Repo gate
+
+  async function acquireGate(): Promise<void> {
+    inbox.granted = false;
+    gate.requested = true;
+    s.state = 'queued';
+    s.detail = `waiting for the repo gate of ${task.repo}`;
+    publish();
+    await requestGate({ repo: task.repo, workflowId, taskId: task.id });
+    await condition(() => inbox.granted);
+    gate.held = true;
+    s.state = 'running';
+  }
+
+  async function releaseGate(): Promise<void> {
+    if (!gate.requested) return;
+    gate.requested = false;
+    gate.held = false;
+    try {
+      await getExternalWorkflowHandle(gateWorkflowId(task.repo)).signal(gateReleaseSignal, { workflowId });
+    } catch (err) {
+      // A gate that is gone holds nothing for us.
+      log.warn('gate release not delivered', { error: String(err) });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Telling the world
+
+  function publish(): void {
+    upsertSearchAttributes([
+      { key: SA_STATE, value: s.state },
+      { key: SA_STAGE, value: s.stage },
+      { key: SA_REPO, value: task.repo },
+      { key: SA_PROVIDER, value: s.provider },
+      { key: SA_COST_USD, value: s.costUsd },
+    ]);
+    setCurrentDetails(currentDetails(s));
+  }
+
+  async function tell(kind: NotifyInput['kind'], message: string): Promise<void> {
+    try {
+      await notify({ taskId: task.id, kind, message });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('notification failed', { kind, error: String(err) });
+    }
+  }
+}
+
+function shortSha(sha?: string): string {
+  return sha ? sha.slice(0, 12) : '(no commit)';
+}
+
+function testFailureText(report?: { status: string; exitCode: number | null; counts?: { failed: number } }) {
+  if (!report || report.status === 'PASS') return undefined;
+  const failed = report.counts ? `, ${report.counts.failed} failing` : '';
+  return `${report.status} (exit ${report.exitCode ?? 'signal'}${failed})`;
+}
+
+function formatMs(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
+  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.round(ms / 1000)}s`;
+}
