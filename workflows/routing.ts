@@ -55,13 +55,13 @@ export function route(
       );
     }
     const first = locals[0];
-    const which =
-      locals.length === 1
-        ? 'the only local provider'
-        : defaultProvider
-          ? `the first local provider (routing.default "${defaultProvider}" is not a local provider)`
-          : 'the first local provider (no routing.default)';
-    return local(first, `${why}runs on ${which} ${label(first)}.`);
+    const which = locals.length === 1 ? 'the only local provider' : 'the first local provider';
+    const note = defaultProvider
+      ? ` (routing.default "${defaultProvider}" is not a local provider)`
+      : locals.length > 1
+        ? ' (no routing.default)'
+        : '';
+    return local(first, `${why}runs on ${which} ${label(first)}${note}.`);
   };
 
   // 1 and 2: Claude Code, when asked for by either field.

@@ -1,0 +1,74 @@
+/**
+ * Submit time: a parsed task file plus the config become the workflow's whole input, so nothing
+ * the worker later reads from the config can change what an already-running task was promised.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { TaskInput, TaskSpec } from '../workflows/api.js';
+import { route, RoutingError, type RouteDecision } from '../workflows/routing.js';
+import type { Config } from '../worker/config-schema.js';
+import { isRemoteUrl } from '../worker/config.js';
+import { parseDuration } from '../worker/duration.js';
+import { NO_STAGING, TaskFileError } from './task-file.js';
+
+/** A git URL (https://, ssh://, file://, git@host:path) or a filesystem path, rather than a repo name. */
+function looksLikeRepoLocation(repo: string): boolean {
+  return isRemoteUrl(repo) || isAbsolute(repo) || repo.startsWith('./') || repo.startsWith('../') || repo === '.';
+}
+
+export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
+  const file = task.sourcePath ?? `task ${task.id}`;
+  const issues: string[] = [];
+
+  let repoName = task.repo;
+  const repoConfig = config.repos[task.repo];
+  if (!repoConfig) {
+    if (looksLikeRepoLocation(task.repo)) {
+      // A local path is taken relative to the task file, like paths in the config are.
+      if (!isRemoteUrl(task.repo) && !isAbsolute(task.repo)) {
+        repoName = resolve(task.sourcePath ? dirname(task.sourcePath) : process.cwd(), task.repo);
+      }
+    } else {
+      const names = Object.keys(config.repos);
+      issues.push(
+        `repo: no repo named "${task.repo}" in the config ` +
+          `(configured: ${names.length ? names.join(', ') : 'none'}); ` +
+          'use one of those, a git URL, or a path starting with / or ./',
+      );
+    }
+  }
+
+  let staging = task.staging ?? repoConfig?.staging;
+  if (task.staging === NO_STAGING && !config.staging[NO_STAGING]) staging = undefined;
+  if (staging !== undefined && !config.staging[staging]) {
+    const names = Object.keys(config.staging);
+    issues.push(
+      `staging: no staging target named "${staging}" in the config ` +
+        `(configured: ${names.length ? names.join(', ') : 'none'}); use "none" to skip the staging stage`,
+    );
+  }
+
+  let decision: RouteDecision | undefined;
+  try {
+    decision = route(task, config.providers, config.routing?.default);
+  } catch (err) {
+    if (!(err instanceof RoutingError)) throw err;
+    issues.push(`provider: ${err.message}`);
+  }
+
+  if (issues.length > 0 || !decision) throw new TaskFileError(issues, file);
+
+  const input: TaskInput = {
+    task: { ...task, repo: repoName },
+    base: task.base ?? repoConfig?.base ?? 'main',
+    maxDevAttempts: task.maxDevAttempts ?? config.pipeline.maxDevAttempts,
+    // Ad-hoc (URL / path) repos have no settings, so they get the safe default: one task at a time.
+    serial: repoConfig?.serial ?? true,
+    provider: decision.provider,
+    providerReason: decision.reason,
+    waitTimeoutMs: parseDuration(config.pipeline.waitTimeout),
+    reminderEveryMs: parseDuration(config.pipeline.reminderEvery),
+  };
+  if (task.budgetUsd !== undefined) input.budgetUsd = task.budgetUsd;
+  if (staging !== undefined) input.staging = staging;
+  return input;
+}

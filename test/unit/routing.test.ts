@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { route, RoutingError, type RoutableProviders } from '../../workflows/routing.js';
+
+const providers: RoutableProviders = {
+  scripted: { kind: 'command' },
+  'claude-code': { kind: 'command' },
+  codex: { kind: 'command' },
+  gpu: { kind: 'delegation', delegated: true },
+  'gemini-cloud': { kind: 'gemini', delegated: true },
+};
+
+type Case = [
+  string,
+  { preferredAi?: string; allowDelegation?: boolean; needsClaudeCode?: boolean },
+  { provider: string; mode: 'local' | 'delegated'; reason: RegExp },
+];
+
+// DESIGN §6, in precedence order; default provider "scripted".
+const table: Case[] = [
+  [
+    'nothing set → default',
+    {},
+    { provider: 'scripted', mode: 'local', reason: /No preferred_ai.*default provider "scripted"/ },
+  ],
+  [
+    'needs_claude_code beats preferred_ai and delegation',
+    { needsClaudeCode: true, preferredAi: 'gpu', allowDelegation: true },
+    {
+      provider: 'claude-code',
+      mode: 'local',
+      reason: /^needs_claude_code is set, so it runs on the local provider "claude-code"\.$/,
+    },
+  ],
+  [
+    'preferred_ai claude-code',
+    { preferredAi: 'claude-code' },
+    { provider: 'claude-code', mode: 'local', reason: /^preferred_ai is claude-code/ },
+  ],
+  [
+    'preferred_ai claude-code even when delegation is allowed',
+    { preferredAi: 'claude-code', allowDelegation: true },
+    { provider: 'claude-code', mode: 'local', reason: /claude-code/ },
+  ],
+  [
+    'preferred_ai names a local provider',
+    { preferredAi: 'codex' },
+    { provider: 'codex', mode: 'local', reason: /^preferred_ai names the local provider "codex"\.$/ },
+  ],
+  [
+    'delegated target without permission → local default',
+    { preferredAi: 'gpu' },
+    {
+      provider: 'scripted',
+      mode: 'local',
+      reason: /preferred_ai "gpu" needs delegation, which allow_delegation: false forbids/,
+    },
+  ],
+  [
+    'known delegated name not configured, no permission → local default',
+    { preferredAi: 'claude-api' },
+    { provider: 'scripted', mode: 'local', reason: /needs delegation/ },
+  ],
+  [
+    'auto without permission → local default',
+    { preferredAi: 'auto' },
+    { provider: 'scripted', mode: 'local', reason: /preferred_ai is auto but allow_delegation is false/ },
+  ],
+  [
+    'delegated target with permission → delegated',
+    { preferredAi: 'gpu', allowDelegation: true },
+    {
+      provider: 'gpu',
+      mode: 'delegated',
+      reason: /preferred_ai "gpu" is a delegated target and delegation is allowed/,
+    },
+  ],
+  [
+    'delegated by kind (gemini configured as delegated)',
+    { preferredAi: 'gemini', allowDelegation: true },
+    { provider: 'gemini-cloud', mode: 'delegated', reason: /"gemini-cloud" \(gemini\)/ },
+  ],
+  [
+    'auto with permission → first delegated target',
+    { preferredAi: 'auto', allowDelegation: true },
+    { provider: 'gpu', mode: 'delegated', reason: /preferred_ai is auto and delegation is allowed/ },
+  ],
+  [
+    'local preference with permission stays local',
+    { preferredAi: 'codex', allowDelegation: true },
+    { provider: 'codex', mode: 'local', reason: /local provider "codex"/ },
+  ],
+  [
+    'unknown name → local default, fail safe',
+    { preferredAi: 'mystery-ai', allowDelegation: true },
+    { provider: 'scripted', mode: 'local', reason: /preferred_ai "mystery-ai" matches no configured provider/ },
+  ],
+  [
+    'unknown name without permission → local default',
+    { preferredAi: 'mystery-ai' },
+    { provider: 'scripted', mode: 'local', reason: /matches no configured provider/ },
+  ],
+];
+
+describe('route', () => {
+  it.each(table)('%s', (_name, task, expected) => {
+    const decision = route({ allowDelegation: false, needsClaudeCode: false, ...task }, providers, 'scripted');
+    expect(decision.provider).toBe(expected.provider);
+    expect(decision.mode).toBe(expected.mode);
+    expect(decision.reason).toMatch(expected.reason);
+  });
+
+  const base = { allowDelegation: false, needsClaudeCode: false };
+
+  it('finds claude-code by kind when no provider has that name', () => {
+    const d = route({ ...base, needsClaudeCode: true }, { a: { kind: 'command' }, cc: { kind: 'claude-code' } }, 'a');
+    expect(d).toEqual({
+      provider: 'cc',
+      mode: 'local',
+      reason: 'needs_claude_code is set, so it runs on the local provider "cc" (claude-code).',
+    });
+  });
+
+  it('falls back to the default, saying so, when claude-code is not configured', () => {
+    const d = route({ ...base, needsClaudeCode: true }, { a: { kind: 'command' } }, 'a');
+    expect(d).toEqual({
+      provider: 'a',
+      mode: 'local',
+      reason:
+        'needs_claude_code is set but no claude-code provider is configured, so it runs on the default provider "a".',
+    });
+  });
+
+  it('does not use a delegated claude-code for a local request', () => {
+    const d = route(
+      { ...base, preferredAi: 'claude-code' },
+      { a: { kind: 'command' }, 'claude-code': { kind: 'x', delegated: true } },
+      'a',
+    );
+    expect(d.provider).toBe('a');
+    expect(d.reason).toMatch(/no claude-code provider is configured/);
+  });
+
+  it('without routing.default uses the only or the first local provider', () => {
+    expect(route(base, { solo: { kind: 'command' } }, undefined).reason).toBe(
+      'No preferred_ai, so it runs on the only local provider "solo".',
+    );
+    const d = route(base, { one: { kind: 'command' }, two: { kind: 'command' } }, undefined);
+    expect(d.provider).toBe('one');
+    expect(d.reason).toMatch(/first local provider "one" \(no routing\.default\)/);
+  });
+
+  it('does not pick a delegated default for a local decision', () => {
+    const d = route(base, { gpu: { kind: 'x', delegated: true }, local: { kind: 'command' } }, 'gpu');
+    expect(d).toMatchObject({ provider: 'local', mode: 'local' });
+    expect(d.reason).toMatch(/routing\.default "gpu" is not a local provider/);
+  });
+
+  it('auto with permission but no delegated target falls back to local', () => {
+    const d = route({ ...base, preferredAi: 'auto', allowDelegation: true }, { a: { kind: 'command' } }, 'a');
+    expect(d).toMatchObject({ provider: 'a', mode: 'local' });
+    expect(d.reason).toMatch(/no delegated target is configured/);
+  });
+
+  it('throws a RoutingError when no provider is configured', () => {
+    expect(() => route(base, {}, undefined)).toThrow(RoutingError);
+    expect(() => route(base, {}, undefined)).toThrow(/no agent provider is configured/);
+  });
+
+  it('throws when a local run is needed but every provider is delegated', () => {
+    expect(() => route(base, { gpu: { kind: 'x', delegated: true } }, undefined)).toThrow(/no local provider/);
+  });
+});
