@@ -22,6 +22,8 @@ export const repoSchema = z.strictObject({
   serial: z.boolean().default(true),
   /** Default staging target for tasks on this repo. */
   staging: name.optional(),
+  /** Names of worker environment variables the command may see (e.g. DATABASE_URL); values stay out of config. */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
 });
 
 export const stagingSchema = z.strictObject({
@@ -29,6 +31,8 @@ export const stagingSchema = z.strictObject({
   /** Run in a worktree at the tested commit; exit 0 = staging check passed. */
   command: argv,
   timeoutSec: z.number().positive().default(600),
+  /** Names of worker environment variables the command may see (e.g. DATABASE_URL); values stay out of config. */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
 });
 
 export const commandProviderSchema = z.strictObject({

@@ -1,0 +1,47 @@
+/**
+ * ApplicationFailures with the error taxonomy of DESIGN.md §5. Retryability follows
+ * NON_RETRYABLE_ERRORS unless the caller says otherwise, so a failure type and its retry
+ * behaviour cannot drift apart.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { NON_RETRYABLE_ERRORS, type ErrorTypeName } from '../workflows/api.js';
+
+export interface FailureOptions {
+  nonRetryable?: boolean;
+  cause?: Error;
+  details?: unknown[];
+  /** For RateLimited: when the provider's quota resets. */
+  nextRetryDelayMs?: number;
+}
+
+/** `https://user:token@host/…` → `https://***@host/…`: failure messages end up in workflow history. */
+export const redactUrlCredentials = (s: string): string => s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+
+export function failure(type: ErrorTypeName, message: string, opts: FailureOptions = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message: redactUrlCredentials(message),
+    nonRetryable: opts.nonRetryable ?? NON_RETRYABLE_ERRORS.includes(type),
+    cause: opts.cause,
+    details: opts.details,
+    nextRetryDelay: opts.nextRetryDelayMs,
+  });
+}
+
+export function isFailureOfType(err: unknown, type: ErrorTypeName): err is ApplicationFailure {
+  return err instanceof ApplicationFailure && err.type === type;
+}
+
+/** A process could not be started at all (binary missing or not executable, bad cwd). */
+export class ProcessStartError extends Error {
+  constructor(
+    readonly argv: readonly string[],
+    /** ENOENT, EACCES, … as reported by spawn. */
+    readonly code: string,
+    readonly cwd: string,
+    detail: string,
+  ) {
+    super(`cannot start ${JSON.stringify(argv[0])} in ${cwd}: ${code} (${detail})`);
+    this.name = 'ProcessStartError';
+  }
+}

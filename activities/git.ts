@@ -1,0 +1,378 @@
+/**
+ * Git for the stages: a per-worker bare cache clone of each repo, fetched before every use, and
+ * throwaway worktrees at an exact commit. Development commits and force-pushes the task branch;
+ * testing and staging check out that exact SHA, so any worker on any host can run any stage.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Config } from '../worker/config-schema.js';
+import { ErrorType } from '../workflows/api.js';
+import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
+import { tailText } from './output-cap.js';
+import { runActivityProcess, type ProcessResult } from './process.js';
+
+export const SWITCHYARD_DIR = '.switchyard';
+export const SWITCHYARD_AUTHOR = { name: 'Switchyard', email: 'switchyard@localhost' };
+
+const LOCAL_TIMEOUT_MS = 5 * 60_000;
+const REMOTE_TIMEOUT_MS = 30 * 60_000;
+
+// ---------------------------------------------------------------------------------------------
+// Repo resolution
+
+export interface ResolvedRepo {
+  /** Config name, or the URL/path itself when the task named one directly. */
+  name: string;
+  url: string;
+  base: string;
+  testCommand?: string[];
+  testTimeoutSec: number;
+  staging?: string;
+  /** Worker environment variables passed through to the test command. */
+  env: string[];
+  /** Whether it came from config.repos. */
+  configured: boolean;
+}
+
+const isGitUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^\s/@]+@[^\s/:]+:/.test(s);
+
+/** A repo name from config.repos, else a git URL or an absolute local path used as is. */
+export function resolveRepo(config: Config, repo: string): ResolvedRepo {
+  const configured = config.repos[repo];
+  if (configured) {
+    // The config loader resolves local paths against the config file; this only guards against
+    // a relative path reaching git, which would resolve it against the cache clone.
+    const url = isGitUrl(configured.url) || isAbsolute(configured.url) ? configured.url : resolve(configured.url);
+    return {
+      name: repo,
+      url,
+      base: configured.base,
+      testCommand: configured.testCommand,
+      testTimeoutSec: configured.testTimeoutSec,
+      staging: configured.staging,
+      env: configured.env,
+      configured: true,
+    };
+  }
+  if (isGitUrl(repo) || isAbsolute(repo)) {
+    return { name: repo, url: repo, base: 'main', testTimeoutSec: 600, env: [], configured: false };
+  }
+  const known = Object.keys(config.repos);
+  throw failure(
+    ErrorType.ConfigInvalid,
+    `repo "${repo}" is not in config.repos (known: ${known.join(', ') || 'none'}) and is not a git URL or an absolute path`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running git
+
+export interface GitOptions {
+  dataDir: string;
+  log?: (msg: string) => void;
+  /** Shown in errors instead of the URL (the config name of the repo). */
+  repoLabel?: string;
+}
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // Never wait for a password prompt; fail and report instead.
+    GIT_TERMINAL_PROMPT: '0',
+    // English messages: errors are classified by their text.
+    LC_ALL: 'C',
+    GIT_AUTHOR_NAME: SWITCHYARD_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: SWITCHYARD_AUTHOR.email,
+    GIT_COMMITTER_NAME: SWITCHYARD_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: SWITCHYARD_AUTHOR.email,
+  };
+  // Inherited from a hook or a parent git would redirect every command to another repository.
+  for (const k of [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_COMMON_DIR',
+    'GIT_PREFIX',
+  ]) {
+    delete env[k];
+  }
+  return env;
+}
+
+interface GitRun {
+  cwd: string;
+  phase: string;
+  input?: string;
+  timeoutMs?: number;
+  cancellable?: boolean;
+}
+
+async function gitRaw(args: string[], run: GitRun): Promise<ProcessResult> {
+  try {
+    return await runActivityProcess(['git', ...args], {
+      cwd: run.cwd,
+      env: gitEnv(),
+      input: run.input,
+      timeoutMs: run.timeoutMs ?? LOCAL_TIMEOUT_MS,
+      phase: run.phase,
+      cancellable: run.cancellable,
+    });
+  } catch (err) {
+    if (err instanceof ProcessStartError) {
+      throw failure(ErrorType.ToolMissing, `git cannot be started (${err.code}); install git on the worker's PATH`);
+    }
+    throw err;
+  }
+}
+
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly result: ProcessResult,
+  ) {
+    const why = result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`;
+    super(redactUrlCredentials(`git ${args.join(' ')} failed (${why}): ${tailText(result.output.trim(), 2000)}`));
+    this.name = 'GitError';
+  }
+}
+
+const LOCK_ERROR = /\.lock'?: File exists|Unable to create '[^']*\.lock'|cannot lock ref|could not lock config file/i;
+
+/** git that must succeed; a lock left by a concurrent git (another worker process) is retried once. */
+async function git(args: string[], run: GitRun): Promise<string> {
+  let res = await gitRaw(args, run);
+  if (res.exitCode !== 0 && !res.timedOut && LOCK_ERROR.test(res.output)) {
+    await delay(1_000);
+    res = await gitRaw(args, run);
+  }
+  if (res.exitCode !== 0) throw new GitError(args, res);
+  return res.output;
+}
+
+// Remote errors a retry cannot fix: the task points at the wrong place or lacks access.
+const PERMANENT_REMOTE_ERROR =
+  /does not appear to be a git repository|not found|does not exist|authentication failed|permission denied|could not read username|terminal prompts disabled|protected branch|pre-receive hook declined/i;
+
+function remoteFailure(err: unknown, what: string, label: string): unknown {
+  if (err instanceof GitError && PERMANENT_REMOTE_ERROR.test(err.result.output)) {
+    return failure(
+      ErrorType.ConfigInvalid,
+      `${what} for repo ${label} failed: ${tailText(err.result.output.trim(), 1000)}`,
+    );
+  }
+  return err;
+}
+
+// In-process mutex per cache clone: fetch and worktree bookkeeping must not interleave.
+const locks = new Map<string, Promise<unknown>>();
+async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.catch(() => undefined).then(fn);
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === tail) locks.delete(key);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache clone and worktrees
+
+const safeName = (url: string): string => {
+  const base = basename(url.replace(/[/\\]+$/, ''))
+    .replace(/\.git$/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 40);
+  return `${base || 'repo'}-${createHash('sha256').update(url).digest('hex').slice(0, 12)}`;
+};
+
+export const cacheDirFor = (dataDir: string, url: string): string => join(dataDir, 'cache', 'repos', safeName(url));
+
+/** Creates the bare cache clone if needed and fetches every branch and tag. Caller holds the lock. */
+async function refreshCache(cacheDir: string, url: string, opts: GitOptions): Promise<void> {
+  if (!existsSync(join(cacheDir, 'HEAD'))) {
+    await mkdir(cacheDir, { recursive: true });
+    await git(['init', '--bare', '--quiet', cacheDir], { cwd: cacheDir, phase: 'fetch' });
+  }
+  const exclude = join(cacheDir, 'info', 'exclude');
+  const current = await readFile(exclude, 'utf8').catch(() => '');
+  if (!current.split('\n').includes(`/${SWITCHYARD_DIR}/`)) {
+    await mkdir(dirname(exclude), { recursive: true });
+    await appendFile(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}/${SWITCHYARD_DIR}/\n`);
+  }
+  try {
+    await git(
+      [
+        'fetch',
+        '--quiet',
+        '--prune',
+        '--no-tags',
+        url,
+        '+refs/heads/*:refs/remotes/origin/*',
+        '+refs/tags/*:refs/tags/*',
+      ],
+      { cwd: cacheDir, phase: 'fetch', timeoutMs: REMOTE_TIMEOUT_MS },
+    );
+  } catch (err) {
+    throw remoteFailure(err, 'git fetch', opts.repoLabel ?? url);
+  }
+}
+
+async function verifyCommit(cacheDir: string, rev: string): Promise<string | undefined> {
+  const res = await gitRaw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
+    cwd: cacheDir,
+    phase: 'worktree',
+  });
+  return res.exitCode === 0 ? res.output.trim() : undefined;
+}
+
+/** A branch name, tag, full ref or commit SHA → the commit it names, or undefined. */
+async function resolveRef(cacheDir: string, url: string, ref: string): Promise<string | undefined> {
+  const candidates = ref.startsWith('refs/') ? [ref] : [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`];
+  for (const c of candidates) {
+    const sha = await verifyCommit(cacheDir, c);
+    if (sha) return sha;
+  }
+  if (!/^[0-9a-f]{4,40}$/i.test(ref)) return undefined;
+  const sha = await verifyCommit(cacheDir, ref);
+  if (sha || ref.length !== 40) return sha;
+  // A commit no branch points at any more (e.g. an earlier attempt of a force-pushed branch):
+  // servers that allow fetching by SHA still have it.
+  await gitRaw(['fetch', '--quiet', '--no-tags', url, ref], {
+    cwd: cacheDir,
+    phase: 'fetch',
+    timeoutMs: REMOTE_TIMEOUT_MS,
+  });
+  return verifyCommit(cacheDir, ref);
+}
+
+export interface Worktree {
+  dir: string;
+  /** The commit checked out (detached). */
+  commit: string;
+  cacheDir: string;
+}
+
+export interface PrepareOptions extends GitOptions {
+  /** Readable part of the worktree directory name (e.g. "<taskId>-testing-2"). */
+  label?: string;
+}
+
+/**
+ * A fresh detached worktree at `ref` (branch, tag or commit SHA) of the repo at `repoUrl`, after
+ * fetching the cache clone. A ref that does not exist is ConfigInvalid.
+ */
+export async function prepareWorktree(repoUrl: string, ref: string, opts: PrepareOptions): Promise<Worktree> {
+  const label = opts.repoLabel ?? repoUrl;
+  if (!ref || ref.startsWith('-') || /\s|\.\.|[~^:?*[\\]/.test(ref)) {
+    throw failure(ErrorType.ConfigInvalid, `ref "${ref}" for repo ${label} is not a valid branch name or commit`);
+  }
+  const cacheDir = cacheDirFor(opts.dataDir, repoUrl);
+  const suffix = (opts.label ?? '').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
+  const dir = join(
+    opts.dataDir,
+    'worktrees',
+    [basename(cacheDir), suffix, randomUUID().slice(0, 8)].filter(Boolean).join('-'),
+  );
+  return withLock(cacheDir, async () => {
+    await refreshCache(cacheDir, repoUrl, opts);
+    const commit = await resolveRef(cacheDir, repoUrl, ref);
+    if (!commit) {
+      throw failure(
+        ErrorType.ConfigInvalid,
+        `ref "${ref}" does not exist in repo ${label} (no such branch, tag or commit)`,
+      );
+    }
+    await mkdir(dirname(dir), { recursive: true });
+    try {
+      await git(['worktree', 'add', '--detach', '--quiet', dir, commit], { cwd: cacheDir, phase: 'worktree' });
+    } catch (err) {
+      // Cancelled or failed half way: nobody else knows this directory, so clean it up here.
+      await rm(dir, { recursive: true, force: true });
+      await gitRaw(['worktree', 'prune'], { cwd: cacheDir, phase: 'cleanup', cancellable: false });
+      throw err;
+    }
+    opts.log?.(redactUrlCredentials(`worktree ${dir} at ${commit.slice(0, 12)} (${label} ${ref})`));
+    return { dir, commit, cacheDir };
+  });
+}
+
+export interface CommitResult {
+  commit: string;
+  changedFiles: string[];
+}
+
+/** Commits every change in the worktree except `.switchyard/`; null when nothing changed. */
+export async function commitAll(dir: string, message: string): Promise<CommitResult | null> {
+  const run = { cwd: dir, phase: 'commit' };
+  // info/exclude keeps .switchyard/ out of `add`; the reset covers a repo that tracks files there.
+  await git(['add', '--all'], run);
+  await git(['reset', '--quiet', '--', SWITCHYARD_DIR], run);
+  const names = await git(['diff', '--cached', '--name-only', '-z'], run);
+  const changedFiles = names.split('\0').filter(Boolean);
+  if (changedFiles.length === 0) return null;
+  const { name, email } = SWITCHYARD_AUTHOR;
+  await git(
+    ['-c', `user.name=${name}`, '-c', `user.email=${email}`, '-c', 'commit.gpgsign=false'].concat([
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '--file',
+      '-',
+    ]),
+    { ...run, input: message },
+  );
+  const commit = (await git(['rev-parse', 'HEAD'], run)).trim();
+  return { commit, changedFiles };
+}
+
+/** Pushes HEAD to `refs/heads/<branch>` at `repoUrl`, forced: the branch belongs to Switchyard. */
+export async function pushBranch(
+  dir: string,
+  repoUrl: string,
+  branch: string,
+  opts: { repoLabel?: string } = {},
+): Promise<void> {
+  const check = await gitRaw(['check-ref-format', `refs/heads/${branch}`], { cwd: dir, phase: 'push' });
+  if (check.exitCode !== 0) throw failure(ErrorType.ConfigInvalid, `"${branch}" is not a valid branch name`);
+  try {
+    await git(['push', '--quiet', '--force', repoUrl, `HEAD:refs/heads/${branch}`], {
+      cwd: dir,
+      phase: 'push',
+      timeoutMs: REMOTE_TIMEOUT_MS,
+    });
+  } catch (err) {
+    throw remoteFailure(err, `git push to ${branch}`, opts.repoLabel ?? repoUrl);
+  }
+}
+
+/** Removes a worktree and its bookkeeping. Safe to call twice, and after a cancellation. */
+export async function removeWorktree(worktree: Worktree | string): Promise<void> {
+  const dir = typeof worktree === 'string' ? worktree : worktree.dir;
+  const cacheDir = typeof worktree === 'string' ? await cacheDirOf(dir) : worktree.cacheDir;
+  const run = { cwd: cacheDir ?? dirname(dir), phase: 'cleanup', cancellable: false };
+  if (!cacheDir) {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
+  await withLock(cacheDir, async () => {
+    if (existsSync(dir)) {
+      const res = await gitRaw(['worktree', 'remove', '--force', '--force', dir], run);
+      if (res.exitCode !== 0) await rm(dir, { recursive: true, force: true });
+    }
+    await gitRaw(['worktree', 'prune'], run);
+  });
+}
+
+/** The cache clone a worktree belongs to, from its `.git` file ("gitdir: <cache>/worktrees/<name>"). */
+async function cacheDirOf(dir: string): Promise<string | undefined> {
+  const text = await readFile(join(dir, '.git'), 'utf8').catch(() => undefined);
+  const m = text?.match(/^gitdir:\s*(.+)$/m);
+  return m ? dirname(dirname(m[1].trim())) : undefined;
+}

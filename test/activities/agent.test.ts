@@ -1,0 +1,254 @@
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseUsageLine } from '../../activities/agents/command.js';
+import { parseQuestions } from '../../activities/agents/prompt-files.js';
+import { createActivities } from '../../activities/index.js';
+import { processAlive } from '../../activities/process.js';
+import type { AgentRunInput, DeveloperInput } from '../../workflows/api.js';
+import type { Config } from '../../worker/config-schema.js';
+import { gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
+
+const fakeAgent = resolve(import.meta.dirname, '../fakes/agent.mjs');
+const origin = makeRepo({ 'src/login.js': 'export const next = "/";\n' });
+const base = gitIn(origin, 'rev-parse', 'HEAD');
+const dataDir = tempDir('agent-data');
+const scratch = tempDir('agent-scratch');
+const recordFile = join(scratch, 'record.json');
+afterAll(() => removeAll([origin, dataDir, scratch]));
+afterEach(() => {
+  rmSync(recordFile, { force: true });
+  delete process.env.FAKE_AGENT_SCENARIO;
+});
+
+const config: Config = makeConfig({
+  repos: { webapp: { url: origin } },
+  providers: {
+    fake: {
+      kind: 'command',
+      command: [process.execPath, fakeAgent],
+      env: ['FAKE_AGENT_SCENARIO', 'FAKE_AGENT_RECORD'],
+    },
+    slow: {
+      kind: 'command',
+      command: [process.execPath, fakeAgent],
+      env: ['FAKE_AGENT_SCENARIO', 'FAKE_AGENT_RECORD'],
+      timeoutSec: 1,
+    },
+    ghost: { kind: 'command', command: ['switchyard-no-such-agent', '--print'] },
+  },
+});
+const logs: string[] = [];
+const acts = createActivities({ config: () => config, dataDir, log: (m) => logs.push(m) });
+
+process.env.FAKE_AGENT_RECORD = recordFile;
+const record = () =>
+  JSON.parse(readFileSync(recordFile, 'utf8')) as {
+    stdin: string;
+    cwd: string;
+    env: Record<string, string>;
+    promptFileContent: string;
+    grandchildPid?: number;
+  };
+
+const analystInput = (provider = 'fake'): AgentRunInput => ({
+  taskId: 'fix-login',
+  role: 'analyst',
+  attempt: 2,
+  repo: 'webapp',
+  ref: 'main',
+  provider,
+  prompt: 'Fix the login redirect.\nKeep `next`.\n',
+});
+const developerInput = (provider = 'fake'): DeveloperInput => ({
+  ...analystInput(provider),
+  role: 'developer',
+  attempt: 1,
+  branch: 'switchyard/fix-login',
+});
+
+const run = <R>(fn: () => Promise<R>, env = mockActivityEnv()): Promise<R> => env.run(fn);
+const worktreesLeft = () => (existsSync(join(dataDir, 'worktrees')) ? readdirSync(join(dataDir, 'worktrees')) : []);
+
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('runAnalyst with the command provider', () => {
+  it('gives the prompt on stdin and in the prompt file, with the documented environment', async () => {
+    process.env.SWITCHYARD_TEST_SECRET = 'worker-only';
+    try {
+      await run(() => acts.runAnalyst(analystInput()));
+    } finally {
+      delete process.env.SWITCHYARD_TEST_SECRET;
+    }
+    const r = record();
+    expect(r.stdin).toBe(analystInput().prompt);
+    expect(r.promptFileContent).toBe(analystInput().prompt);
+    expect(r.env.SWITCHYARD_PROMPT_FILE).toBe(join(r.cwd, '.switchyard', 'prompt.md'));
+    expect(r.env).toMatchObject({
+      SWITCHYARD_ROLE: 'analyst',
+      SWITCHYARD_TASK_ID: 'fix-login',
+      SWITCHYARD_ATTEMPT: '2',
+      SWITCHYARD_WORKTREE: r.cwd,
+      FAKE_AGENT_RECORD: recordFile,
+      PATH: process.env.PATH,
+    });
+    expect(r.env.SWITCHYARD_TEST_SECRET).toBeUndefined();
+    expect(r.cwd.startsWith(join(dataDir, 'worktrees'))).toBe(true);
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('returns analysis, summary and usage (the last SWITCHYARD_USAGE line wins)', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'analysis,summary,usage';
+    const res = await run(() => acts.runAnalyst(analystInput()));
+    expect(res.ok).toBe(true);
+    expect(res.failure).toBeUndefined();
+    expect(res.exitCode).toBe(0);
+    expect(res.provider).toBe('fake');
+    expect(res.analysis).toContain('The redirect is built in `src/login.js`');
+    expect(res.summary.split('\n')[0]).toBe('Kept the next parameter on login redirects');
+    expect(res.questions).toEqual([]);
+    expect(res.usage).toEqual({ costUsd: 0.42, inputTokens: 1200, outputTokens: 340 });
+    expect(res.costUsd).toBe(0.42);
+    expect(res.outputTail).toContain('progress on stderr');
+  });
+
+  it('returns the blocking questions; a whitespace-only file means none', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'analysis,questions';
+    const asked = await run(() => acts.runAnalyst(analystInput()));
+    expect(asked.questions).toEqual([
+      'Which page should an expired session land on?',
+      'Should the fix cover SSO logins too?',
+    ]);
+    expect(asked.usage).toBeUndefined();
+    expect(asked.costUsd).toBe(0);
+    process.env.FAKE_AGENT_SCENARIO = 'analysis,blank-questions';
+    expect((await run(() => acts.runAnalyst(analystInput()))).questions).toEqual([]);
+  });
+
+  it('ignores a malformed usage line with a log line', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'usage,bad-usage';
+    logs.length = 0;
+    const res = await run(() => acts.runAnalyst(analystInput()));
+    expect(res.usage).toEqual({ costUsd: 0.42, inputTokens: 1200, outputTokens: 340 });
+    expect(logs.some((l) => l.includes('malformed SWITCHYARD_USAGE'))).toBe(true);
+  });
+
+  it('a non-zero exit is a failed result, not an exception', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'analysis,fail';
+    const res = await run(() => acts.runAnalyst(analystInput()));
+    expect(res.ok).toBe(false);
+    expect(res.exitCode).toBe(3);
+    expect(res.failure).toContain('exited with code 3');
+    expect(res.failure).toContain('the model refused');
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('a timeout is a failed result and kills the agent tree', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'hang';
+    const res = await run(() => acts.runAnalyst(analystInput('slow')));
+    expect(res.ok).toBe(false);
+    expect(res.failure).toContain('timed out after 1s');
+    expect(processAlive(record().grandchildPid!)).toBe(false);
+  });
+
+  it('cancellation kills the agent tree and reports cancelled', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'hang';
+    const env = mockActivityEnv();
+    const running = run(() => acts.runAnalyst(analystInput()), env);
+    let pid: number | undefined;
+    for (let i = 0; i < 400 && !pid; i++) {
+      await delay(25);
+      pid = existsSync(recordFile) ? record().grandchildPid : undefined;
+    }
+    expect(processAlive(pid!)).toBe(true);
+    env.cancel();
+    expect(await running.catch((e: unknown) => e)).toBeInstanceOf(CancelledFailure);
+    expect(processAlive(pid!)).toBe(false);
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('a missing binary is ToolMissing naming the command and the provider', async () => {
+    const err = await failureOf(run(() => acts.runAnalyst(analystInput('ghost'))));
+    expect(err.type).toBe('ToolMissing');
+    expect(err.nonRetryable).toBe(true);
+    expect(err.message).toContain('switchyard-no-such-agent');
+    expect(err.message).toContain('"ghost"');
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('an unknown provider is ConfigInvalid naming it', async () => {
+    const err = await failureOf(run(() => acts.runAnalyst(analystInput('claude-code'))));
+    expect(err.type).toBe('ConfigInvalid');
+    expect(err.message).toContain('"claude-code"');
+  });
+});
+
+describe('runDeveloper with the command provider', () => {
+  it('commits the changes (not .switchyard/) and pushes the task branch', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
+    const res = await run(() => acts.runDeveloper(developerInput()));
+    expect(res.outcome).toBe('committed');
+    expect(res.branch).toBe('switchyard/fix-login');
+    expect(res.changedFiles.sort()).toEqual(['README.md', 'src/feature.txt']);
+    expect(res.costUsd).toBe(0.42);
+    expect(record().env.SWITCHYARD_ROLE).toBe('developer');
+    expect(gitIn(origin, 'rev-parse', 'refs/heads/switchyard/fix-login')).toBe(res.commit);
+    expect(gitIn(origin, 'rev-parse', `${res.commit}^`)).toBe(base);
+    expect(gitIn(origin, 'log', '-1', '--format=%B', res.commit!)).toBe(
+      'switchyard(fix-login): development attempt 1\n\nKept the next parameter on login redirects',
+    );
+    expect(gitIn(origin, 'ls-tree', '-r', '--name-only', res.commit!)).not.toContain('.switchyard');
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('no-changes when the agent changed nothing', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'summary';
+    const res = await run(() => acts.runDeveloper({ ...developerInput(), branch: 'switchyard/nothing' }));
+    expect(res.outcome).toBe('no-changes');
+    expect(res.commit).toBeUndefined();
+    expect(res.changedFiles).toEqual([]);
+    expect(() => gitIn(origin, 'rev-parse', '--verify', '--quiet', 'refs/heads/switchyard/nothing')).toThrow();
+  });
+
+  it('agent-failed and nothing pushed when the agent exits non-zero', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'edit,fail';
+    const res = await run(() => acts.runDeveloper({ ...developerInput(), branch: 'switchyard/failed' }));
+    expect(res.outcome).toBe('agent-failed');
+    expect(res.failure).toContain('exited with code 3');
+    expect(() => gitIn(origin, 'rev-parse', '--verify', '--quiet', 'refs/heads/switchyard/failed')).toThrow();
+  });
+});
+
+describe('usage and question parsing', () => {
+  it('parseUsageLine', () => {
+    expect(parseUsageLine('SWITCHYARD_USAGE {"costUsd":1.5}')).toEqual({ costUsd: 1.5 });
+    expect(parseUsageLine('hello')).toBeUndefined();
+    expect(parseUsageLine('SWITCHYARD_USAGE {oops')).toBe('malformed');
+    expect(parseUsageLine('SWITCHYARD_USAGE {"costUsd":-1}')).toBe('malformed');
+    expect(parseUsageLine('SWITCHYARD_USAGE []')).toBe('malformed');
+  });
+
+  it('parseQuestions: list items, else paragraphs; headings and "none" ignored', () => {
+    expect(parseQuestions('Before I start:\n\n1. First?\n2) Second,\n   continued?\n* [ ] Third?\n')).toEqual([
+      'First?',
+      'Second, continued?',
+      'Third?',
+    ]);
+    expect(parseQuestions('# Questions\n\nWhat is the deadline?\n\nWho owns the\nbilling page?\n')).toEqual([
+      'What is the deadline?',
+      'Who owns the billing page?',
+    ]);
+    expect(parseQuestions(' \n\t\n')).toEqual([]);
+    expect(parseQuestions('None.\n')).toEqual([]);
+    expect(parseQuestions('- No questions\n')).toEqual([]);
+  });
+});
