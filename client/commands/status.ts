@@ -1,0 +1,50 @@
+/** `switchyard status <taskId>` and `switchyard list`. */
+import type { Command } from 'commander';
+import { TASK_STATES } from '../../workflows/api.js';
+import { formatList, formatStatus } from '../output.js';
+import {
+  UsageError,
+  checkTaskId,
+  positiveInt,
+  printJson,
+  withClient,
+  type CliIo,
+  type GlobalOptions,
+} from './common.js';
+
+export function registerStatus(program: Command, io: CliIo): void {
+  program
+    .command('status')
+    .description("show a task's state, stage, questions, hold reason and history")
+    .argument('<taskId>')
+    .option('--json', 'print the full status as one JSON document')
+    .action(async (taskId: string, opts: { json?: boolean }, cmd: Command) => {
+      checkTaskId(taskId);
+      await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
+        const status = await client.status(taskId);
+        if (opts.json) printJson(io, status);
+        else io.stdout(formatStatus(status));
+      });
+    });
+
+  program
+    .command('list')
+    .description('list tasks, newest first')
+    .option('--state <state>', `only tasks in this state (${TASK_STATES.join(', ')})`)
+    .option('--repo <repo>', 'only tasks on this repo')
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'), 100)
+    .option('--json', 'print the rows as one JSON array')
+    .action(async (opts: { state?: string; repo?: string; limit: number; json?: boolean }, cmd: Command) => {
+      if (opts.state && !(TASK_STATES as readonly string[]).includes(opts.state)) {
+        throw new UsageError(`--state ${opts.state} is not a task state; expected one of ${TASK_STATES.join(', ')}`);
+      }
+      if (opts.repo !== undefined && (opts.repo === '' || /['"\\]/.test(opts.repo))) {
+        throw new UsageError(`--repo "${opts.repo}" must be a non-empty name without quotes or backslashes`);
+      }
+      await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
+        const rows = await client.list({ state: opts.state, repo: opts.repo, limit: opts.limit });
+        if (opts.json) printJson(io, rows);
+        else io.stdout(formatList(rows));
+      });
+    });
+}

@@ -1,0 +1,69 @@
+/** `switchyard submit <task.md> [--wait] [--json]`: validate everything locally, then start the task. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../worker/config.js';
+import { parseTaskFile } from '../task-file.js';
+import { resolveTaskInput } from '../resolve.js';
+import type { TaskInput } from '../../workflows/api.js';
+import { formatChange, formatStatus } from '../output.js';
+import { ExitCode, printJson, withClient, type CliIo, type CliRun, type GlobalOptions } from './common.js';
+import { requireConfig } from './config-path.js';
+import { exitCodeForSettled } from './watch.js';
+
+interface SubmitOptions {
+  wait?: boolean;
+  json?: boolean;
+  config?: string;
+}
+
+/** Everything that can be wrong with a submission is found here, before Temporal is contacted. */
+export async function prepareSubmission(io: CliIo, file: string, configFlag?: string): Promise<TaskInput> {
+  const located = requireConfig(io, configFlag);
+  const { config } = loadConfig(located.path);
+  const task = await parseTaskFile(path.resolve(io.cwd, file));
+  return resolveTaskInput(task, config);
+}
+
+export function registerSubmit(program: Command, io: CliIo, run: CliRun): void {
+  program
+    .command('submit')
+    .description('validate a task file and start it')
+    .argument('<task.md>', 'task file: YAML front matter + markdown body')
+    .option('--wait', 'follow the task until it is done, fails or waits for a person')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--config <file>', 'config file (default: switchyard.config.yaml or $SWITCHYARD_CONFIG)')
+    .action(async (file: string, opts: SubmitOptions, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const input = await prepareSubmission(io, file, opts.config);
+      // With --json, stdout holds the document alone; progress goes to stderr.
+      const say = opts.json ? io.stderr : io.stdout;
+      await withClient(io, globals, async (client) => {
+        const started = await client.submit(input);
+        const { task } = input;
+        if (!opts.json) {
+          say(
+            `submitted ${task.id} — ${task.title}\n` +
+              `  workflow ${started.workflowId} (run ${started.runId})\n` +
+              `  provider ${input.provider} — ${input.providerReason}\n`,
+          );
+        }
+        if (!opts.wait) {
+          if (opts.json) printJson(io, { taskId: started.taskId, workflowId: started.workflowId });
+          else say(`follow it with: switchyard watch ${task.id}\n`);
+          return;
+        }
+        if (opts.json) say(`submitted ${task.id} (${started.workflowId}); waiting\n`);
+        const final = await client.waitForResult(
+          task.id,
+          (s, prev, transitions) => {
+            for (const line of formatChange(s, prev, transitions)) say(line + '\n');
+          },
+          { onProblem: (p) => io.stderr(`(still waiting: ${p})\n`) },
+        );
+        if (opts.json) printJson(io, { taskId: started.taskId, workflowId: started.workflowId, status: final });
+        else say('\n' + formatStatus(final));
+        run.exitCode = exitCodeForSettled(final.state);
+      });
+      if (!opts.wait) run.exitCode = ExitCode.ok;
+    });
+}

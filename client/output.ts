@@ -1,0 +1,175 @@
+/** Human-readable renderings of task status, task lists and watch progress. */
+import { STAGES, type TaskStatus, type Transition } from '../workflows/api.js';
+import type { TaskListRow, TaskStatusView } from './switchyard-client.js';
+
+export function formatUsd(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '-';
+  return `$${n.toFixed(n !== 0 && Math.abs(n) < 0.01 ? 4 : 2)}`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${Math.round(s % 60)}s` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+/** `2024-05-01 12:03:04` in local time: precise enough for people, sortable. */
+export function formatTime(iso: string | Date | undefined): string {
+  if (!iso) return '-';
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function clock(d: Date = new Date()): string {
+  return formatTime(d).slice(11);
+}
+
+const shortSha = (sha?: string) => (sha ? sha.slice(0, 10) : undefined);
+
+/** Double quotes for a shell, for the commands we print for people to copy. */
+export function shellQuote(text: string): string {
+  return `"${text.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+export function formatStatus(s: TaskStatusView): string {
+  const out: string[] = [];
+  const row = (label: string, value: string | undefined) => {
+    if (value) out.push(`  ${label.padEnd(10)} ${value}`);
+  };
+  out.push(`${s.taskId} — ${s.title}`);
+  row('state', `${s.state}${s.paused ? ' (paused)' : ''} · stage ${s.stage}`);
+  row('detail', s.detail);
+  row('repo', s.repo);
+  if (s.branch || s.commit)
+    row('branch', [s.branch, shortSha(s.commit) && `@ ${shortSha(s.commit)}`].filter(Boolean).join(' '));
+  row('provider', s.provider && `${s.provider}${s.providerReason ? ` — ${s.providerReason}` : ''}`);
+  if (!s.queryError) row('attempts', formatAttempts(s));
+  row('cost', `${formatUsd(s.costUsd)}${s.budgetUsd !== undefined ? ` of ${formatUsd(s.budgetUsd)} budget` : ''}`);
+  if (s.lastTest) row('last test', testLine(s.lastTest));
+  if (s.lastStaging) {
+    const st = s.lastStaging;
+    row(
+      'staging',
+      `${st.status} on ${st.target} (exit ${st.exitCode ?? '-'}, ${formatMs(st.durationMs)}) @ ${shortSha(st.commit)}`,
+    );
+  }
+  if (s.lastSummary) row('summary', firstLine(s.lastSummary));
+  if (s.queryError) row('note', `status query failed: ${s.queryError}`);
+
+  if (s.state === 'needs-input' && s.questions?.length) {
+    out.push('', 'Questions:');
+    s.questions.forEach((q, i) => out.push(indent(`${i + 1}. ${q}`, '  ', '     ')));
+    out.push('', 'Answer with:', `  switchyard answer ${s.taskId} --text ${shellQuote('…')}`);
+    out.push(`  (or --file answer.md for a longer answer)`);
+  }
+  if (s.state === 'hold') {
+    out.push('', `On hold${s.heldStage ? ` at ${s.heldStage}` : ''}:`);
+    out.push(indent(s.holdReason || '(no reason recorded)', '  ', '  '));
+    out.push('', 'Resume with:', `  switchyard resume ${s.taskId}            # retry ${s.heldStage ?? 'the stage'}`);
+    out.push(`  switchyard resume ${s.taskId} --abort    # give up: the task fails`);
+    out.push(`  (add --budget USD / --attempts N / --note TEXT as needed)`);
+  }
+  if (s.paused && (s.state === 'queued' || s.state === 'running')) {
+    out.push('', `Paused: it stops at the next stage boundary. Continue with: switchyard unpause ${s.taskId}`);
+  }
+  if (s.transitions.length) {
+    out.push('', 'Transitions:');
+    for (const t of s.transitions) out.push(`  ${transitionLine(t)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function formatAttempts(s: TaskStatus): string {
+  return STAGES.map((stage) => {
+    const n = s.attempts?.[stage] ?? 0;
+    return stage === 'development' && s.maxDevAttempts ? `${stage} ${n}/${s.maxDevAttempts}` : `${stage} ${n}`;
+  }).join(' · ');
+}
+
+function testLine(t: NonNullable<TaskStatus['lastTest']>): string {
+  const counts = t.counts
+    ? ` ${t.counts.passed} passed, ${t.counts.failed} failed${t.counts.skipped ? `, ${t.counts.skipped} skipped` : ''} (${t.counts.framework})`
+    : '';
+  return `${t.status}${counts}, exit ${t.exitCode ?? '-'} in ${formatMs(t.durationMs)} @ ${shortSha(t.commit)}`;
+}
+
+export function transitionLine(t: Transition): string {
+  return `${formatTime(t.at)}  ${t.from} → ${t.to}  (${firstLine(t.outcome)})${t.note ? `  ${firstLine(t.note)}` : ''}`;
+}
+
+function firstLine(text: string, max = 160): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function indent(text: string, first: string, rest: string): string {
+  return text
+    .split('\n')
+    .map((l, i) => (i === 0 ? first : rest) + l)
+    .join('\n');
+}
+
+export function formatList(rows: TaskListRow[]): string {
+  if (!rows.length) return 'no tasks\n';
+  const header = ['TASK', 'STATE', 'STAGE', 'REPO', 'PROVIDER', 'COST', 'STARTED', 'TITLE'];
+  const body = rows.map((r) => [
+    r.taskId,
+    r.state,
+    r.stage || '-',
+    r.repo || '-',
+    r.provider || '-',
+    formatUsd(r.costUsd),
+    formatTime(r.startTime),
+    r.title,
+  ]);
+  return table([header, ...body]);
+}
+
+/** Left-aligned columns; the last column is not padded so long titles do not add trailing spaces. */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return (
+    rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') +
+    '\n'
+  );
+}
+
+/** Lines for one observed change during `watch`, each with a timestamp. */
+export function formatChange(
+  s: TaskStatusView,
+  previous: TaskStatusView | undefined,
+  newTransitions: Transition[],
+  now: Date = new Date(),
+): string[] {
+  const t = clock(now);
+  const lines: string[] = [];
+  for (const tr of newTransitions) {
+    lines.push(`${t}  ${tr.from} → ${tr.to} (${firstLine(tr.outcome)})${tr.note ? ` — ${firstLine(tr.note)}` : ''}`);
+  }
+  const attempt = s.attempts?.[s.stage];
+  const head = `${s.state}${s.paused ? ' (paused)' : ''} · ${s.stage}${attempt ? ` #${attempt}` : ''}`;
+  if (
+    !previous ||
+    previous.state !== s.state ||
+    previous.stage !== s.stage ||
+    previous.detail !== s.detail ||
+    previous.paused !== s.paused ||
+    JSON.stringify(previous.attempts) !== JSON.stringify(s.attempts)
+  ) {
+    lines.push(`${t}  ${head}${s.detail ? ` — ${firstLine(s.detail)}` : ''}`);
+  }
+  if (s.commit && s.commit !== previous?.commit) lines.push(`${t}  commit ${shortSha(s.commit)} on ${s.branch ?? '?'}`);
+  if (s.state === 'needs-input' && previous?.state !== 'needs-input' && s.questions?.length) {
+    s.questions.forEach((q, i) => lines.push(`${t}  question ${i + 1}: ${firstLine(q)}`));
+    lines.push(`${t}  answer with: switchyard answer ${s.taskId} --text ${shellQuote('…')}`);
+  }
+  if (s.state === 'hold' && previous?.state !== 'hold') {
+    lines.push(`${t}  on hold: ${firstLine(s.holdReason ?? '(no reason recorded)')}`);
+    lines.push(`${t}  resume with: switchyard resume ${s.taskId}   (or --abort)`);
+  }
+  return lines;
+}

@@ -1,0 +1,550 @@
+/**
+ * A small typed client for Switchyard tasks on Temporal, used by the CLI and by tests.
+ * Every operator message is checked against the task's current state first, so a refusal says
+ * why instead of silently being ignored by the workflow.
+ */
+import os from 'node:os';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import {
+  DEFAULT_TASK_QUEUE,
+  SA_COST_USD,
+  SA_PROVIDER,
+  SA_REPO,
+  SA_STAGE,
+  SA_STATE,
+  STAGES,
+  TASK_STATES,
+  answerSignal,
+  pauseSignal,
+  resumeSignal,
+  statusQuery,
+  taskWorkflowId,
+  unpauseSignal,
+  type AnswerInput,
+  type OperatorInput,
+  type ResumeInput,
+  type Stage,
+  type TaskInput,
+  type TaskState,
+  type TaskStatus,
+  type Transition,
+} from '../workflows/api.js';
+
+export const DEFAULT_ADDRESS = 'localhost:7233';
+export const DEFAULT_NAMESPACE = 'default';
+/** States in which a task waits for nothing but a person, or has ended: `watch` stops there. */
+export const SETTLED_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled', 'needs-input', 'hold'];
+export const FINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+const QUERY_DEADLINE_MS = 10_000;
+
+export class ConnectionError extends Error {
+  override name = 'ConnectionError';
+}
+/** The task is not in a state where the requested message makes sense. */
+export class StateError extends Error {
+  override name = 'StateError';
+  constructor(
+    message: string,
+    readonly taskId: string,
+    readonly state: TaskState,
+  ) {
+    super(message);
+  }
+}
+export class TaskNotFoundError extends Error {
+  override name = 'TaskNotFoundError';
+  constructor(
+    readonly taskId: string,
+    namespace: string,
+  ) {
+    super(`no task "${taskId}" (workflow ${taskWorkflowId(taskId)} not found in namespace "${namespace}")`);
+  }
+}
+export class TaskAlreadyRunningError extends Error {
+  override name = 'TaskAlreadyRunningError';
+  constructor(
+    readonly taskId: string,
+    /** Its state when known. */
+    readonly state?: TaskStatus,
+  ) {
+    const where = state ? `state ${state.state}, stage ${state.stage}` : 'state unknown';
+    super(
+      state && FINAL_STATES.includes(state.state)
+        ? `task ${taskId} is still finishing (${where}); submit it again once \`switchyard status ${taskId}\` shows it has closed`
+        : `task ${taskId} is already running (${where}); use \`switchyard status ${taskId}\``,
+    );
+  }
+}
+
+export interface ConnectOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SubmitResult {
+  taskId: string;
+  workflowId: string;
+  runId: string;
+}
+
+/** TaskStatus, plus why it had to be pieced together from Temporal's own records when no worker answered. */
+export interface TaskStatusView extends TaskStatus {
+  queryError?: string;
+}
+
+export interface TaskListRow {
+  taskId: string;
+  workflowId: string;
+  title: string;
+  state: TaskState | string;
+  stage: string;
+  repo: string;
+  provider: string;
+  costUsd: number;
+  startTime: string;
+  closeTime?: string;
+  /** Temporal's execution status (RUNNING, COMPLETED, CANCELLED, ...). */
+  status: string;
+}
+
+export interface ListFilter {
+  state?: string;
+  repo?: string;
+  limit?: number;
+}
+
+export type MessageKind = 'answer' | 'resume' | 'pause' | 'unpause' | 'cancel';
+
+export interface WatchOptions {
+  intervalMs?: number;
+  /** Called once per distinct problem while polling goes on (e.g. no worker answering). */
+  onProblem?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export type WatchCallback = (
+  status: TaskStatusView,
+  previous: TaskStatusView | undefined,
+  newTransitions: Transition[],
+) => void;
+
+/** `$USER@hostname`, recorded with answers and operator actions. */
+export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
+  let user = env.USER || env.USERNAME;
+  if (!user) {
+    try {
+      user = os.userInfo().username;
+    } catch {
+      user = 'unknown';
+    }
+  }
+  return `${user}@${os.hostname()}`;
+}
+
+/** Why `kind` does not fit a task in this status, or undefined when it does. */
+export function refusalReason(
+  kind: MessageKind,
+  status: Pick<TaskStatus, 'taskId' | 'state' | 'paused' | 'holdReason'>,
+): string | undefined {
+  const { taskId: id, state } = status;
+  const where = `task ${id} is ${state}${status.paused && !FINAL_STATES.includes(state) ? ' (paused)' : ''}`;
+  switch (kind) {
+    case 'answer':
+      if (state === 'needs-input') return undefined;
+      return `${where}; answers are accepted only while it is needs-input${state === 'hold' ? ` — to go on, use \`switchyard resume ${id}\`` : ''}`;
+    case 'resume':
+      if (state === 'hold') return undefined;
+      return `${where}; resume applies only while it is on hold${state === 'needs-input' ? ` — it waits for an answer: \`switchyard answer ${id} --text "…"\`` : ''}${status.paused ? ` — to un-park it, use \`switchyard unpause ${id}\`` : ''}`;
+    case 'pause':
+      if ((state === 'queued' || state === 'running') && !status.paused) return undefined;
+      if (status.paused && !FINAL_STATES.includes(state))
+        return `${where}; it is already paused (\`switchyard unpause ${id}\` to go on)`;
+      return `${where}; only a queued or running task can be paused`;
+    case 'unpause':
+      if (status.paused && !FINAL_STATES.includes(state)) return undefined;
+      return `${where}; it is not paused`;
+    case 'cancel':
+      if (!FINAL_STATES.includes(state)) return undefined;
+      return `${where}; it has already ended`;
+  }
+}
+
+export class SwitchyardClient {
+  private constructor(
+    readonly connection: Connection,
+    readonly client: Client,
+    readonly address: string,
+    readonly namespace: string,
+    readonly taskQueue: string,
+  ) {}
+
+  static async connect(opts: ConnectOptions = {}): Promise<SwitchyardClient> {
+    const env = opts.env ?? process.env;
+    const address = opts.address || env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS;
+    const namespace = opts.namespace || env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE;
+    const taskQueue = opts.taskQueue || env.SWITCHYARD_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: '5s' });
+    } catch (err) {
+      throw new ConnectionError(
+        `cannot reach Temporal at ${address} — is \`switchyard start\` running? (${errorText(err)})`,
+        { cause: err },
+      );
+    }
+    return new SwitchyardClient(connection, new Client({ connection, namespace }), address, namespace, taskQueue);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  async submit(input: TaskInput): Promise<SubmitResult> {
+    const { task } = input;
+    const workflowId = taskWorkflowId(task.id);
+    try {
+      const handle = await this.client.workflow.start('taskWorkflow', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        // A task id can be run again once its previous run has closed, whatever the outcome.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: SA_STATE, value: 'running' },
+          { key: SA_STAGE, value: 'analysis' },
+          { key: SA_REPO, value: task.repo },
+          { key: SA_PROVIDER, value: input.provider },
+          { key: SA_COST_USD, value: 0 },
+        ],
+        // List results carry the memo but not the static summary, so the title travels in both.
+        memo: { title: task.title },
+        staticSummary: task.title,
+        staticDetails: taskDetailsMarkdown(input),
+      });
+      return { taskId: task.id, workflowId, runId: handle.firstExecutionRunId };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new TaskAlreadyRunningError(task.id, await this.currentStatus(task.id));
+      }
+      throw this.wrap(err);
+    }
+  }
+
+  async status(taskId: string): Promise<TaskStatusView> {
+    const handle = this.client.workflow.getHandle(taskWorkflowId(taskId));
+    let desc: WorkflowExecutionDescription;
+    try {
+      desc = await handle.describe();
+    } catch (err) {
+      throw this.wrap(err, taskId);
+    }
+    let status: TaskStatusView;
+    try {
+      status = await this.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+    } catch (err) {
+      status = await statusFromDescription(taskId, desc, errorText(err));
+    }
+    return mergeExecutionStatus(status, desc.status.name);
+  }
+
+  async list(filter: ListFilter = {}): Promise<TaskListRow[]> {
+    const query = listQuery(filter);
+    const limit = filter.limit ?? 100;
+    const rows: TaskListRow[] = [];
+    try {
+      for await (const info of this.client.workflow.list({ query })) {
+        const sa = info.typedSearchAttributes;
+        const workflowId = info.workflowId;
+        const taskId = workflowId.startsWith('task-') ? workflowId.slice('task-'.length) : workflowId;
+        const memoTitle = info.memo?.title;
+        rows.push({
+          taskId,
+          workflowId,
+          title: typeof memoTitle === 'string' && memoTitle ? memoTitle : taskId,
+          state: stateFromExecution(sa.get(SA_STATE), info.status.name),
+          stage: sa.get(SA_STAGE) ?? '',
+          repo: sa.get(SA_REPO) ?? '',
+          provider: sa.get(SA_PROVIDER) ?? '',
+          costUsd: sa.get(SA_COST_USD) ?? 0,
+          startTime: info.startTime.toISOString(),
+          closeTime: info.closeTime?.toISOString(),
+          status: info.status.name,
+        });
+        if (rows.length >= limit) break;
+      }
+    } catch (err) {
+      throw this.wrap(err);
+    }
+    return rows;
+  }
+
+  async answer(taskId: string, input: AnswerInput): Promise<TaskStatusView> {
+    const status = await this.requireFits(taskId, 'answer');
+    await this.signal(taskId, () =>
+      this.handle(taskId).signal(answerSignal, { text: input.text, by: input.by ?? defaultActor() }),
+    );
+    return status;
+  }
+
+  async resume(taskId: string, input: ResumeInput): Promise<TaskStatusView> {
+    const status = await this.requireFits(taskId, 'resume');
+    await this.signal(taskId, () =>
+      this.handle(taskId).signal(resumeSignal, { ...input, by: input.by ?? defaultActor() }),
+    );
+    return status;
+  }
+
+  async pause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
+    const status = await this.requireFits(taskId, 'pause');
+    await this.signal(taskId, () =>
+      this.handle(taskId).signal(pauseSignal, { ...input, by: input.by ?? defaultActor() }),
+    );
+    return status;
+  }
+
+  async unpause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
+    const status = await this.requireFits(taskId, 'unpause');
+    await this.signal(taskId, () =>
+      this.handle(taskId).signal(unpauseSignal, { ...input, by: input.by ?? defaultActor() }),
+    );
+    return status;
+  }
+
+  async cancel(taskId: string): Promise<TaskStatusView> {
+    const status = await this.requireFits(taskId, 'cancel');
+    await this.signal(taskId, () => this.handle(taskId).cancel());
+    return status;
+  }
+
+  /**
+   * Poll the task's status and report every change until it is done, failed, cancelled or waits
+   * for a person. Returns the last status seen.
+   */
+  async watch(taskId: string, onChange: WatchCallback, opts: WatchOptions = {}): Promise<TaskStatusView> {
+    const intervalMs = opts.intervalMs ?? 1000;
+    let previous: TaskStatusView | undefined;
+    let lastProblem: string | undefined;
+    for (;;) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('watch aborted');
+      let current: TaskStatusView | undefined;
+      try {
+        current = await this.status(taskId);
+      } catch (err) {
+        // A missing task is final; anything else (server restarting) is worth waiting out.
+        if (err instanceof TaskNotFoundError || opts.signal?.aborted) throw err;
+        const problem = errorText(err);
+        if (problem !== lastProblem) opts.onProblem?.(problem);
+        lastProblem = problem;
+      }
+      if (current) {
+        if (current.queryError) {
+          if (current.queryError !== lastProblem) opts.onProblem?.(`no worker answered: ${current.queryError}`);
+          lastProblem = current.queryError;
+        } else {
+          lastProblem = undefined;
+        }
+        // A status pieced together without a worker is too thin to report as progress, unless it is final.
+        if (!current.queryError || SETTLED_STATES.includes(current.state)) {
+          if (!previous || statusChanged(previous, current)) {
+            const seen = previous?.transitions.length ?? 0;
+            onChange(current, previous, current.transitions.slice(seen));
+            previous = current;
+          }
+          if (SETTLED_STATES.includes(current.state)) return current;
+        }
+      }
+      await sleep(intervalMs, opts.signal);
+    }
+  }
+
+  /** Watch until the task ends or waits for a person; used by `submit --wait`. */
+  waitForResult(taskId: string, onChange: WatchCallback = () => {}, opts: WatchOptions = {}): Promise<TaskStatusView> {
+    return this.watch(taskId, onChange, opts);
+  }
+
+  private handle(taskId: string) {
+    return this.client.workflow.getHandle(taskWorkflowId(taskId));
+  }
+
+  private async requireFits(taskId: string, kind: MessageKind): Promise<TaskStatusView> {
+    const status = await this.status(taskId);
+    const reason = refusalReason(kind, status);
+    if (reason) throw new StateError(`cannot ${kind}: ${reason}`, taskId, status.state);
+    return status;
+  }
+
+  private async signal(taskId: string, send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (err) {
+      throw this.wrap(err, taskId);
+    }
+  }
+
+  private async currentStatus(taskId: string): Promise<TaskStatus | undefined> {
+    try {
+      return await this.status(taskId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private wrap(err: unknown, taskId?: string): Error {
+    if (err instanceof WorkflowNotFoundError && taskId) return new TaskNotFoundError(taskId, this.namespace);
+    if (isUnavailable(err)) {
+      return new ConnectionError(
+        `cannot reach Temporal at ${this.address} — is \`switchyard start\` running? (${errorText(err)})`,
+        { cause: err },
+      );
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+export function listQuery(filter: ListFilter): string {
+  const parts = [`WorkflowType = 'taskWorkflow'`];
+  if (filter.state) parts.push(`SwitchyardState = '${quoteSafe(filter.state, '--state')}'`);
+  if (filter.repo) parts.push(`SwitchyardRepo = '${quoteSafe(filter.repo, '--repo')}'`);
+  return parts.join(' AND ');
+}
+
+function quoteSafe(value: string, what: string): string {
+  // Visibility queries have no portable escape for quotes; refuse rather than build a broken query.
+  if (/['"\\]/.test(value)) throw new RangeError(`${what} must not contain quotes or backslashes: ${value}`);
+  return value;
+}
+
+/** A short markdown shown in the Web UI's workflow details. */
+export function taskDetailsMarkdown(input: TaskInput): string {
+  const { task } = input;
+  const body = task.body.trim().split('\n').slice(0, 8);
+  const lines = [
+    `**${task.title}** (\`${task.id}\`)`,
+    '',
+    `- repo: \`${task.repo}\`, base \`${input.base}\``,
+    `- provider: \`${input.provider}\` — ${input.providerReason}`,
+    `- dev attempts: ${input.maxDevAttempts}${input.budgetUsd !== undefined ? `, budget $${input.budgetUsd}` : ''}`,
+    `- staging: ${input.staging ? `\`${input.staging}\`` : 'none'}`,
+  ];
+  if (task.sourcePath) lines.push(`- file: \`${task.sourcePath}\``);
+  if (body.length && body[0]) {
+    lines.push('', ...body);
+    if (task.body.trim().split('\n').length > body.length) lines.push('…');
+  }
+  return lines.join('\n');
+}
+
+/** Temporal's record wins when it says the run was cancelled or ended abnormally. */
+export function mergeExecutionStatus<T extends TaskStatus>(status: T, executionStatus: string): T {
+  if (executionStatus === 'CANCELLED' && status.state !== 'cancelled') {
+    return { ...status, state: 'cancelled', detail: `cancelled in Temporal (${status.detail || status.state})` };
+  }
+  if (['TERMINATED', 'TIMED_OUT', 'FAILED'].includes(executionStatus) && status.state !== 'failed') {
+    const why = executionStatus === 'TIMED_OUT' ? 'timed out' : executionStatus.toLowerCase();
+    return { ...status, state: 'failed', detail: `workflow ${why} in Temporal (${status.detail || status.state})` };
+  }
+  return status;
+}
+
+function stateFromExecution(saState: string | undefined, executionStatus: string): string {
+  if (executionStatus === 'CANCELLED') return 'cancelled';
+  if (['TERMINATED', 'TIMED_OUT', 'FAILED'].includes(executionStatus)) return 'failed';
+  if (executionStatus === 'COMPLETED') {
+    // A closed run cannot still be waiting; trust the attribute only when it names an end.
+    return saState && (FINAL_STATES as readonly string[]).includes(saState) ? saState : 'done';
+  }
+  return saState || 'running';
+}
+
+async function statusFromDescription(
+  taskId: string,
+  desc: WorkflowExecutionDescription,
+  queryError: string,
+): Promise<TaskStatusView> {
+  const sa = desc.typedSearchAttributes;
+  const rawState = stateFromExecution(sa.get(SA_STATE), desc.status.name);
+  const state = (TASK_STATES as readonly string[]).includes(rawState) ? (rawState as TaskState) : 'running';
+  const rawStage = sa.get(SA_STAGE);
+  const stage = rawStage && (STAGES as readonly string[]).includes(rawStage) ? (rawStage as Stage) : 'analysis';
+  let title = taskId;
+  try {
+    title = (await desc.staticSummary()) || (typeof desc.memo?.title === 'string' ? desc.memo.title : taskId);
+  } catch {
+    // the summary is decoration; the id will do
+  }
+  return {
+    taskId,
+    workflowId: desc.workflowId,
+    title,
+    repo: sa.get(SA_REPO) ?? '',
+    state,
+    stage,
+    detail: `no worker answered the status query; showing what Temporal recorded (${desc.status.name.toLowerCase()})`,
+    rounds: [],
+    paused: false,
+    attempts: { analysis: 0, development: 0, testing: 0, 'deploy-staging': 0 },
+    maxDevAttempts: 0,
+    provider: sa.get(SA_PROVIDER) ?? '',
+    providerReason: '',
+    costUsd: sa.get(SA_COST_USD) ?? 0,
+    transitions: [],
+    ignoredSignals: [],
+    queryError,
+  };
+}
+
+function statusChanged(a: TaskStatusView, b: TaskStatusView): boolean {
+  const key = (s: TaskStatusView) =>
+    JSON.stringify([
+      s.state,
+      s.stage,
+      s.detail,
+      s.attempts,
+      s.paused,
+      s.questions,
+      s.holdReason,
+      s.commit,
+      s.transitions.length,
+    ]);
+  return key(a) !== key(b);
+}
+
+function isUnavailable(err: unknown): boolean {
+  const text = errorText(err);
+  // grpc UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) while talking to the frontend
+  const code =
+    (err as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
+  return code === 14 || /UNAVAILABLE|ECONNREFUSED|No connection established/i.test(text);
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause =
+      err.cause instanceof Error && !err.message.includes(err.cause.message) ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

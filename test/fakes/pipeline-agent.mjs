@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// A fake agent for the e2e pipeline tests, speaking the `command` provider contract (prompt on
+// stdin and in $SWITCHYARD_PROMPT_FILE, files under .switchyard/). Its behaviour comes from
+// directives in the task body, so each test task can steer it:
+//   fake-agent: ask                 analyst asks one question until an answer arrives
+//   fake-agent: wrong-first         developer's first fix is wrong; it fixes it once it sees the failure report
+//   fake-agent: wait-for <path>     developer waits until <path> exists before working
+//   fake-agent: hang <pidfile>      developer starts a process tree, writes its pids to <pidfile>, never ends
+//   fake-agent: secret-echo         (reserved)
+// The fix: greet.js returns the greeting given in the answer (default "hello").
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const role = process.env.SWITCHYARD_ROLE;
+const prompt = readFileSync(process.env.SWITCHYARD_PROMPT_FILE, 'utf8');
+const stdinPrompt = readFileSync(0, 'utf8');
+if (stdinPrompt !== prompt) {
+  console.error('prompt on stdin differs from $SWITCHYARD_PROMPT_FILE');
+  process.exit(3);
+}
+const directive = (name) => {
+  const m = prompt.match(new RegExp(`fake-agent: ${name}(?: (\\S+))?`));
+  return m ? (m[1] ?? true) : undefined;
+};
+const answers = prompt.includes('## Answers') ? prompt.split('## Answers')[1] : '';
+const answer = answers.match(/Answer[^\n]*:\n(.+)/)?.[1]?.trim();
+
+mkdirSync('.switchyard', { recursive: true });
+console.log(`fake agent: ${role} for ${process.env.SWITCHYARD_TASK_ID} attempt ${process.env.SWITCHYARD_ATTEMPT}`);
+await sleep(50);
+
+if (role === 'analyst') {
+  if (directive('ask') && !answer) {
+    writeFileSync('.switchyard/questions.md', '- Which greeting should greet() return?\n');
+    writeFileSync('.switchyard/summary.md', 'Asked which greeting to use.\n');
+  } else {
+    writeFileSync('.switchyard/analysis.md', `Change greet() to return "${answer ?? 'hello'}".\n`);
+    writeFileSync('.switchyard/summary.md', 'Planned the greeting fix.\n');
+  }
+  console.log('SWITCHYARD_USAGE {"costUsd":0.01,"inputTokens":1000,"outputTokens":100}');
+  process.exit(0);
+}
+
+const waitFor = directive('wait-for');
+if (typeof waitFor === 'string') {
+  while (!existsSync(waitFor)) await sleep(100);
+}
+
+const hang = directive('hang');
+if (typeof hang === 'string') {
+  // A child shell with its own child: cancellation must take down the whole tree.
+  const child = spawn('sh', ['-c', 'sleep 300 & echo $! > "$0.grandchild"; wait', hang], { stdio: 'ignore' });
+  while (!existsSync(`${hang}.grandchild`)) await sleep(50);
+  writeFileSync(hang, `${child.pid}\n${readFileSync(`${hang}.grandchild`, 'utf8').trim()}\n`);
+  for (;;) {
+    console.log('still working…');
+    await sleep(500);
+  }
+}
+
+const failed = prompt.includes('## Previous attempt failed');
+const greeting = directive('wrong-first') && !failed ? 'hallo' : (answer ?? 'hello');
+writeFileSync('greet.js', `export function greet(name) {\n  return \`${greeting}, \${name}\`;\n}\n`);
+writeFileSync('.switchyard/summary.md', `greet() now says "${greeting}".\n`);
+console.log(`edited greet.js (${greeting})`);
+console.log('SWITCHYARD_USAGE {"costUsd":0.02,"inputTokens":2000,"outputTokens":300}');

@@ -1,0 +1,162 @@
+/**
+ * End-to-end plumbing: real git repos in temp dirs, a real worker process and the built CLI,
+ * against the dev server that global-setup started.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TaskStatus } from '../../workflows/api.js';
+import { PROJECT_ROOT } from '../../worker/paths.js';
+import { temporalAddress, uniqueTaskQueue } from './temporal.js';
+
+export const CLI = join(PROJECT_ROOT, 'bin', 'switchyard.js');
+export const PIPELINE_AGENT = join(PROJECT_ROOT, 'test', 'fakes', 'pipeline-agent.mjs');
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const r = await execa('git', args, { cwd });
+  return r.stdout.trim();
+}
+
+/** A repo whose node:test suite fails until greet() says hello. */
+export async function makeGreetRepo(dir: string): Promise<string> {
+  await mkdir(join(dir, 'test'), { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'greet', type: 'module', private: true }, null, 2));
+  await writeFile(join(dir, 'greet.js'), 'export function greet(name) {\n  return `helo, ${name}`;\n}\n');
+  await writeFile(
+    join(dir, 'test', 'greet.test.js'),
+    [
+      "import { test } from 'node:test';",
+      "import assert from 'node:assert/strict';",
+      "import { greet } from '../greet.js';",
+      "test('greets by name', () => assert.equal(greet('Ada'), 'hello, Ada'));",
+      "test('is a string', () => assert.equal(typeof greet('x'), 'string'));",
+      '',
+    ].join('\n'),
+  );
+  await git(dir, 'init', '-q', '-b', 'main');
+  await git(dir, 'add', '-A');
+  await git(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'initial');
+  return dir;
+}
+
+export interface E2eEnv {
+  dir: string;
+  repoDir: string;
+  repoName: string;
+  configPath: string;
+  taskQueue: string;
+  env: Record<string, string>;
+  writeConfig(testCommand?: string[]): Promise<void>;
+  writeTask(id: string, body: string, extra?: Record<string, unknown>): Promise<string>;
+  cli(args: string[], opts?: { input?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  status(taskId: string): Promise<TaskStatus>;
+  waitForState(taskId: string, states: string[], timeoutMs?: number): Promise<TaskStatus>;
+  startWorker(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function e2eEnv(name: string): Promise<E2eEnv> {
+  const dir = await mkdtemp(join(tmpdir(), `switchyard-e2e-${name}-`));
+  const repoDir = await makeGreetRepo(join(dir, 'greet-repo'));
+  const configPath = join(dir, 'switchyard.config.yaml');
+  const taskQueue = uniqueTaskQueue(`e2e-${name}`);
+  // Gate workflow ids derive from the repo name: one name per environment keeps tests apart.
+  const repoName = `greet-${taskQueue.split('-').pop()}`;
+  const env = {
+    TEMPORAL_ADDRESS: temporalAddress(),
+    SWITCHYARD_TASK_QUEUE: taskQueue,
+    SWITCHYARD_CONFIG: configPath,
+    SWITCHYARD_LOG_LEVEL: 'ERROR',
+  };
+  const workers: ResultPromise[] = [];
+
+  const self: E2eEnv = {
+    dir,
+    repoDir,
+    repoName,
+    configPath,
+    taskQueue,
+    env,
+    async writeConfig(testCommand = ['node', '--test']) {
+      await writeFile(
+        configPath,
+        [
+          `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+          'repos:',
+          `  ${repoName}:`,
+          `    url: ${JSON.stringify(repoDir)}`,
+          '    base: main',
+          `    testCommand: ${JSON.stringify(testCommand)}`,
+          '    testTimeoutSec: 60',
+          'providers:',
+          '  fake:',
+          '    kind: command',
+          `    command: ["node", ${JSON.stringify(PIPELINE_AGENT)}]`,
+          'routing:',
+          '  default: fake',
+          '',
+        ].join('\n'),
+      );
+    },
+    async writeTask(id, body, extra = {}) {
+      const path = join(dir, `${id}.md`);
+      const front = { id, repo: repoName, title: `Greeting task ${id}`, ...extra };
+      const yaml = Object.entries(front)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join('\n');
+      await writeFile(path, `---\n${yaml}\n---\n${body}\n`);
+      return path;
+    },
+    async cli(args, opts = {}) {
+      const r = await execa('node', [CLI, ...args], {
+        env,
+        cwd: dir,
+        reject: false,
+        input: opts.input ?? '',
+        timeout: 120_000,
+      });
+      return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    async status(taskId) {
+      const r = await self.cli(['status', taskId, '--json']);
+      if (r.exitCode !== 0) throw new Error(`status ${taskId} exited ${r.exitCode}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as TaskStatus;
+    },
+    async waitForState(taskId, states, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: TaskStatus | undefined;
+      let lastErr: unknown;
+      while (Date.now() < deadline) {
+        try {
+          last = await self.status(taskId);
+          if (states.includes(last.state)) return last;
+        } catch (err) {
+          lastErr = err;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      throw new Error(
+        `task ${taskId} did not reach ${states.join('/')}; last: ${last ? `${last.state}/${last.stage} ${last.detail}` : String(lastErr)}`,
+      );
+    },
+    async startWorker() {
+      const p = execa('node', [CLI, 'worker', '--config', configPath], { env, cwd: dir, reject: false, all: true });
+      workers.push(p);
+      // A worker that dies at start says why.
+      await Promise.race([
+        new Promise((r) => setTimeout(r, 1500)),
+        p.then((r) => {
+          throw new Error(`worker exited early (${r.exitCode}): ${r.all}`);
+        }),
+      ]);
+    },
+    async cleanup() {
+      for (const w of workers) w.kill('SIGTERM');
+      await Promise.allSettled(workers);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await self.writeConfig();
+  return self;
+}
