@@ -1,2 +1,10 @@
 import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { pool: 'forks', include: ['test/**/*.test.ts'] } });
+
+// Fast feedback without a Temporal server: `npm run test:unit`.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    include: ['test/unit/**/*.test.ts', 'test/activities/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});

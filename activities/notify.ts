@@ -5,7 +5,7 @@
 import type { NotifyInput } from '../workflows/api.js';
 
 export function formatNotification(input: NotifyInput): string {
-  return `[switchyard notify] ${input.kind.toUpperCase()} task ${input.taskId}: ${input.message}`;
+  return `notify ${input.kind.toUpperCase()} ${input.taskId}: ${input.message}`;
 }
 
 export async function notify(input: NotifyInput, log: (msg: string) => void): Promise<void> {

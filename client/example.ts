@@ -98,7 +98,6 @@ function exampleConfigText(dataDir: string, repoPath: string, agentPath: string)
         kind: 'command',
         command: ['node', agentPath],
         // The agent's demo knobs, passed through from the worker's environment when set.
-        env: ['SCRIPTED_AGENT_DELAY_MS', 'SCRIPTED_AGENT_FAIL_FIRST_ATTEMPT'],
       },
     },
     routing: { default: EXAMPLE_PROVIDER },

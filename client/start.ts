@@ -148,7 +148,7 @@ function banner(server: DevServer, chosen: ChosenConfig): string {
   if (exports.length) lines.push('', 'In other shells, first:', ...exports.map((e) => `  ${e}`));
   lines.push(
     '',
-    'From another shell:',
+    'From another shell (in this checkout `switchyard` is `npx switchyard`; `npm link` puts it on PATH):',
     '  switchyard submit path/to/task.md     # start a task',
     '  switchyard list                       # all tasks',
     '  switchyard status <taskId>            # where it is, questions, hold reason',

@@ -147,7 +147,6 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       address,
       namespace,
       deadline: Date.now() + (opts.readyTimeoutMs ?? 60_000),
-      hasExited: () => hasExited,
       exited,
       logFile,
     });
@@ -207,38 +206,51 @@ async function waitUntilReady(w: {
   address: string;
   namespace: string;
   deadline: number;
-  hasExited: () => boolean;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
   logFile: string;
 }): Promise<void> {
   let lastError = 'no answer yet';
-  while (Date.now() < w.deadline) {
-    if (w.hasExited()) {
-      const r = await w.exited;
-      const how = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit code ${r.code}`;
-      throw new Error(
-        `The Temporal dev server stopped during start-up (${how}). Last lines of ${w.logFile}:\n${await tail(w.logFile)}`,
-      );
+  let exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error } | undefined;
+  void w.exited.then((r) => (exit = r));
+  const died = w.exited.then(() => 'exited' as const);
+  while (Date.now() < w.deadline && !exit) {
+    const attempt = probe(w.address, w.namespace);
+    // Do not sit out a connect timeout when the process has already died.
+    const result = await Promise.race([attempt, died]);
+    if (result === 'exited') {
+      void attempt.catch(() => {});
+      break;
     }
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address: w.address, connectTimeout: '2s' });
-      const conn = connection;
-      await conn.withDeadline(Date.now() + 5000, () => conn.workflowService.getSystemInfo({}));
-      await ensureSearchAttributes(conn, w.namespace);
-      return;
-    } catch (err) {
-      if (err instanceof SearchAttributeMismatch) throw err;
-      lastError = (err as Error).message;
-    } finally {
-      await connection?.close().catch(() => {});
-    }
+    if (result.ok) return;
+    if (result.error instanceof SearchAttributeMismatch) throw result.error;
+    lastError = result.error.message;
     await new Promise((r) => setTimeout(r, 250));
+  }
+  if (exit) {
+    const how = exit.error ? exit.error.message : exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    throw new Error(
+      `The Temporal dev server stopped during start-up (${how}). Last lines of ${w.logFile}:\n${await tail(w.logFile)}`,
+    );
   }
   throw new Error(
     `The Temporal dev server at ${w.address} did not answer in time (last error: ${lastError}). ` +
       `Last lines of ${w.logFile}:\n${await tail(w.logFile)}`,
   );
+}
+
+async function probe(address: string, namespace: string): Promise<{ ok: true } | { ok: false; error: Error }> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '2s' });
+    const conn = connection;
+    await conn.withDeadline(Date.now() + 5000, () => conn.workflowService.getSystemInfo({}));
+    await ensureSearchAttributes(conn, namespace);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err as Error };
+  } finally {
+    await connection?.close().catch(() => {});
+  }
 }
 
 class SearchAttributeMismatch extends Error {}

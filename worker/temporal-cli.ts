@@ -117,7 +117,7 @@ type Candidate = { ok: true; binary: string; cleanup: () => Promise<void> } | { 
 async function tryGoInstall(cacheDir: string, env: NodeJS.ProcessEnv, log: (msg: string) => void): Promise<Candidate> {
   const label = `go install ${TEMPORAL_CLI_PACKAGE}@v${TEMPORAL_CLI_VERSION}`;
   const go = findGo(env);
-  if (!go) return { ok: false, reason: `${label}: no \`go\` on PATH (Go 1.24+ from https://go.dev/dl/)` };
+  if (!go) return { ok: false, reason: `${label}: no \`go\` on PATH or in $GOROOT/bin (Go 1.24+: https://go.dev/dl/)` };
 
   // A private GOBIN per attempt, renamed into place when done, so concurrent installs never
   // leave a half-written binary where others look for it.
@@ -165,7 +165,10 @@ async function tryDownload(cacheDir: string, env: NodeJS.ProcessEnv, log: (msg: 
     const res = await fetch(url, { signal: AbortSignal.timeout(5 * 60_000) });
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`);
     const archive = path.join(dir, 'archive');
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(archive));
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      fs.createWriteStream(archive),
+    );
     const extracted = path.join(dir, 'extracted');
     await fsp.mkdir(extracted);
     await extract(archive, extracted);
@@ -204,7 +207,9 @@ async function extract(archive: string, into: string): Promise<void> {
   const isGzip = head[0] === 0x1f && head[1] === 0x8b;
   if (!isZip && !isGzip) throw new Error('the download is neither a .tar.gz nor a .zip archive');
   const [command, args] =
-    isZip && process.platform !== 'win32' ? ['unzip', ['-q', '-o', archive, '-d', into]] : ['tar', ['-xf', archive, '-C', into]];
+    isZip && process.platform !== 'win32'
+      ? ['unzip', ['-q', '-o', archive, '-d', into]]
+      : ['tar', ['-xf', archive, '-C', into]];
   const run = await runForwarding(command, args, process.env, () => {});
   if (run.code !== 0) throw new Error(`${command} could not extract the archive: ${run.error ?? run.tail}`);
 }
@@ -222,7 +227,9 @@ async function findFile(dir: string, name: string): Promise<string | undefined> 
 }
 
 /** Runs `--version` to tell a real Temporal CLI from a missing, broken or unrelated file. */
-export async function checkBinary(file: string): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+export async function checkBinary(
+  file: string,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
   try {
     const stat = await fsp.stat(file);
     if (!stat.isFile()) return { ok: false, reason: 'not a file' };
@@ -254,10 +261,8 @@ function findOnPath(name: string, searchPath: string | undefined): string | unde
 }
 
 function findGo(env: NodeJS.ProcessEnv): string | undefined {
-  const goExe = `go${EXE}`;
-  // The official tarball installs to /usr/local/go and is often missing from non-login PATHs.
-  const extra = [env.GOROOT && path.join(env.GOROOT, 'bin'), '/usr/local/go/bin'].filter(Boolean);
-  return findOnPath(goExe, [env.PATH ?? '', ...extra].join(path.delimiter));
+  const dirs = [env.PATH ?? '', env.GOROOT ? path.join(env.GOROOT, 'bin') : ''];
+  return findOnPath(`go${EXE}`, dirs.join(path.delimiter));
 }
 
 interface RunResult {

@@ -93,7 +93,6 @@ describe('bundled example', () => {
     expect(config.dataDir).toBe(dataDir);
     expect(config.repos['sample-repo']).toMatchObject({ url: example.repoPath, testCommand: ['node', '--test'] });
     expect(config.providers.scripted.command[0]).toBe('node');
-    expect(config.providers.scripted.env).toContain('SCRIPTED_AGENT_FAIL_FIRST_ATTEMPT');
     expect(existsSync(config.providers.scripted.command[1])).toBe(true);
     expect(config.routing?.default).toBe('scripted');
   });

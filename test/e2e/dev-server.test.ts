@@ -166,7 +166,9 @@ describe('a dev server whose parent dies', () => {
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | string | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
     const first = await new Promise<string>((resolve, reject) => {
       readline.createInterface({ input: child.stdout }).once('line', resolve);
       void exited.then((code) => reject(new Error(`child exited (${code}) before starting: ${stderr}`)));
@@ -177,6 +179,13 @@ describe('a dev server whose parent dies', () => {
   it('stops the server when the parent process crashes', async () => {
     const { exited, serverPid } = await startInChild(await tempDir(), 'crash');
     expect(await exited).toBe(1);
+    await waitFor(`dev server pid ${serverPid} to end`, () => !isAlive(serverPid));
+  });
+
+  it('stops the server when the parent process is terminated by a signal', async () => {
+    const { child, exited, serverPid } = await startInChild(await tempDir(), 'hang');
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
     await waitFor(`dev server pid ${serverPid} to end`, () => !isAlive(serverPid));
   });
 

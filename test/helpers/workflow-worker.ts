@@ -24,7 +24,9 @@ export async function startWorkflowWorker(
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     // Expected workflow failures are logged as warnings; keep test output for real errors.
-    Runtime.install({ logger: new DefaultLogger((process.env.SWITCHYARD_LOG_LEVEL?.toUpperCase() ?? 'ERROR') as LogLevel) });
+    Runtime.install({
+      logger: new DefaultLogger((process.env.SWITCHYARD_LOG_LEVEL?.toUpperCase() ?? 'ERROR') as LogLevel),
+    });
   }
   const address = temporalAddress();
   const taskQueue = uniqueTaskQueue('wf');
@@ -34,7 +36,9 @@ export async function startWorkflowWorker(
   const worker = await Worker.create({
     connection,
     taskQueue,
-    ...(existsSync(WORKFLOW_BUNDLE) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } } : { workflowsPath: workflowsEntry() }),
+    ...(existsSync(WORKFLOW_BUNDLE)
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
+      : { workflowsPath: workflowsEntry() }),
     activities: { ...activities, ...createTemporalActivities(client, taskQueue) },
     maxHeartbeatThrottleInterval: '1s',
   });

@@ -105,6 +105,7 @@ describe('parseConfig', () => {
       base: 'main',
       testTimeoutSec: 600,
       serial: true,
+      env: [],
     });
     expect(cfg.providers.agent).toMatchObject({ kind: 'command', command: ['agent-cli'], timeoutSec: 3600, env: [] });
   });
