@@ -44,7 +44,12 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
     try {
       res = await runActivityProcess(command, {
         cwd: wt.dir,
-        env: { ...baseEnv(process.env, repo.env), CI: 'true', SWITCHYARD_COMMIT: wt.commit, SWITCHYARD_TASK_ID: input.taskId },
+        env: {
+          ...baseEnv(process.env, repo.env),
+          CI: 'true',
+          SWITCHYARD_COMMIT: wt.commit,
+          SWITCHYARD_TASK_ID: input.taskId,
+        },
         timeoutMs: repo.testTimeoutSec * 1000,
         phase: 'tests',
       });

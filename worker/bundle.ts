@@ -10,7 +10,14 @@ import { WORKFLOW_BUNDLE, workflowsEntry } from './paths.js';
 export async function buildWorkflowBundle(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowsEntry(),
-    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: console.warn, error: console.error },
+    logger: {
+      log: () => {},
+      trace: () => {},
+      debug: () => {},
+      info: () => {},
+      warn: console.warn,
+      error: console.error,
+    },
   });
   await writeFile(WORKFLOW_BUNDLE, code);
   return WORKFLOW_BUNDLE;

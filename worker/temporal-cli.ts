@@ -107,7 +107,7 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
     [
       'Could not find or install the Temporal CLI. Tried:',
       ...tried.map((t) => `  - ${t}`),
-      'Install it (https://docs.temporal.io/cli) and set TEMPORAL_CLI_PATH, or install Go 1.24+ and run again.',
+      'Install it (https://docs.temporal.io/cli) and set TEMPORAL_CLI_PATH, or install Go 1.25+ and run again.',
     ].join('\n'),
   );
 }
@@ -117,7 +117,7 @@ type Candidate = { ok: true; binary: string; cleanup: () => Promise<void> } | { 
 async function tryGoInstall(cacheDir: string, env: NodeJS.ProcessEnv, log: (msg: string) => void): Promise<Candidate> {
   const label = `go install ${TEMPORAL_CLI_PACKAGE}@v${TEMPORAL_CLI_VERSION}`;
   const go = findGo(env);
-  if (!go) return { ok: false, reason: `${label}: no \`go\` on PATH or in $GOROOT/bin (Go 1.24+: https://go.dev/dl/)` };
+  if (!go) return { ok: false, reason: `${label}: no \`go\` on PATH or in $GOROOT/bin (Go 1.25+: https://go.dev/dl/)` };
 
   // A private GOBIN per attempt, renamed into place when done, so concurrent installs never
   // leave a half-written binary where others look for it.
@@ -320,7 +320,7 @@ async function acquireInstallLock(cacheDir: string, log: (msg: string) => void):
       log(`Another process${pid > 0 ? ` (pid ${pid})` : ''} is installing the Temporal CLI; waiting for it…`);
       announced = true;
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

@@ -15,9 +15,14 @@ export function preview(text: string, max = PREVIEW_CHARS): string {
 }
 
 function taskSection(task: TaskSpec, base: string): string {
-  return [`# Task: ${task.title}`, '', `Task id: ${task.id}`, `Repository: ${task.repo} (base ${base})`, '', task.body.trim()].join(
-    '\n',
-  );
+  return [
+    `# Task: ${task.title}`,
+    '',
+    `Task id: ${task.id}`,
+    `Repository: ${task.repo} (base ${base})`,
+    '',
+    task.body.trim(),
+  ].join('\n');
 }
 
 function answersSection(rounds: QuestionRound[]): string[] {
@@ -25,7 +30,14 @@ function answersSection(rounds: QuestionRound[]): string[] {
   if (answered.length === 0) return [];
   const lines = ['', '## Answers', ''];
   for (const round of answered) {
-    lines.push('Questions asked:', ...round.questions.map((q) => `- ${q}`), '', `Answer${round.answeredBy ? ` (from ${round.answeredBy})` : ''}:`, round.answer!.trim(), '');
+    lines.push(
+      'Questions asked:',
+      ...round.questions.map((q) => `- ${q}`),
+      '',
+      `Answer${round.answeredBy ? ` (from ${round.answeredBy})` : ''}:`,
+      round.answer!.trim(),
+      '',
+    );
   }
   return lines;
 }

@@ -56,7 +56,13 @@ export function enterStage(s: TaskStatus, stage: Stage, detail: string): void {
 export function currentDetails(s: TaskStatus): string {
   const lines = [`**${s.state}** · ${s.stage} · ${s.detail}`];
   if (s.questions?.length) {
-    lines.push('', 'Questions:', ...s.questions.map((q) => `- ${q}`), '', `Answer: \`switchyard answer ${s.taskId} --text "…"\``);
+    lines.push(
+      '',
+      'Questions:',
+      ...s.questions.map((q) => `- ${q}`),
+      '',
+      `Answer: \`switchyard answer ${s.taskId} --text "…"\``,
+    );
   }
   if (s.state === 'hold' && s.holdReason) {
     lines.push('', `Hold: ${s.holdReason}`, '', `Resume: \`switchyard resume ${s.taskId}\``);

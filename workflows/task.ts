@@ -73,7 +73,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
 
   setHandler(statusQuery, () => s);
   setHandler(answerSignal, (a) => {
-    if (s.state !== 'needs-input' || inbox.answer) return recordIgnored(s, 'answer', now(), 'not waiting for an answer');
+    if (s.state !== 'needs-input' || inbox.answer)
+      return recordIgnored(s, 'answer', now(), 'not waiting for an answer');
     if (!a?.text?.trim()) return recordIgnored(s, 'answer', now(), 'empty answer');
     inbox.answer = a;
   });
@@ -82,7 +83,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     inbox.resume = r;
   });
   setHandler(pauseSignal, (op) => {
-    if (s.paused || TERMINAL_STATES.includes(s.state)) return recordIgnored(s, 'pause', now(), 'already paused or ended');
+    if (s.paused || TERMINAL_STATES.includes(s.state))
+      return recordIgnored(s, 'pause', now(), 'already paused or ended');
     s.paused = true;
     recordTransition(s, s.state, s.state, 'pause requested', now(), op?.by);
   });
@@ -250,7 +252,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
   }
 
   function requireCommit(): string {
-    if (!s.commit) throw ApplicationFailure.nonRetryable('no commit to test: development has not committed', 'Internal');
+    if (!s.commit)
+      throw ApplicationFailure.nonRetryable('no commit to test: development has not committed', 'Internal');
     return s.commit;
   }
 
@@ -292,7 +295,11 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     inbox.resume = undefined;
     if (r.action === 'abort') return fail(`aborted${r.by ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}`);
     if (r.budgetUsd !== undefined) s.budgetUsd = r.budgetUsd;
-    const next = afterResume(heldStage, { devAttempts: s.attempts.development, maxDevAttempts: s.maxDevAttempts }, r.maxDevAttempts);
+    const next = afterResume(
+      heldStage,
+      { devAttempts: s.attempts.development, maxDevAttempts: s.maxDevAttempts },
+      r.maxDevAttempts,
+    );
     s.maxDevAttempts = next.maxDevAttempts;
     carry.note = r.note;
     recordTransition(s, 'hold', next.stage, 'resumed', now(), r.by);
@@ -329,7 +336,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       if (await condition(ready, Math.min(left, input.reminderEveryMs))) return true;
-      if (deadline - Date.now() > 0) await tell('reminder', `Task ${task.id} is still waiting for ${what} (${s.detail}).`);
+      if (deadline - Date.now() > 0)
+        await tell('reminder', `Task ${task.id} is still waiting for ${what} (${s.detail}).`);
     }
   }
 

@@ -100,7 +100,11 @@ export function decide(from: Stage, outcome: Outcome, ctx: DecisionContext, deta
           reason: `${rule.why} and all ${ctx.maxDevAttempts} development attempts are used`,
         };
       }
-      decision = { kind: 'stage', stage: 'development', why: `${rule.why}; development attempt ${ctx.devAttempts + 1}` };
+      decision = {
+        kind: 'stage',
+        stage: 'development',
+        why: `${rule.why}; development attempt ${ctx.devAttempts + 1}`,
+      };
       break;
     default:
       decision = { kind: 'stage', stage: rule.to, why: rule.why };

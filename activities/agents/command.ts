@@ -14,7 +14,10 @@ import { writePromptFile } from './prompt-files.js';
 export const BASE_ENV_VARS = ['PATH', 'HOME', 'USER', 'LANG', 'TMPDIR', 'SHELL', 'TERM'] as const;
 
 /** The small base environment plus the variables the config names (by name only). */
-export function baseEnv(source: NodeJS.ProcessEnv = process.env, names: readonly string[] = []): Record<string, string> {
+export function baseEnv(
+  source: NodeJS.ProcessEnv = process.env,
+  names: readonly string[] = [],
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of [...BASE_ENV_VARS, ...names]) {
     const v = source[k];

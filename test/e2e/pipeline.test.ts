@@ -51,7 +51,14 @@ describe('pipeline e2e', () => {
     expect(done.attempts).toMatchObject({ analysis: 2, development: 1, testing: 1 });
     expect(done.branch).toBe('switchyard/greet-ask');
     expect(done.costUsd).toBeCloseTo(0.04, 6);
-    expect(done.transitions.map((t) => t.to)).toEqual(['analysis', 'needs-input', 'analysis', 'development', 'testing', 'done']);
+    expect(done.transitions.map((t) => t.to)).toEqual([
+      'analysis',
+      'needs-input',
+      'analysis',
+      'development',
+      'testing',
+      'done',
+    ]);
 
     // The branch is on the origin repo, holds the agent's change and nothing from .switchyard/.
     const sha = await git(env.repoDir, 'rev-parse', 'refs/heads/switchyard/greet-ask');

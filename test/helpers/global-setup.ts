@@ -50,12 +50,13 @@ function buildIfStale(): void {
   if (builtAt >= newest) return;
   log(builtAt ? 'dist/ is older than the sources: npm run build' : 'no dist/ yet: npm run build');
   const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    throw new Error(
-      `npm run build failed (${r.error?.message ?? `exit code ${r.status}`}); the tests need a current dist/. ` +
-        'Fix the build, or set SWITCHYARD_SKIP_BUILD=1 to run against the dist/ that is there.',
-    );
+  if (r.status === 0) return;
+  const why = `npm run build failed (${r.error?.message ?? `exit code ${r.status}`})`;
+  // CI must test what it built; locally a half-edited file elsewhere should not block every test.
+  if (process.env.CI || !builtAt) {
+    throw new Error(`${why}; the tests need a current dist/. Fix the build (SWITCHYARD_SKIP_BUILD=1 skips it).`);
   }
+  log(`${why}: continuing with the older dist/ — tests that run built code may fail or test old code`);
 }
 
 function newestTs(dir: string): number {

@@ -34,7 +34,12 @@ describe('prompts', () => {
       command: ['node', '--test'],
       commit: 'abc123',
     };
-    const p = developerPrompt(task, 'main', { analysis: 'Plan: fix slug', rounds: [], attempt: 2, failure: { source: 'testing', test } });
+    const p = developerPrompt(task, 'main', {
+      analysis: 'Plan: fix slug',
+      rounds: [],
+      attempt: 2,
+      failure: { source: 'testing', test },
+    });
     expect(p).toContain('## Previous attempt failed');
     expect(p).toContain('Tests FAIL on commit abc123');
     expect(p).toContain('3 passed, 1 failed');

@@ -239,7 +239,7 @@ describe('installing the Temporal CLI', () => {
     it('reports a missing go', async () => {
       const s = await sandbox();
       const env = { ...s.env, TEMPORAL_CLI_DOWNLOAD_URL: `${base}/missing.tar.gz` };
-      await expect(ensureTemporalCli({ env })).rejects.toThrow('no `go` on PATH or in $GOROOT/bin');
+      await expect(ensureTemporalCli({ env, log: s.log })).rejects.toThrow('no `go` on PATH or in $GOROOT/bin');
     });
   });
 });

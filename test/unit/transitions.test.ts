@@ -40,7 +40,10 @@ describe('decide', () => {
   });
 
   it('testing passed → deploy-staging only when the task has a staging target', () => {
-    expect(decide('testing', 'passed', ctx({ hasStaging: true }))).toMatchObject({ kind: 'stage', stage: 'deploy-staging' });
+    expect(decide('testing', 'passed', ctx({ hasStaging: true }))).toMatchObject({
+      kind: 'stage',
+      stage: 'deploy-staging',
+    });
     expect(decide('testing', 'passed', ctx({ hasStaging: false }))).toMatchObject({ kind: 'done' });
   });
 
@@ -79,7 +82,10 @@ describe('decide', () => {
 
 describe('afterResume', () => {
   it('returns to the held stage', () => {
-    expect(afterResume('testing', { devAttempts: 1, maxDevAttempts: 3 })).toEqual({ stage: 'testing', maxDevAttempts: 3 });
+    expect(afterResume('testing', { devAttempts: 1, maxDevAttempts: 3 })).toEqual({
+      stage: 'testing',
+      maxDevAttempts: 3,
+    });
   });
 
   it('grants one more development attempt when they ran out, unless the person raised the limit', () => {

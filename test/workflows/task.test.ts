@@ -34,7 +34,10 @@ interface Script {
 }
 
 const scripts = new Map<string, Script>();
-const calls = new Map<string, { analyst: AgentRunInput[]; developer: DeveloperInput[]; tests: string[]; staging: string[] }>();
+const calls = new Map<
+  string,
+  { analyst: AgentRunInput[]; developer: DeveloperInput[]; tests: string[]; staging: string[] }
+>();
 const notices: NotifyInput[] = [];
 
 function callsOf(taskId: string) {
@@ -43,7 +46,14 @@ function callsOf(taskId: string) {
   return c;
 }
 
-const agentBase = { provider: 'fake', exitCode: 0, durationMs: 1, summary: 'did things', outputTail: '', costUsd: 0.01 };
+const agentBase = {
+  provider: 'fake',
+  exitCode: 0,
+  durationMs: 1,
+  summary: 'did things',
+  outputTail: '',
+  costUsd: 0.01,
+};
 
 let w: TestWorker;
 
@@ -145,10 +155,14 @@ async function start(i: TaskInput, script: Script = {}) {
 type Handle = Awaited<ReturnType<typeof start>>;
 
 async function waitForState(h: Handle, state: TaskStatus['state'], timeoutMs = 60_000): Promise<TaskStatus> {
-  return eventually(async () => {
-    const s = await h.query(statusQuery);
-    return s.state === state ? s : undefined;
-  }, `state ${state} of ${h.workflowId}`, timeoutMs);
+  return eventually(
+    async () => {
+      const s = await h.query(statusQuery);
+      return s.state === state ? s : undefined;
+    },
+    `state ${state} of ${h.workflowId}`,
+    timeoutMs,
+  );
 }
 
 describe('taskWorkflow', () => {
@@ -189,7 +203,14 @@ describe('taskWorkflow', () => {
     const i = input();
     const h = await start(i, {
       tests: (_, n) =>
-        n === 1 ? { status: 'FAIL', exitCode: 1, output: 'not ok 1 - slug keeps dashes', counts: { framework: 'node:test', passed: 2, failed: 1 } } : {},
+        n === 1
+          ? {
+              status: 'FAIL',
+              exitCode: 1,
+              output: 'not ok 1 - slug keeps dashes',
+              counts: { framework: 'node:test', passed: 2, failed: 1 },
+            }
+          : {},
     });
     const done: TaskStatus = await h.result();
     expect(done.state).toBe('done');
@@ -213,7 +234,9 @@ describe('taskWorkflow', () => {
     expect(done.maxDevAttempts).toBe(4);
     expect(done.attempts.development).toBe(3);
     expect(callsOf(i.task.id).developer[2]!.prompt).toContain('try harder');
-    expect(done.transitions).toContainEqual(expect.objectContaining({ from: 'hold', to: 'development', outcome: 'resumed', note: 'op' }));
+    expect(done.transitions).toContainEqual(
+      expect.objectContaining({ from: 'hold', to: 'development', outcome: 'resumed', note: 'op' }),
+    );
   });
 
   it('an environment problem in testing holds at testing and resume re-runs testing, not development', async () => {
@@ -238,7 +261,8 @@ describe('taskWorkflow', () => {
     const h = await start(i, {
       staging: (_, n) => {
         if (n === 1) return { status: 'FAIL', exitCode: 2, output: 'health check failed' };
-        if (n === 2) throw ApplicationFailure.nonRetryable('host key verification failed', ErrorType.StagingEnvPermanent);
+        if (n === 2)
+          throw ApplicationFailure.nonRetryable('host key verification failed', ErrorType.StagingEnvPermanent);
         return {};
       },
     });
@@ -270,7 +294,10 @@ describe('taskWorkflow', () => {
     const held = await waitForState(h, 'hold');
     expect(held.holdReason).toMatch(/changed nothing/);
     await h.signal(answerSignal, { text: 'nobody asked' });
-    await eventually(async () => ((await h.query(statusQuery)).ignoredSignals.length ? true : undefined), 'ignored signal');
+    await eventually(
+      async () => ((await h.query(statusQuery)).ignoredSignals.length ? true : undefined),
+      'ignored signal',
+    );
     await h.signal(resumeSignal, { action: 'abort', by: 'op', note: 'not worth it' });
     const err = await h.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);

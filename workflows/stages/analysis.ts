@@ -9,7 +9,9 @@ const { runAnalyst } = proxyActivities<SwitchyardActivities>(agentActivity);
 
 /** The analyst reads the repo at the base and either plans the change or asks blocking questions. */
 export async function analysisWorkflow(input: AnalysisStageInput): Promise<AnalysisStageResult> {
-  setCurrentDetails(`Analyst **${input.provider}** is reading \`${input.repo}\` at \`${input.base}\` (attempt ${input.attempt}).`);
+  setCurrentDetails(
+    `Analyst **${input.provider}** is reading \`${input.repo}\` at \`${input.base}\` (attempt ${input.attempt}).`,
+  );
   try {
     const r = await runAnalyst({
       taskId: input.taskId,
@@ -20,7 +22,12 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
       provider: input.provider,
       prompt: input.prompt,
     });
-    const base = { analysis: preview(r.analysis), questions: r.questions, summary: preview(r.summary), costUsd: r.costUsd };
+    const base = {
+      analysis: preview(r.analysis),
+      questions: r.questions,
+      summary: preview(r.summary),
+      costUsd: r.costUsd,
+    };
     if (!r.ok) return { ...base, outcome: 'agent-failed', failure: r.failure ?? `agent exited ${r.exitCode}` };
     return { ...base, outcome: r.questions.length > 0 ? 'needs-input' : 'ready' };
   } catch (err) {

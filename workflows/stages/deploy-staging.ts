@@ -9,7 +9,9 @@ const { runStagingCheck } = proxyActivities<SwitchyardActivities>(stagingActivit
 
 /** The staging target's check for the tested commit: PASS, FAIL, or an environment problem. */
 export async function deployStagingWorkflow(input: StagingStageInput): Promise<StagingStageResult> {
-  setCurrentDetails(`Staging check on **${input.target}** for \`${input.commit.slice(0, 12)}\` (attempt ${input.attempt}).`);
+  setCurrentDetails(
+    `Staging check on **${input.target}** for \`${input.commit.slice(0, 12)}\` (attempt ${input.attempt}).`,
+  );
   try {
     const report = await runStagingCheck({
       taskId: input.taskId,
@@ -18,7 +20,10 @@ export async function deployStagingWorkflow(input: StagingStageInput): Promise<S
       target: input.target,
       attempt: input.attempt,
     });
-    return { outcome: report.status === 'PASS' ? 'passed' : 'failed', report: { ...report, output: preview(report.output) } };
+    return {
+      outcome: report.status === 'PASS' ? 'passed' : 'failed',
+      report: { ...report, output: preview(report.output) },
+    };
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Permanent problems, or transient ones whose retries ran out.

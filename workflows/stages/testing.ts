@@ -9,9 +9,16 @@ const { runTests } = proxyActivities<SwitchyardActivities>(testActivity);
 
 /** The repo's own test command on the exact commit development pushed. */
 export async function testingWorkflow(input: TestingStageInput): Promise<TestingStageResult> {
-  setCurrentDetails(`Running the tests of \`${input.repo}\` on \`${input.commit.slice(0, 12)}\` (attempt ${input.attempt}).`);
+  setCurrentDetails(
+    `Running the tests of \`${input.repo}\` on \`${input.commit.slice(0, 12)}\` (attempt ${input.attempt}).`,
+  );
   try {
-    const report = await runTests({ taskId: input.taskId, repo: input.repo, commit: input.commit, attempt: input.attempt });
+    const report = await runTests({
+      taskId: input.taskId,
+      repo: input.repo,
+      commit: input.commit,
+      attempt: input.attempt,
+    });
     const short = { ...report, output: preview(report.output) };
     return { outcome: report.status === 'PASS' ? 'passed' : 'failed', report: short };
   } catch (err) {
