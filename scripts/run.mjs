@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bootstrap behind `npm start` / `npm test` / `npm run bench`: installs what a fresh clone lacks
+// Bootstrap behind `npm start` / `npm test`: installs what a fresh clone lacks
 // (dependencies, dist/, the Temporal CLI), then runs the command. Plain Node, no dependencies.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +14,6 @@ const say = (msg) => process.stderr.write(`switchyard: ${msg}\n`);
 const COMMANDS = {
   start: (args) => [process.execPath, [path.join(root, 'bin', 'switchyard.js'), 'start', ...args]],
   test: (args) => [process.execPath, [vitestEntry(), 'run', ...args]],
-  bench: (args) => [process.execPath, [vitestEntry(), 'bench', '--run', ...args]],
 };
 
 const [command, ...args] = process.argv.slice(2);

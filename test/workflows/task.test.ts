@@ -25,6 +25,7 @@ import {
   type TestSummary,
 } from '../../workflows/api.js';
 import { eventually, startWorkflowWorker, type TestWorker } from '../helpers/workflow-worker.js';
+import { recordHistory } from '../replay/record.js';
 
 interface Script {
   analyst?: (i: AgentRunInput, n: number) => Partial<AnalystResult> | Promise<Partial<AnalystResult>>;
@@ -197,6 +198,10 @@ describe('taskWorkflow', () => {
       'testing>done',
     ]);
     expect(notices.some((n) => n.taskId === i.task.id && n.kind === 'needs-input')).toBe(true);
+    await recordHistory(w.client, h.workflowId, 'task-answer-done');
+    await recordHistory(w.client, `${h.workflowId}-analysis-2`, 'analysis-ready');
+    await recordHistory(w.client, `${h.workflowId}-development-1`, 'development-committed');
+    await recordHistory(w.client, `${h.workflowId}-testing-1`, 'testing-passed');
   });
 
   it('sends a failing test report back to development, building on the previous commit', async () => {
@@ -234,6 +239,7 @@ describe('taskWorkflow', () => {
     expect(done.maxDevAttempts).toBe(4);
     expect(done.attempts.development).toBe(3);
     expect(callsOf(i.task.id).developer[2]!.prompt).toContain('try harder');
+    await recordHistory(w.client, h.workflowId, 'task-attempts-hold-resume');
     expect(done.transitions).toContainEqual(
       expect.objectContaining({ from: 'hold', to: 'development', outcome: 'resumed', note: 'op' }),
     );
@@ -274,6 +280,8 @@ describe('taskWorkflow', () => {
     const done: TaskStatus = await h.result();
     expect(done.state).toBe('done');
     expect(done.attempts['deploy-staging']).toBe(3);
+    await recordHistory(w.client, h.workflowId, 'task-staging');
+    await recordHistory(w.client, `${h.workflowId}-deploy-staging-2`, 'deploy-staging-env-problem');
   });
 
   it('holds when the budget is crossed; resume with a higher budget continues', async () => {
@@ -362,6 +370,8 @@ describe('taskWorkflow', () => {
     expect(doneA.attempts.development).toBe(2);
     const queuedTransitions = doneA.transitions.filter((t) => t.from === 'hold');
     expect(queuedTransitions).toHaveLength(1);
+    await recordHistory(w.client, hb.workflowId, 'task-queued-at-gate');
+    await recordHistory(w.client, `gate-${repo}`, 'repo-gate');
   });
 
   it('cancel stops the running stage and its activity, and the task reports cancelled', async () => {
@@ -387,5 +397,6 @@ describe('taskWorkflow', () => {
     const s = await h.query(statusQuery);
     expect(s.state).toBe('cancelled');
     expect(cancelled).toBe(true);
+    await recordHistory(w.client, h.workflowId, 'task-cancelled');
   });
 });

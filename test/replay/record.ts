@@ -1,0 +1,17 @@
+/**
+ * Records workflow histories as replay fixtures when RECORD_HISTORIES=1 (see test/replay/README.md).
+ * Without it, this does nothing: fixtures change only on purpose.
+ */
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../worker/paths.js';
+
+export const HISTORIES_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
+
+export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  await writeFile(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+}

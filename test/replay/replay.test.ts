@@ -1,0 +1,35 @@
+/**
+ * Recorded histories replayed against today's workflow code: a change that would break running
+ * workflows fails here (then put it behind `patched()`; see test/replay/README.md).
+ */
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../../worker/paths.js';
+import { HISTORIES_DIR } from './record.js';
+
+const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // installed already in this process
+}
+
+describe('replay', () => {
+  it('has fixtures for the task, every stage and the gate', () => {
+    expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
+    await Worker.runReplayHistory(
+      existsSync(WORKFLOW_BUNDLE)
+        ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
+        : { workflowsPath: workflowsEntry() },
+      history,
+      file,
+    );
+  });
+});
