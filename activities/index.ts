@@ -6,6 +6,8 @@ import type { Config, CommandProviderConfig } from '../worker/config-schema.js';
 import {
   ErrorType,
   type AgentRunInput,
+  type ArtifactRef,
+  type RecordEventsInput,
   type AnalystResult,
   type DeveloperInput,
   type DeveloperResult,
@@ -17,10 +19,14 @@ import {
 } from '../workflows/api.js';
 import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
 import { readAgentFiles } from './agents/prompt-files.js';
+import { execa } from 'execa';
 import { failure } from './errors.js';
+import { capText } from './output-cap.js';
 import { commitAll, prepareWorktree, pushBranch, removeWorktree, resolveRepo, type ResolvedRepo } from './git.js';
-import { notify } from './notify.js';
+import { formatNotification } from './notify.js';
 import { heartbeatPhase } from './process.js';
+import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder } from './recorder.js';
+import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
 
@@ -32,7 +38,11 @@ export interface ActivityDeps {
   log?: (msg: string) => void;
   /** Injected by the worker (Temporal client). */
   isWorkflowRunning?: (workflowId: string) => Promise<boolean>;
+  /** Artifacts, usage ledger and events (DESIGN §8). */
+  store: Store;
 }
+
+const STAGE_OF_ROLE = { analyst: 'analysis', developer: 'development' } as const;
 
 export type Activities = ReturnType<typeof createActivities>;
 
@@ -57,14 +67,22 @@ export function providerConfig(config: Config, name: string): CommandProviderCon
 export function createActivities(deps: ActivityDeps) {
   const log = deps.log ?? ((msg: string) => console.log(msg));
 
-  /** Worktree at `ref`, the agent run in it, the worktree removed afterwards; `after` sees it before removal. */
+  async function recorder(scope: { taskId: string; stage: string; attempt: number }): Promise<Recorder> {
+    return createRecorder(deps.store, await ensureSpoolDir(deps.dataDir), scope);
+  }
+
+  /**
+   * Worktree at `ref`, the agent run in it (prompt and transcript stored, cost in the ledger), the
+   * worktree removed afterwards; `after` sees it before removal.
+   */
   async function withAgentRun<T>(
     input: AgentRunInput,
-    after: (dir: string, outcome: CommandAgentOutcome, repo: ResolvedRepo) => Promise<T>,
+    after: (dir: string, outcome: CommandAgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
   ): Promise<T> {
     const config = deps.config();
     const provider = providerConfig(config, input.provider);
     const repo = resolveRepo(config, input.repo);
+    const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
     heartbeatPhase('worktree');
     const wt = await prepareWorktree(repo.url, input.ref, {
       dataDir: deps.dataDir,
@@ -72,7 +90,9 @@ export function createActivities(deps: ActivityDeps) {
       repoLabel: repo.name,
       label: `${input.taskId}-${input.role}-${input.attempt}`,
     });
+    const transcript = rec.spoolPath('transcript');
     try {
+      const prompt = await rec.artifact('prompt', input.prompt, 'text/markdown; charset=utf-8');
       const outcome = await runCommandAgent({
         providerName: input.provider,
         provider,
@@ -82,9 +102,12 @@ export function createActivities(deps: ActivityDeps) {
         taskId: input.taskId,
         attempt: input.attempt,
         log,
+        fullOutputPath: transcript,
       });
       heartbeatPhase('collect');
-      return await after(wt.dir, outcome, repo);
+      outcome.artifacts.push(prompt, await rec.artifactFromFile('transcript', transcript));
+      await rec.usage({ ...outcome.usage, costUsd: outcome.costUsd, provider: input.provider });
+      return await after(wt.dir, outcome, repo, rec);
     } finally {
       await removeWorktree(wt);
     }
@@ -92,8 +115,9 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     async runAnalyst(input: AgentRunInput): Promise<AnalystResult> {
-      return withAgentRun({ ...input, role: 'analyst' }, async (dir, outcome) => {
+      return withAgentRun({ ...input, role: 'analyst' }, async (dir, outcome, _repo, rec) => {
         const files = await readAgentFiles(dir);
+        await storeAgentFiles(rec, files, outcome.artifacts);
         return {
           provider: input.provider,
           ...outcome,
@@ -106,8 +130,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async runDeveloper(input: DeveloperInput): Promise<DeveloperResult> {
-      return withAgentRun({ ...input, role: 'developer' }, async (dir, outcome, repo) => {
+      return withAgentRun({ ...input, role: 'developer' }, async (dir, outcome, repo, rec) => {
         const files = await readAgentFiles(dir);
+        await storeAgentFiles(rec, files, outcome.artifacts);
         const base = { provider: input.provider, ...outcome, summary: files.summary, branch: input.branch };
         if (outcome.failure) return { ...base, outcome: 'agent-failed', changedFiles: [] };
         const firstLine = files.summary
@@ -118,6 +143,7 @@ export function createActivities(deps: ActivityDeps) {
         heartbeatPhase('commit');
         const commit = await commitAll(dir, message);
         if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
+        outcome.artifacts.push(await rec.artifact('diff', await diffOf(dir), 'text/x-diff; charset=utf-8'));
         heartbeatPhase('push');
         await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name });
         log(
@@ -128,19 +154,85 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async runTests(input: TestRunInput): Promise<TestSummary> {
-      return runTests(input, { config: deps.config(), dataDir: deps.dataDir, log });
+      const rec = await recorder({ taskId: input.taskId, stage: 'testing', attempt: input.attempt });
+      const fullOutputPath = rec.spoolPath('test-log');
+      const report = await runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, fullOutputPath });
+      const logRef = await rec.artifactFromFile('test-log', fullOutputPath);
+      return { ...report, output: outputPreview(report.output), logRef };
     },
 
     async runStagingCheck(input: StagingRunInput): Promise<StagingSummary> {
-      return runStagingCheck(input, { config: deps.config(), dataDir: deps.dataDir, log });
+      const rec = await recorder({ taskId: input.taskId, stage: 'deploy-staging', attempt: input.attempt });
+      const fullOutputPath = rec.spoolPath('staging-log');
+      const report = await runStagingCheck(input, {
+        config: deps.config(),
+        dataDir: deps.dataDir,
+        log,
+        fullOutputPath,
+      });
+      const logRef = await rec.artifactFromFile('staging-log', fullOutputPath);
+      return { ...report, output: outputPreview(report.output), logRef };
     },
 
     async notify(input: NotifyInput): Promise<void> {
-      return notify(input, log);
+      log(formatNotification(input));
+      const key = activityKey();
+      await storeRetry(() =>
+        deps.store.recordEvent({
+          key: `${key}/notify`,
+          taskId: input.taskId,
+          kind: `notify:${input.kind}`,
+          payload: { message: input.message },
+        }),
+      );
+    },
+
+    async recordEvents(input: RecordEventsInput): Promise<void> {
+      const key = activityKey();
+      for (const [i, e] of input.events.entries()) {
+        await storeRetry(() =>
+          deps.store.recordEvent({
+            key: `${key}/${i}`,
+            taskId: input.taskId,
+            kind: e.kind,
+            actor: e.actor,
+            payload: { from: e.from, to: e.to, outcome: e.outcome, ...(e.details ?? {}) },
+            at: new Date(e.at),
+          }),
+        );
+      }
     },
 
     async isWorkflowRunning(workflowId: string): Promise<boolean> {
       return deps.isWorkflowRunning ? deps.isWorkflowRunning(workflowId) : true;
     },
   };
+}
+
+async function storeAgentFiles(
+  rec: Recorder,
+  files: { analysis: string; questions: string[]; summary: string },
+  into: ArtifactRef[],
+): Promise<void> {
+  const md = 'text/markdown; charset=utf-8';
+  if (files.analysis.trim()) into.push(await rec.artifact('analysis', files.analysis, md));
+  if (files.questions.length)
+    into.push(await rec.artifact('questions', files.questions.map((q) => `- ${q}`).join('\n'), md));
+  if (files.summary.trim()) into.push(await rec.artifact('summary', files.summary, md));
+}
+
+/** The commit just made, as a patch with stats (capped: a generated file must not fill the store). */
+async function diffOf(dir: string): Promise<string> {
+  const { stdout } = await execa('git', ['show', '--stat', '--patch', '--format=fuller', 'HEAD'], {
+    cwd: dir,
+    maxBuffer: 20 * 1024 * 1024,
+    reject: false,
+  });
+  return stdout;
+}
+
+/** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
+function outputPreview(text: string): string {
+  // The truncation marker comes on top of the kept bytes.
+  return capText(text, 4000, 1000).text;
 }

@@ -17,6 +17,8 @@ export interface StagingDeps {
   config: Config;
   dataDir: string;
   log: (msg: string) => void;
+  /** The full output is written here too (the store keeps it). */
+  fullOutputPath?: string;
 }
 
 export async function runStagingCheck(input: StagingRunInput, deps: StagingDeps): Promise<StagingSummary> {
@@ -49,6 +51,7 @@ export async function runStagingCheck(input: StagingRunInput, deps: StagingDeps)
         },
         timeoutMs: target.timeoutSec * 1000,
         phase: 'staging',
+        fullOutputPath: deps.fullOutputPath,
       });
     } catch (err) {
       if (err instanceof ProcessStartError) {

@@ -21,6 +21,8 @@ export interface TestRunnerDeps {
   config: Config;
   dataDir: string;
   log: (msg: string) => void;
+  /** The full output is written here too (the store keeps it). */
+  fullOutputPath?: string;
 }
 
 export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promise<TestSummary> {
@@ -52,6 +54,7 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
         },
         timeoutMs: repo.testTimeoutSec * 1000,
         phase: 'tests',
+        fullOutputPath: deps.fullOutputPath,
       });
     } catch (err) {
       if (err instanceof ProcessStartError) {

@@ -13,6 +13,7 @@ import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { registerMessages } from './commands/messages.js';
 import { registerServe } from './commands/serve.js';
+import { registerStore } from './commands/store.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 
 function packageVersion(): string {
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, run: CliRun = { exitCode: ExitCode.ok })
   registerStatus(program, io);
   registerMessages(program, io);
   registerWatch(program, io, run);
+  registerStore(program, io);
   return program;
 }
 

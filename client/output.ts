@@ -1,5 +1,6 @@
 /** Human-readable renderings of task status, task lists and watch progress. */
 import { STAGES, type TaskStatus, type Transition } from '../workflows/api.js';
+import type { CostRow, ListedArtifact, StoredEvent } from '../activities/store/index.js';
 import type { TaskListRow, TaskStatusView } from './switchyard-client.js';
 
 export function formatUsd(n: number | undefined): string {
@@ -172,4 +173,52 @@ export function formatChange(
     lines.push(`${t}  resume with: switchyard resume ${s.taskId}   (or --abort)`);
   }
   return lines;
+}
+
+/** `switchyard logs`: each artifact with a header, newest last; then the task's events. */
+export function formatLogs(artifacts: ListedArtifact[], events: StoredEvent[]): string {
+  const out: string[] = [];
+  for (const a of artifacts) {
+    out.push(
+      `=== ${a.stage} #${a.attempt} · ${a.kind} · ${a.size} bytes · ${formatTime(a.createdAt)} (artifact ${a.id})`,
+    );
+    out.push(a.text !== undefined ? a.text.replace(/\n?$/, '\n') : `(binary ${a.contentType}: ${a.preview})\n`);
+  }
+  if (events.length) {
+    out.push('=== events');
+    for (const e of events) {
+      const p = (e.payload ?? {}) as Record<string, unknown>;
+      const what =
+        typeof p.from === 'string' ? `${p.from} → ${String(p.to)}  (${String(p.outcome)})` : String(p.message ?? '');
+      out.push(`${formatTime(e.at)}  ${e.kind.padEnd(18)} ${what}${e.actor ? `  ${e.actor}` : ''}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** `switchyard cost`: a table with a total line. */
+export function formatCostTable(by: string, rows: CostRow[]): string {
+  if (!rows.length) return 'no usage recorded\n';
+  const total = rows.reduce(
+    (t, r) => ({
+      runs: t.runs + r.runs,
+      inputTokens: t.inputTokens + r.inputTokens,
+      outputTokens: t.outputTokens + r.outputTokens,
+      costUsd: t.costUsd + r.costUsd,
+    }),
+    { runs: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+  );
+  const line = (group: string, r: Omit<CostRow, 'group'>) => [
+    group,
+    String(r.runs),
+    String(r.inputTokens),
+    String(r.outputTokens),
+    `$${r.costUsd.toFixed(4)}`,
+  ];
+  return table([
+    [by.toUpperCase(), 'RUNS', 'TOKENS IN', 'TOKENS OUT', 'COST'],
+    ...rows.map((r) => line(r.group, r)),
+    line('total', total),
+  ]);
 }

@@ -3,6 +3,7 @@
  * dev server (SQLite under the data dir, Web UI), a worker, and on first start the bundled example
  * task — shut down cleanly on Ctrl-C.
  */
+import { startEmbeddedPostgres } from '../worker/embedded-pg.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findConfigPath, fileConfigSource, loadConfig } from '../worker/config.js';
@@ -12,7 +13,7 @@ import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { prepareExample } from './example.js';
 import { parseTaskFile } from './task-file.js';
 import { resolveTaskInput } from './resolve.js';
-import { taskWorkflowId } from '../workflows/api.js';
+import { DEFAULT_TASK_QUEUE, taskWorkflowId } from '../workflows/api.js';
 import { DEFAULT_NAMESPACE, SwitchyardClient, TaskAlreadyRunningError, errorText } from './switchyard-client.js';
 import { ExitCode, UsageError, shutdownSignal, type CliIo } from './commands/common.js';
 import { DEFAULT_DATA_DIR, writeConfigInUse } from './commands/config-path.js';
@@ -78,17 +79,27 @@ export async function runStart(opts: StartOptions, io: CliIo): Promise<number> {
     log,
   });
   const stopping = shutdownSignal(io);
+  const taskQueue = io.env.SWITCHYARD_TASK_QUEUE || DEFAULT_TASK_QUEUE;
   let worker: RunningWorker;
+  let database: { url: string; stop(): Promise<void> } | undefined;
+  const stopServices = async () => {
+    await database?.stop().catch((err: unknown) => log(`embedded database: ${errorText(err)}`));
+    await server.stop();
+  };
   try {
+    // Without DATABASE_URL the store is an embedded PGlite under the data dir, served over the wire.
+    database = io.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: chosen.dataDir, log });
     worker = await startWorker({
       address: server.address,
       namespace: server.namespace,
+      taskQueue,
       configSource: fileConfigSource(chosen.path, log),
       dataDir: chosen.dataDir,
+      databaseUrl: io.env.DATABASE_URL || database!.url,
       log,
     });
   } catch (err) {
-    await server.stop();
+    await stopServices();
     throw err;
   }
   // Observed at once so a worker crash is never an unhandled rejection.
@@ -116,14 +127,14 @@ export async function runStart(opts: StartOptions, io: CliIo): Promise<number> {
     log(`${outcome.sig}: stopping the worker, then the Temporal server`);
     await worker.shutdown().catch((err: unknown) => log(`worker shutdown: ${errorText(err)}`));
     await workerEnded;
-    await server.stop();
+    await stopServices();
     log('stopped');
     return ExitCode.ok;
   }
   log(
     `the worker stopped unexpectedly${outcome.crashed ? `: ${errorText(outcome.crashed)}` : ''}; stopping the Temporal server`,
   );
-  await server.stop();
+  await stopServices();
   return ExitCode.failed;
 }
 

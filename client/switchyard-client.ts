@@ -4,6 +4,7 @@
  * why instead of silently being ignored by the workflow.
  */
 import os from 'node:os';
+import { signalFits } from '../workflows/transitions.js';
 import {
   Client,
   Connection,
@@ -158,20 +159,18 @@ export function refusalReason(
 ): string | undefined {
   const { taskId: id, state } = status;
   const where = `task ${id} is ${state}${status.paused && !FINAL_STATES.includes(state) ? ' (paused)' : ''}`;
+  // The workflow's own rule decides; this only explains a refusal.
+  if (kind !== 'cancel' && signalFits(kind, status)) return undefined;
   switch (kind) {
     case 'answer':
-      if (state === 'needs-input') return undefined;
       return `${where}; answers are accepted only while it is needs-input${state === 'hold' ? ` — to go on, use \`switchyard resume ${id}\`` : ''}`;
     case 'resume':
-      if (state === 'hold') return undefined;
       return `${where}; resume applies only while it is on hold${state === 'needs-input' ? ` — it waits for an answer: \`switchyard answer ${id} --text "…"\`` : ''}${status.paused ? ` — to un-park it, use \`switchyard unpause ${id}\`` : ''}`;
     case 'pause':
-      if ((state === 'queued' || state === 'running') && !status.paused) return undefined;
       if (status.paused && !FINAL_STATES.includes(state))
         return `${where}; it is already paused (\`switchyard unpause ${id}\` to go on)`;
-      return `${where}; only a queued or running task can be paused`;
+      return `${where}; only a queued, running or waiting task can be paused`;
     case 'unpause':
-      if (status.paused && !FINAL_STATES.includes(state)) return undefined;
       return `${where}; it is not paused`;
     case 'cancel':
       if (!FINAL_STATES.includes(state)) return undefined;

@@ -9,6 +9,7 @@ import { createActivities } from '../activities/index.js';
 import { createTemporalActivities } from '../activities/temporal.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 import type { SwitchyardActivities } from '../workflows/activity-types.js';
+import { createPool, createStore, migrate, type Store } from '../activities/store/index.js';
 import type { ConfigSource } from './config.js';
 import { WORKFLOW_BUNDLE, workflowsEntry } from './paths.js';
 
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   /** Absolute; caches and worktrees live under it. */
   dataDir: string;
   log?: (msg: string) => void;
+  /** Postgres for artifacts, usage and events: a server, or the embedded one `start` serves. */
+  databaseUrl: string;
   /** Bounds how many agents/test runs one worker runs at once (they are heavy). */
   maxConcurrentActivities?: number;
 }
@@ -51,21 +54,66 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
   const log = opts.log ?? ((m: string) => console.error(m));
 
-  const clientConnection = await Connection.connect({ address: opts.address });
-  const client = new Client({ connection: clientConnection, namespace });
-  const temporalActivities = createTemporalActivities(client, taskQueue);
-  const activities = {
-    ...createActivities({
-      config: () => opts.configSource.current(),
-      dataDir: opts.dataDir,
-      log,
-      isWorkflowRunning: temporalActivities.isWorkflowRunning,
-    }),
-    ...temporalActivities,
-  } satisfies SwitchyardActivities;
+  const store = await openStore(opts.databaseUrl, log);
+  const cleanup: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const clientConnection = await Connection.connect({ address: opts.address });
+    cleanup.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace });
+    const temporalActivities = createTemporalActivities(client, taskQueue);
+    const activities = {
+      ...createActivities({
+        config: () => opts.configSource.current(),
+        dataDir: opts.dataDir,
+        log,
+        store,
+        isWorkflowRunning: temporalActivities.isWorkflowRunning,
+      }),
+      ...temporalActivities,
+    } satisfies SwitchyardActivities;
 
-  const connection = await NativeConnection.connect({ address: opts.address });
-  const worker = await Worker.create({
+    const connection = await NativeConnection.connect({ address: opts.address });
+    cleanup.push(() => connection.close());
+    const worker = await createWorker(connection, namespace, taskQueue, activities, opts.maxConcurrentActivities);
+    const done = worker.run().finally(closeAll);
+    return {
+      taskQueue,
+      done,
+      async shutdown() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/** Connects and migrates; a migration that fails stops the worker with the migration's name. */
+async function openStore(url: string, log: (m: string) => void): Promise<Store> {
+  const pool = createPool(url, { log });
+  try {
+    const applied = await migrate(pool, { log });
+    if (applied.length) log(`store: applied migrations ${applied.join(', ')}`);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return createStore(pool);
+}
+
+function createWorker(
+  connection: NativeConnection,
+  namespace: string,
+  taskQueue: string,
+  activities: SwitchyardActivities,
+  maxConcurrentActivities = 8,
+): Promise<Worker> {
+  return Worker.create({
     connection,
     namespace,
     taskQueue,
@@ -73,22 +121,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: workflowsEntry() }),
     activities,
-    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 8,
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
     shutdownGraceTime: '10s',
     // Cancellation reaches an activity with a heartbeat response: keep that latency short.
     maxHeartbeatThrottleInterval: '2s',
   });
-
-  const done = worker.run().finally(async () => {
-    await connection.close();
-    await clientConnection.close();
-  });
-  return {
-    taskQueue,
-    done,
-    async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
-    },
-  };
 }

@@ -34,6 +34,12 @@ export const stagingActivity: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 4 },
 };
 
+/** Store writes wait out an unreachable database: the task pauses, nothing is lost. */
+export const storeActivity: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { ...retry, maximumInterval: '1m' },
+};
+
 export const shortActivity: ActivityOptions = {
   startToCloseTimeout: '1m',
   retry: { ...retry, maximumAttempts: 10 },

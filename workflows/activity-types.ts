@@ -9,6 +9,7 @@ import type {
   DeveloperResult,
   GateRequest,
   NotifyInput,
+  RecordEventsInput,
   StagingRunInput,
   StagingSummary,
   TestRunInput,
@@ -21,6 +22,8 @@ export interface SwitchyardActivities {
   runTests(input: TestRunInput): Promise<TestSummary>;
   runStagingCheck(input: StagingRunInput): Promise<StagingSummary>;
   notify(input: NotifyInput): Promise<void>;
+  /** Appends transitions to the store's events table (idempotent per activity). */
+  recordEvents(input: RecordEventsInput): Promise<void>;
   /** Signal-with-start the repo gate: workflows cannot start a workflow they do not own. */
   requestGate(input: GateRequest & { repo: string }): Promise<void>;
   isWorkflowRunning(workflowId: string): Promise<boolean>;

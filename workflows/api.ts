@@ -207,6 +207,14 @@ export const gateStateQuery = defineQuery<GateState>('gateState');
 // ---------------------------------------------------------------------------------------------
 // Activity inputs and results
 
+/** A stored artifact as workflow state carries it: a reference, never the content. */
+export interface ArtifactRef {
+  id: number;
+  kind: string;
+  size: number;
+  truncated: boolean;
+}
+
 export interface Usage {
   inputTokens?: number;
   outputTokens?: number;
@@ -238,6 +246,8 @@ export interface AgentRunBase {
   costUsd: number;
   /** Set when the agent failed: a readable reason. */
   failure?: string;
+  /** Prompt, transcript, analysis, questions, summary, diff: whatever this run stored. */
+  artifacts: ArtifactRef[];
 }
 
 export interface AnalystResult extends AgentRunBase {
@@ -278,6 +288,8 @@ export interface TestSummary {
   truncated: boolean;
   command: string[];
   commit: string;
+  /** The full output in the store. */
+  logRef?: ArtifactRef;
 }
 
 export interface StagingRunInput {
@@ -297,6 +309,19 @@ export interface StagingSummary {
   truncated: boolean;
   target: string;
   commit: string;
+  logRef?: ArtifactRef;
+}
+
+/** A transition as the store's `events` table keeps it (kind: transition, answer, resume, pause, unpause, cancel). */
+export interface TaskEvent extends Transition {
+  kind: string;
+  actor?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface RecordEventsInput {
+  taskId: string;
+  events: TaskEvent[];
 }
 
 export interface NotifyInput {
@@ -324,6 +349,7 @@ export interface AnalysisStageResult {
   summary: string;
   costUsd: number;
   failure?: string;
+  artifacts?: ArtifactRef[];
 }
 
 export interface DevelopmentStageInput {
@@ -345,6 +371,7 @@ export interface DevelopmentStageResult {
   changedFiles: string[];
   costUsd: number;
   failure?: string;
+  artifacts?: ArtifactRef[];
 }
 
 export interface TestingStageInput {

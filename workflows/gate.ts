@@ -55,11 +55,21 @@ export async function repoGateWorkflow(repo: string, carried?: GateState): Promi
     }
     const holderId = state.holder.workflowId;
     const released = await condition(() => state.holder?.workflowId !== holderId, HOLDER_CHECK_INTERVAL);
-    if (!released && !(await isWorkflowRunning(holderId))) {
+    if (!released && !(await holderAlive(holderId))) {
       log.warn('gate holder ended without releasing', { workflowId: holderId });
       release(state, holderId);
     }
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof repoGateWorkflow>(repo, state);
+  }
+}
+
+/** When the check itself fails, assume the holder lives: a wrong "dead" would break the mutex. */
+async function holderAlive(workflowId: string): Promise<boolean> {
+  try {
+    return await isWorkflowRunning(workflowId);
+  } catch (err) {
+    log.warn('gate holder check failed; assuming it still runs', { workflowId, error: String(err) });
+    return true;
   }
 }
 

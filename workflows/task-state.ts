@@ -2,7 +2,7 @@
  * taskWorkflow's state: one plain JSON object (what the `status` query returns) and the small pure
  * functions that change or describe it.
  */
-import type { Stage, TaskInput, TaskState, TaskStatus } from './api.js';
+import type { Stage, TaskInput, TaskState, TaskStatus, Transition } from './api.js';
 
 export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
 
@@ -50,6 +50,16 @@ export function enterStage(s: TaskStatus, stage: Stage, detail: string): void {
   s.holdReason = undefined;
   s.heldStage = undefined;
   s.questions = undefined;
+}
+
+/** How a transition is filed in the store's events table. */
+export function eventKind(t: Transition): string {
+  if (t.outcome === 'answered') return 'answer';
+  if (t.outcome === 'resumed') return 'resume';
+  if (t.to === 'cancelled') return 'cancel';
+  if (t.outcome === 'pause requested' || t.outcome === 'paused by an operator') return 'pause';
+  if (t.outcome === 'unpaused') return 'unpause';
+  return 'transition';
 }
 
 /** Markdown for the Web UI's "current details": the story of the task at a glance. */

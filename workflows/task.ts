@@ -11,6 +11,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,8 +41,9 @@ import {
   type TaskInput,
   type TaskStatus,
 } from './api.js';
-import { shortActivity } from './activity-options.js';
+import { shortActivity, storeActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
+import { describeFailure } from './failures.js';
 import { analystPrompt, developerPrompt, type FailureReport } from './prompts.js';
 import { analysisWorkflow } from './stages/analysis.js';
 import { deployStagingWorkflow } from './stages/deploy-staging.js';
@@ -51,14 +53,25 @@ import {
   addCost,
   currentDetails,
   enterStage,
+  eventKind,
   initialStatus,
   recordIgnored,
   recordTransition,
-  TERMINAL_STATES,
 } from './task-state.js';
-import { afterResume, decide, type Decision } from './transitions.js';
+import { afterResume, decide, signalFits, type Decision } from './transitions.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
+const { recordEvents } = proxyActivities<SwitchyardActivities>(storeActivity);
+// On the way out (cancel) a store outage must not hold the task forever.
+const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActivities>({
+  ...storeActivity,
+  scheduleToCloseTimeout: '2m',
+});
+
+/** Workflows started before the store existed record no events (see test/replay). */
+export const STORE_EVENTS_PATCH = 'store-events';
+/** Gate re-requests, failure notifications and clean-up after unexpected errors came later too. */
+export const FAILURE_CLEANUP_PATCH = 'failure-cleanup';
 
 const now = () => new Date().toISOString();
 
@@ -70,26 +83,26 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
   const gate = { requested: false, held: false };
   // What the developer needs from earlier stages; previews only, never whole logs.
   const carry: { analysis: string; failure?: FailureReport; note?: string } = { analysis: '' };
+  // Transitions up to `filed` are in the store; `eventDetails` adds what a transition alone does not say.
+  const events = { filed: 0, details: {} as Record<number, Record<string, unknown>> };
 
   setHandler(statusQuery, () => s);
   setHandler(answerSignal, (a) => {
-    if (s.state !== 'needs-input' || inbox.answer)
-      return recordIgnored(s, 'answer', now(), 'not waiting for an answer');
+    if (!signalFits('answer', s) || inbox.answer) return recordIgnored(s, 'answer', now(), 'not waiting for an answer');
     if (!a?.text?.trim()) return recordIgnored(s, 'answer', now(), 'empty answer');
     inbox.answer = a;
   });
   setHandler(resumeSignal, (r) => {
-    if (s.state !== 'hold' || inbox.resume) return recordIgnored(s, 'resume', now(), 'not on hold');
+    if (!signalFits('resume', s) || inbox.resume) return recordIgnored(s, 'resume', now(), 'not on hold');
     inbox.resume = r;
   });
   setHandler(pauseSignal, (op) => {
-    if (s.paused || TERMINAL_STATES.includes(s.state))
-      return recordIgnored(s, 'pause', now(), 'already paused or ended');
+    if (!signalFits('pause', s)) return recordIgnored(s, 'pause', now(), 'already paused, on hold or ended');
     s.paused = true;
     recordTransition(s, s.state, s.state, 'pause requested', now(), op?.by);
   });
   setHandler(unpauseSignal, (op) => {
-    if (!s.paused) return recordIgnored(s, 'unpause', now(), 'not paused');
+    if (!signalFits('unpause', s)) return recordIgnored(s, 'unpause', now(), 'not paused');
     s.paused = false;
     recordTransition(s, s.state, s.state, 'unpaused', now(), op?.by);
   });
@@ -101,6 +114,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
   try {
     let next: Stage = 'analysis';
     for (;;) {
+      await fileEvents();
       next = await parkIfPaused(next);
       if (next !== 'analysis' && input.serial && !gate.held) await acquireGate();
       const stage = next;
@@ -116,6 +130,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
           s.state = 'done';
           s.detail = decision.why;
           publish();
+          await fileEvents();
           await tell('done', `Task ${task.id} is done: ${decision.why}.`);
           return s;
         case 'needs-input':
@@ -138,9 +153,15 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
         s.state = 'cancelled';
         s.detail = 'cancelled';
         publish();
+        await fileEvents({ bounded: true });
       });
+      throw err;
     }
-    throw err;
+    if (s.state === 'failed' || !patched(FAILURE_CLEANUP_PATCH)) throw err;
+    // Anything unplanned (a stage terminated, the gate unreachable): never leave the repo gate held
+    // or the task looking alive.
+    await releaseGate();
+    return await fail(`stopped by an unexpected error in ${s.stage}: ${describeFailure(err).message}`);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -276,6 +297,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     const a = inbox.answer!;
     inbox.answer = undefined;
     if (round) Object.assign(round, { answer: a.text, answeredBy: a.by, answeredAt: now() });
+    events.details[s.transitions.length] = { answer: a.text.slice(0, 4000) };
     recordTransition(s, 'needs-input', 'analysis', 'answered', now(), a.by);
     s.questions = undefined;
     s.state = 'running';
@@ -290,10 +312,15 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     publish();
     await tell('hold', `Task ${task.id} is on hold: ${reason}`);
     const resumed = await waitForPerson(() => inbox.resume !== undefined, 'a resume');
-    if (!resumed) return fail(`on hold for ${formatMs(input.waitTimeoutMs)} without a resume (${reason})`);
+    if (!resumed) return await fail(`on hold for ${formatMs(input.waitTimeoutMs)} without a resume (${reason})`);
     const r = inbox.resume!;
     inbox.resume = undefined;
-    if (r.action === 'abort') return fail(`aborted${r.by ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}`);
+    return applyResume(r, heldStage, 'resumed');
+  }
+
+  /** A person's resume: abort fails the task; retry applies the new limits and goes on. */
+  async function applyResume(r: ResumeInput, heldStage: Stage, outcome: string): Promise<Stage> {
+    if (r.action === 'abort') return await fail(`aborted${r.by ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}`);
     if (r.budgetUsd !== undefined) s.budgetUsd = r.budgetUsd;
     const next = afterResume(
       heldStage,
@@ -301,8 +328,14 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
       r.maxDevAttempts,
     );
     s.maxDevAttempts = next.maxDevAttempts;
-    carry.note = r.note;
-    recordTransition(s, 'hold', next.stage, 'resumed', now(), r.by);
+    if (r.note) carry.note = r.note;
+    events.details[s.transitions.length] = {
+      action: r.action,
+      note: r.note,
+      budgetUsd: r.budgetUsd,
+      maxDevAttempts: r.maxDevAttempts,
+    };
+    recordTransition(s, 'hold', next.stage, outcome, now(), r.by);
     s.state = 'running';
     s.holdReason = undefined;
     return next.stage;
@@ -322,8 +355,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     const r = inbox.resume;
     inbox.resume = undefined;
     s.paused = false;
-    if (r?.action === 'abort') return fail(`aborted while paused${r.by ? ` by ${r.by}` : ''}`);
-    recordTransition(s, 'hold', next, 'unpaused', now(), r?.by);
+    if (r) return applyResume(r, next, 'unpaused');
+    recordTransition(s, 'hold', next, 'unpaused', now());
     s.state = 'running';
     s.holdReason = undefined;
     return next;
@@ -341,11 +374,13 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     }
   }
 
-  function fail(reason: string): never {
+  async function fail(reason: string): Promise<never> {
     recordTransition(s, s.state, 'failed', reason, now());
     s.state = 'failed';
     s.detail = reason;
     publish();
+    await fileEvents();
+    if (patched(FAILURE_CLEANUP_PATCH)) await tell('failed', `Task ${task.id} failed: ${reason}`);
     throw ApplicationFailure.nonRetryable(`task ${task.id} failed: ${reason}`, 'TaskFailed');
   }
 
@@ -359,21 +394,29 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     s.detail = `waiting for the repo gate of ${task.repo}`;
     publish();
     await requestGate({ repo: task.repo, workflowId, taskId: task.id });
-    await condition(() => inbox.granted);
+    if (patched(FAILURE_CLEANUP_PATCH)) {
+      // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
+      while (!(await condition(() => inbox.granted, '10 minutes'))) {
+        await requestGate({ repo: task.repo, workflowId, taskId: task.id });
+      }
+    } else {
+      await condition(() => inbox.granted);
+    }
     gate.held = true;
     s.state = 'running';
   }
 
   async function releaseGate(): Promise<void> {
     if (!gate.requested) return;
-    gate.requested = false;
-    gate.held = false;
     try {
       await getExternalWorkflowHandle(gateWorkflowId(task.repo)).signal(gateReleaseSignal, { workflowId });
     } catch (err) {
+      if (isCancellation(err)) throw err;
       // A gate that is gone holds nothing for us.
       log.warn('gate release not delivered', { error: String(err) });
     }
+    gate.requested = false;
+    gate.held = false;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -388,6 +431,25 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
       { key: SA_COST_USD, value: s.costUsd },
     ]);
     setCurrentDetails(currentDetails(s));
+  }
+
+  /** Files new transitions as events in the store, in one activity per boundary. */
+  async function fileEvents(opts: { bounded?: boolean } = {}): Promise<void> {
+    if (events.filed >= s.transitions.length || !patched(STORE_EVENTS_PATCH)) return;
+    const upto = s.transitions.length;
+    const batch = s.transitions.slice(events.filed, upto).map((t, i) => ({
+      ...t,
+      kind: eventKind(t),
+      actor: t.note,
+      details: events.details[events.filed + i],
+    }));
+    try {
+      await (opts.bounded ? recordEventsBounded : recordEvents)({ taskId: task.id, events: batch });
+    } catch (err) {
+      if (isCancellation(err) || !opts.bounded) throw err;
+      log.warn('events not filed: the store stayed unreachable', { error: String(err) });
+    }
+    events.filed = upto;
   }
 
   async function tell(kind: NotifyInput['kind'], message: string): Promise<void> {

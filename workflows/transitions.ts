@@ -2,7 +2,7 @@
  * The pipeline's transition table as data, and the pure functions that read it.
  * taskWorkflow asks `decide` what follows a stage; nothing here touches Temporal.
  */
-import type { Stage } from './api.js';
+import type { Stage, TaskState } from './api.js';
 
 export type Outcome =
   | 'ready'
@@ -134,10 +134,17 @@ export function afterResume(
   return { stage: heldStage, maxDevAttempts };
 }
 
-/** Which signals fit which state; the client checks the same table before sending. */
-export const SIGNAL_STATES = {
+/** Which signals fit which state; the client checks the same rule before sending. */
+export const SIGNAL_STATES: Record<'answer' | 'resume' | 'pause' | 'unpause', readonly TaskState[]> = {
   answer: ['needs-input'],
   resume: ['hold'],
   pause: ['queued', 'running', 'needs-input'],
   unpause: ['queued', 'running', 'needs-input', 'hold'],
-} as const;
+};
+
+export function signalFits(signal: keyof typeof SIGNAL_STATES, s: { state: TaskState; paused: boolean }): boolean {
+  if (!SIGNAL_STATES[signal].includes(s.state)) return false;
+  if (signal === 'pause') return !s.paused;
+  if (signal === 'unpause') return s.paused;
+  return true;
+}

@@ -4,7 +4,7 @@
  * report usage with a final line `SWITCHYARD_USAGE {"costUsd":…,"inputTokens":…,"outputTokens":…}`.
  */
 import type { CommandProviderConfig } from '../../worker/config-schema.js';
-import { ErrorType, type AgentRole, type Usage } from '../../workflows/api.js';
+import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
 import { runActivityProcess } from '../process.js';
@@ -37,6 +37,8 @@ export interface CommandAgentRun {
   taskId: string;
   attempt: number;
   log: (msg: string) => void;
+  /** Where the full output (the transcript) is written. */
+  fullOutputPath?: string;
 }
 
 export interface CommandAgentOutcome {
@@ -47,6 +49,8 @@ export interface CommandAgentOutcome {
   costUsd: number;
   /** Set when the agent failed (non-zero exit, killed, timed out). */
   failure?: string;
+  /** Filled by the caller with what it stored. */
+  artifacts: ArtifactRef[];
 }
 
 /**
@@ -88,6 +92,7 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
       timeoutMs: provider.timeoutSec * 1000,
       onLine,
       phase: 'agent',
+      fullOutputPath: run.fullOutputPath,
     });
   } catch (err) {
     if (err instanceof ProcessStartError) {
@@ -111,6 +116,7 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
     outputTail,
     usage,
     costUsd: usage?.costUsd ?? 0,
+    artifacts: [],
     failure: why && `agent ${providerName} (${run.role}) ${why}${lastLine ? `: ${lastLine}` : ''}`,
   };
 }

@@ -2,6 +2,7 @@
  * Long-running commands: `start`, `demo` and `worker`. Their heavy modules (dev server, Temporal
  * worker) load only when one of them runs, so the other commands start fast.
  */
+import { resolveDatabaseUrl } from './database.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/api.js';
@@ -65,6 +66,7 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
       const { address, namespace } = probe;
       await probe.close();
 
+      const databaseUrl = await resolveDatabaseUrl(io.env, dataDir);
       const { startWorker } = await import('../../worker/worker.js');
       const stopping = shutdownSignal(io);
       const worker = await startWorker({
@@ -73,6 +75,7 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
         taskQueue,
         configSource: fileConfigSource(loaded.path, log),
         dataDir,
+        databaseUrl,
         log,
       });
       const ended = worker.done.then(

@@ -1,8 +1,9 @@
+import { startTestStore, type TestStore } from '../helpers/store.js';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseUsageLine } from '../../activities/agents/command.js';
 import { parseQuestions } from '../../activities/agents/prompt-files.js';
 import { createActivities } from '../../activities/index.js';
@@ -41,7 +42,15 @@ const config: Config = makeConfig({
   },
 });
 const logs: string[] = [];
-const acts = createActivities({ config: () => config, dataDir, log: (m) => logs.push(m) });
+let acts: ReturnType<typeof createActivities>;
+let testStore: TestStore;
+beforeAll(async () => {
+  testStore = await startTestStore();
+  acts = createActivities({ config: () => config, dataDir, log: (m) => logs.push(m), store: testStore.store });
+});
+afterAll(async () => {
+  await testStore?.stop();
+});
 
 process.env.FAKE_AGENT_RECORD = recordFile;
 const record = () =>
@@ -119,6 +128,12 @@ describe('runAnalyst with the command provider', () => {
     expect(res.usage).toEqual({ costUsd: 0.42, inputTokens: 1200, outputTokens: 340 });
     expect(res.costUsd).toBe(0.42);
     expect(res.outputTail).toContain('progress on stderr');
+    // The store keeps what the run produced; the result only refers to it.
+    expect(res.artifacts.map((a) => a.kind).sort()).toEqual(['analysis', 'prompt', 'summary', 'transcript']);
+    const stored = await testStore.store.listArtifacts({ taskId: 'fix-login', stage: 'analysis' });
+    const transcript = stored.filter((a) => a.kind === 'transcript').at(-1)!;
+    expect(transcript.text).toContain('progress on stderr');
+    expect(res.artifacts.find((a) => a.kind === 'transcript')!.id).toBe(transcript.id);
   });
 
   it('returns the blocking questions; a whitespace-only file means none', async () => {
@@ -208,6 +223,9 @@ describe('runDeveloper with the command provider', () => {
     );
     expect(gitIn(origin, 'ls-tree', '-r', '--name-only', res.commit!)).not.toContain('.switchyard');
     expect(worktreesLeft()).toEqual([]);
+    const diff = res.artifacts.find((a) => a.kind === 'diff')!;
+    expect(await testStore.store.artifactText(diff.id)).toContain('src/feature.txt');
+    expect(await testStore.store.taskCost('fix-login')).toBeGreaterThanOrEqual(0.42);
   });
 
   it('no-changes when the agent changed nothing', async () => {

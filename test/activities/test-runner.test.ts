@@ -1,11 +1,13 @@
+import { startTestStore, type TestStore } from '../helpers/store.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { processAlive, type ActivityProgress } from '../../activities/process.js';
 import type { Config } from '../../worker/config-schema.js';
+import type { StagingRunInput, TestRunInput } from '../../workflows/api.js';
 import { commitFiles, gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
 
 const node = process.execPath;
@@ -27,6 +29,13 @@ const noisy = commitFiles(
   'noisy',
 );
 const dataDir = tempDir('runner-data');
+let testStore: TestStore;
+beforeAll(async () => {
+  testStore = await startTestStore();
+});
+afterAll(async () => {
+  await testStore?.stop();
+});
 afterAll(() => removeAll([repo, dataDir, scratch]));
 
 const repoWith = (extra: Record<string, unknown>): Config =>
@@ -43,7 +52,7 @@ const repoWith = (extra: Record<string, unknown>): Config =>
   });
 
 function activitiesFor(config: Config) {
-  return createActivities({ config: () => config, dataDir, log: () => undefined });
+  return createActivities({ config: () => config, dataDir, log: () => undefined, store: testStore.store });
 }
 
 const run = <R>(fn: () => Promise<R>, env = mockActivityEnv()): Promise<R> => env.run(fn);
@@ -60,7 +69,10 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
 const worktreesLeft = () => (existsSync(join(dataDir, 'worktrees')) ? readdirSync(join(dataDir, 'worktrees')) : []);
 
 describe('runTests', () => {
-  const acts = activitiesFor(repoWith({}));
+  const acts = {
+    runTests: (i: TestRunInput) => activitiesFor(repoWith({})).runTests(i),
+    runStagingCheck: (i: StagingRunInput) => activitiesFor(repoWith({})).runStagingCheck(i),
+  };
   const input = (commit: string) => ({ taskId: 't1', repo: 'calc', commit, attempt: 1 });
 
   it('PASS on exit 0, with counts, env and the exact commit', async () => {
@@ -150,9 +162,14 @@ describe('runTests', () => {
     expect(res.truncated).toBe(true);
     expect(res.outputBytes).toBeGreaterThan(1_000_000);
     expect(res.output.startsWith('noise line 0\nnoise line 1\n')).toBe(true);
+    expect(res.logRef).toMatchObject({ kind: 'test-log', size: res.outputBytes, truncated: true });
     expect(res.output.endsWith('noise line 99999\nTHE END\n')).toBe(true);
-    expect(res.output).toMatch(/\n… \[\d+ bytes truncated\] …\n/);
-    expect(Buffer.byteLength(res.output)).toBeLessThanOrEqual(64 * 1024 + 100);
+    expect(res.output).toMatch(/bytes truncated/);
+    // History gets a 4 KB preview; the whole log is in the store.
+    expect(Buffer.byteLength(res.output)).toBeLessThanOrEqual(4096);
+    const full = await testStore.store.artifactText(res.logRef!.id);
+    expect(Buffer.byteLength(full!)).toBe(res.outputBytes);
+    expect(full!.split('\n')).toHaveLength(100_002);
   });
 
   it('a missing test command is ToolMissing, never a FAIL', async () => {
@@ -190,7 +207,10 @@ describe('runTests', () => {
 });
 
 describe('runStagingCheck', () => {
-  const acts = activitiesFor(repoWith({}));
+  const acts = {
+    runTests: (i: TestRunInput) => activitiesFor(repoWith({})).runTests(i),
+    runStagingCheck: (i: StagingRunInput) => activitiesFor(repoWith({})).runStagingCheck(i),
+  };
   const input = (target: string) => ({ taskId: 't1', repo: 'calc', commit: passing, target, attempt: 1 });
 
   it('PASS when the command exits 0 in a worktree at the commit', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskStatus } from '../../workflows/api.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
+import { startTestStore, type TestStore } from './store.js';
 import { temporalAddress, uniqueTaskQueue } from './temporal.js';
 
 export const CLI = join(PROJECT_ROOT, 'bin', 'switchyard.js');
@@ -47,7 +48,9 @@ export interface E2eEnv {
   configPath: string;
   taskQueue: string;
   env: Record<string, string>;
-  writeConfig(testCommand?: string[]): Promise<void>;
+  /** The store the worker writes to (embedded PGlite over the wire). */
+  db: TestStore;
+  writeConfig(testCommand?: string[], testTimeoutSec?: number): Promise<void>;
   writeTask(id: string, body: string, extra?: Record<string, unknown>): Promise<string>;
   cli(args: string[], opts?: { input?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   status(taskId: string): Promise<TaskStatus>;
@@ -63,7 +66,9 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
   const taskQueue = uniqueTaskQueue(`e2e-${name}`);
   // Gate workflow ids derive from the repo name: one name per environment keeps tests apart.
   const repoName = `greet-${taskQueue.split('-').pop()}`;
+  const db: TestStore = await startTestStore();
   const env = {
+    DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporalAddress(),
     SWITCHYARD_TASK_QUEUE: taskQueue,
     SWITCHYARD_CONFIG: configPath,
@@ -78,7 +83,8 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
     configPath,
     taskQueue,
     env,
-    async writeConfig(testCommand = ['node', '--test']) {
+    db,
+    async writeConfig(testCommand = ['node', '--test'], testTimeoutSec = 60) {
       await writeFile(
         configPath,
         [
@@ -88,7 +94,7 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
           `    url: ${JSON.stringify(repoDir)}`,
           '    base: main',
           `    testCommand: ${JSON.stringify(testCommand)}`,
-          '    testTimeoutSec: 60',
+          `    testTimeoutSec: ${testTimeoutSec}`,
           'providers:',
           '  fake:',
           '    kind: command',
@@ -154,6 +160,7 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
     async cleanup() {
       for (const w of workers) w.kill('SIGTERM');
       await Promise.allSettled(workers);
+      await db.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -37,7 +37,7 @@ describe('refusalReason', () => {
   const allowed: Record<MessageKind, (s: TaskStatus) => boolean> = {
     answer: (s) => s.state === 'needs-input',
     resume: (s) => s.state === 'hold',
-    pause: (s) => (s.state === 'queued' || s.state === 'running') && !s.paused,
+    pause: (s) => ['queued', 'running', 'needs-input'].includes(s.state) && !s.paused,
     unpause: (s) => s.paused && !['done', 'failed', 'cancelled'].includes(s.state),
     cancel: (s) => !['done', 'failed', 'cancelled'].includes(s.state),
   };

@@ -19,6 +19,7 @@ import {
   type DeveloperInput,
   type DeveloperResult,
   type NotifyInput,
+  type RecordEventsInput,
   type StagingSummary,
   type TaskInput,
   type TaskStatus,
@@ -40,6 +41,7 @@ const calls = new Map<
   { analyst: AgentRunInput[]; developer: DeveloperInput[]; tests: string[]; staging: string[] }
 >();
 const notices: NotifyInput[] = [];
+const filed: RecordEventsInput[] = [];
 
 function callsOf(taskId: string) {
   let c = calls.get(taskId);
@@ -64,7 +66,7 @@ beforeAll(async () => {
       const c = callsOf(i.taskId);
       c.analyst.push(i);
       const r = (await scripts.get(i.taskId)?.analyst?.(i, c.analyst.length)) ?? {};
-      return { ...agentBase, ok: true, analysis: 'the plan', questions: [], ...r };
+      return { ...agentBase, ok: true, analysis: 'the plan', questions: [], ...r } as AnalystResult;
     },
     async runDeveloper(i) {
       const c = callsOf(i.taskId);
@@ -77,7 +79,7 @@ beforeAll(async () => {
         commit: `c${c.developer.length}`.padEnd(40, '0'),
         changedFiles: ['a.txt'],
         ...r,
-      };
+      } as DeveloperResult;
     },
     async runTests(i) {
       const c = callsOf(i.taskId);
@@ -113,6 +115,9 @@ beforeAll(async () => {
     },
     async notify(n) {
       notices.push(n);
+    },
+    async recordEvents(e) {
+      filed.push(e);
     },
   });
 });
@@ -198,6 +203,17 @@ describe('taskWorkflow', () => {
       'testing>done',
     ]);
     expect(notices.some((n) => n.taskId === i.task.id && n.kind === 'needs-input')).toBe(true);
+    // Every transition is filed once, in order, with the answer itself on the answer event.
+    const events = filed.filter((e) => e.taskId === i.task.id).flatMap((e) => e.events);
+    expect(events.map((e) => `${e.kind}:${e.to}`)).toEqual([
+      'transition:analysis',
+      'transition:needs-input',
+      'answer:analysis',
+      'transition:development',
+      'transition:testing',
+      'transition:done',
+    ]);
+    expect(events[2]).toMatchObject({ actor: 'ana', details: { answer: 'en-GB please' } });
     await recordHistory(w.client, h.workflowId, 'task-answer-done');
     await recordHistory(w.client, `${h.workflowId}-analysis-2`, 'analysis-ready');
     await recordHistory(w.client, `${h.workflowId}-development-1`, 'development-committed');

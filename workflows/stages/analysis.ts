@@ -23,6 +23,7 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
       prompt: input.prompt,
     });
     const base = {
+      artifacts: r.artifacts,
       analysis: preview(r.analysis),
       questions: r.questions,
       summary: preview(r.summary),

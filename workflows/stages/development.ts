@@ -31,6 +31,7 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
       changedFiles: r.changedFiles.slice(0, 200),
       costUsd: r.costUsd,
       failure: r.failure,
+      artifacts: r.artifacts,
     };
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -1,0 +1,91 @@
+/**
+ * What an activity keeps in the store: large outputs as artifacts, costs in the usage ledger,
+ * transitions and notices as events. Keys derive from the workflow id and activity id, so a retried
+ * activity replaces its rows instead of adding to them, and an unreachable store is waited out
+ * (heartbeating) rather than losing the work already done.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactRef as StoredRef, Store } from './store/index.js';
+import { withStoreRetry } from './store/index.js';
+import { activityContext } from './process.js';
+import type { ArtifactRef, Usage } from '../workflows/api.js';
+
+export interface RecorderScope {
+  taskId: string;
+  stage: string;
+  attempt: number;
+}
+
+export interface Recorder {
+  /** Stores `content` under `kind` and returns the reference workflow state carries. */
+  artifact(kind: string, content: string | Buffer, contentType?: string): Promise<ArtifactRef>;
+  /** Like `artifact`, from a spool file written by the process runner; the file is removed. */
+  artifactFromFile(kind: string, path: string, contentType?: string): Promise<ArtifactRef>;
+  usage(u: Usage & { provider: string; account?: string; model?: string }): Promise<void>;
+  /** A fresh spool path for a process's full output. */
+  spoolPath(kind: string): string;
+}
+
+/** Key of this activity execution: stable across its retries, distinct from every other activity. */
+export function activityKey(): string {
+  const ctx = activityContext();
+  const workflowId = ctx?.info.workflowExecution?.workflowId;
+  if (!ctx || !workflowId) return `standalone/${randomUUID()}`;
+  return `${workflowId}/${ctx.info.activityId}`;
+}
+
+/** Retries while the store is unreachable; heartbeats so Temporal knows the activity still lives. */
+export function storeRetry<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = activityContext();
+  return withStoreRetry(fn, {
+    signal: ctx?.cancellationSignal,
+    onWait: (attempt) => ctx?.heartbeat({ phase: 'waiting for the store', attempt }),
+  });
+}
+
+export function createRecorder(store: Store, spoolDir: string, scope: RecorderScope): Recorder {
+  const key = activityKey();
+  const toRef = (r: StoredRef): ArtifactRef => ({ id: r.id, kind: r.kind, size: r.size, truncated: r.truncated });
+  const self: Recorder = {
+    async artifact(kind, content, contentType) {
+      const stored = await storeRetry(() =>
+        store.putArtifact({ key: `${key}/${kind}`, ...scope, kind, content, contentType }),
+      );
+      return toRef(stored);
+    },
+    async artifactFromFile(kind, path, contentType) {
+      const content = await readFile(path).catch(() => Buffer.alloc(0));
+      try {
+        return await self.artifact(kind, content, contentType ?? 'text/plain; charset=utf-8');
+      } finally {
+        await rm(path, { force: true });
+      }
+    },
+    async usage(u) {
+      await storeRetry(() =>
+        store.recordUsage({
+          key: `${key}/usage`,
+          ...scope,
+          provider: u.provider,
+          account: u.account,
+          model: u.model,
+          inputTokens: u.inputTokens,
+          outputTokens: u.outputTokens,
+          costUsd: u.costUsd ?? 0,
+        }),
+      );
+    },
+    spoolPath(kind) {
+      return join(spoolDir, `${key.replace(/[^A-Za-z0-9._-]+/g, '_')}-${kind}-${randomUUID().slice(0, 8)}.log`);
+    },
+  };
+  return self;
+}
+
+export async function ensureSpoolDir(dataDir: string): Promise<string> {
+  const dir = join(dataDir, 'spool');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}

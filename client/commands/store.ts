@@ -1,0 +1,105 @@
+/**
+ * `logs` and `cost`: what runs produced and what they cost, read from the store (Postgres), not
+ * from Temporal — artifacts never travel through workflow history.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { STAGES } from '../../workflows/api.js';
+import { loadConfig } from '../../worker/config.js';
+import type { CostGrouping, Store } from '../../activities/store/index.js';
+import { resolveDatabaseUrl } from './database.js';
+import { UsageError, type CliIo } from './common.js';
+import { DEFAULT_DATA_DIR, locateConfig } from './config-path.js';
+import { formatCostTable, formatLogs } from '../output.js';
+
+interface StoreFlags {
+  dataDir?: string;
+  config?: string;
+  json?: boolean;
+}
+
+/** The data dir decides which embedded database a running `start` serves. */
+function dataDirFor(io: CliIo, flags: StoreFlags): string {
+  if (flags.dataDir) return path.resolve(io.cwd, flags.dataDir);
+  const located = locateConfig(io, flags.config);
+  if (!located) return path.resolve(io.cwd, DEFAULT_DATA_DIR);
+  const loaded = loadConfig(located.path);
+  return path.resolve(loaded.dir, loaded.config.dataDir);
+}
+
+async function withStore<T>(io: CliIo, flags: StoreFlags, fn: (store: Store) => Promise<T>): Promise<T> {
+  const url = await resolveDatabaseUrl(io.env, dataDirFor(io, flags));
+  const { createPool, createStore } = await import('../../activities/store/index.js');
+  const store = createStore(createPool(url, { max: 2 }));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function positiveInt(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got "${v}"`);
+    return n;
+  };
+}
+
+function parseSince(v: string): Date {
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--since expects a date such as 2026-11-01, got "${v}"`);
+  return d;
+}
+
+export function registerStore(program: Command, io: CliIo): void {
+  program
+    .command('logs <taskId>')
+    .description('print what the task produced: analysis, questions, transcripts, test and staging logs, events')
+    .option('--stage <stage>', `only this stage (${STAGES.join(', ')})`)
+    .option('--kind <kind>', 'only this kind (prompt, transcript, analysis, questions, summary, diff, test-log, …)')
+    .option('--attempt <n>', 'only this attempt', positiveInt('--attempt'))
+    .option('--data-dir <dir>', "data dir of the embedded store (default: the config's dataDir)")
+    .option('--config <file>', 'config file (for its dataDir)')
+    .option('--json', 'one JSON document: artifacts and events')
+    .action(async (taskId: string, flags: StoreFlags & { stage?: string; kind?: string; attempt?: number }) => {
+      if (flags.stage && !(STAGES as readonly string[]).includes(flags.stage))
+        throw new UsageError(`--stage must be one of ${STAGES.join(', ')}, got "${flags.stage}"`);
+      await withStore(io, flags, async (store) => {
+        const artifacts = await store.listArtifacts({
+          taskId,
+          stage: flags.stage,
+          kind: flags.kind,
+          attempt: flags.attempt,
+        });
+        const events = flags.stage || flags.kind || flags.attempt ? [] : await store.listEvents(taskId);
+        if (flags.json) {
+          io.stdout(`${JSON.stringify({ taskId, artifacts, events }, null, 2)}\n`);
+          return;
+        }
+        if (!artifacts.length && !events.length)
+          throw new UsageError(
+            `nothing stored for task ${taskId}${flags.stage || flags.kind ? ' with those filters' : ''}`,
+          );
+        io.stdout(formatLogs(artifacts, events));
+      });
+    });
+
+  program
+    .command('cost')
+    .description('tokens and USD from the usage ledger')
+    .option('--since <date>', 'only runs at or after this date (YYYY-MM-DD or ISO time)', parseSince)
+    .option('--by <grouping>', 'task | provider | day', 'task')
+    .option('--data-dir <dir>', "data dir of the embedded store (default: the config's dataDir)")
+    .option('--config <file>', 'config file (for its dataDir)')
+    .option('--json', 'one JSON document')
+    .action(async (flags: StoreFlags & { since?: Date; by: string }) => {
+      if (!['task', 'provider', 'day'].includes(flags.by))
+        throw new UsageError(`--by must be task, provider or day, got "${flags.by}"`);
+      await withStore(io, flags, async (store) => {
+        const rows = await store.costReport({ since: flags.since, by: flags.by as CostGrouping });
+        if (flags.json) io.stdout(`${JSON.stringify({ by: flags.by, since: flags.since, rows }, null, 2)}\n`);
+        else io.stdout(formatCostTable(flags.by, rows));
+      });
+    });
+}
