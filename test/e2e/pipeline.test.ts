@@ -24,6 +24,14 @@ function alive(pid: number): boolean {
   }
 }
 
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('pipeline e2e', () => {
   it('(a) question → answer → analysis → development → tests pass → done, branch pushed with the change', async () => {
     env = await e2eEnv('answer');
@@ -118,9 +126,8 @@ describe('pipeline e2e', () => {
     expect((await env.cli(['submit', asking])).exitCode).toBe(0);
     await env.waitForState('gate-ask', ['needs-input']);
     expect((await env.cli(['submit', first])).exitCode).toBe(0);
-    const running = await env.waitForState('gate-first', ['running']);
-    await env.waitForState('gate-first', ['running']);
-    expect(['analysis', 'development']).toContain(running.stage);
+    // The first holds the gate (it waits inside development) before the second is submitted.
+    await waitFor(async () => (await env!.status('gate-first')).stage === 'development', 'gate-first in development');
     expect((await env.cli(['submit', second])).exitCode).toBe(0);
     const queued = await env.waitForState('gate-second', ['queued']);
     expect(queued.stage).toBe('analysis');
@@ -128,8 +135,13 @@ describe('pipeline e2e', () => {
     expect(JSON.parse(listed.stdout).map((t: { taskId: string }) => t.taskId)).toEqual(['gate-second']);
 
     await writeFile(release, 'go');
-    expect((await env.waitForState('gate-first', ['done', 'hold', 'failed'])).state).toBe('done');
-    expect((await env.waitForState('gate-second', ['done', 'hold', 'failed'])).state).toBe('done');
+    const doneFirst = await env.waitForState('gate-first', ['done', 'hold', 'failed']);
+    expect(doneFirst.state).toBe('done');
+    const doneSecond = await env.waitForState('gate-second', ['done', 'hold', 'failed']);
+    expect(doneSecond.state).toBe('done');
+    // The second's development began only after the first was done.
+    const at = (s: typeof doneFirst, to: string) => s.transitions.find((t) => t.to === to)!.at;
+    expect(at(doneSecond, 'development') >= at(doneFirst, 'done')).toBe(true);
     expect((await env.status('gate-ask')).state).toBe('needs-input');
     await env.cli(['answer', 'gate-ask', '--text', 'hello']);
     expect((await env.waitForState('gate-ask', ['done', 'hold', 'failed'])).state).toBe('done');
@@ -141,8 +153,7 @@ describe('pipeline e2e', () => {
     const pidFile = join(env.dir, 'agent-pids');
     const task = await env.writeTask('greet-hang', `Fix the greeting.\n\nfake-agent: hang ${pidFile}`);
     expect((await env.cli(['submit', task])).exitCode).toBe(0);
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await waitFor(async () => existsSync(pidFile), 'the agent to start its process tree');
     const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     expect(pids).toHaveLength(2);
     expect(pids.every(alive)).toBe(true);

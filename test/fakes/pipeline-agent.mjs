@@ -6,10 +6,9 @@
 //   fake-agent: wrong-first         developer's first fix is wrong; it fixes it once it sees the failure report
 //   fake-agent: wait-for <path>     developer waits until <path> exists before working
 //   fake-agent: hang <pidfile>      developer starts a process tree, writes its pids to <pidfile>, never ends
-//   fake-agent: secret-echo         (reserved)
 // The fix: greet.js returns the greeting given in the answer (default "hello").
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const role = process.env.SWITCHYARD_ROLE;
@@ -50,9 +49,13 @@ if (typeof waitFor === 'string') {
 const hang = directive('hang');
 if (typeof hang === 'string') {
   // A child shell with its own child: cancellation must take down the whole tree.
-  const child = spawn('sh', ['-c', 'sleep 300 & echo $! > "$0.grandchild"; wait', hang], { stdio: 'ignore' });
+  // The grandchild's pid is written to a temp name and renamed, so a reader never sees half a file.
+  const child = spawn('sh', ['-c', 'sleep 300 & echo $! > "$0.tmp" && mv "$0.tmp" "$0.grandchild"; wait', hang], {
+    stdio: 'ignore',
+  });
   while (!existsSync(`${hang}.grandchild`)) await sleep(50);
-  writeFileSync(hang, `${child.pid}\n${readFileSync(`${hang}.grandchild`, 'utf8').trim()}\n`);
+  writeFileSync(`${hang}.tmp`, `${child.pid}\n${readFileSync(`${hang}.grandchild`, 'utf8').trim()}\n`);
+  renameSync(`${hang}.tmp`, hang);
   for (;;) {
     console.log('still working…');
     await sleep(500);

@@ -1,0 +1,79 @@
+/**
+ * `switchyard start` as a newcomer runs it: its own dev server, embedded store and worker; the
+ * bundled example reaches needs-input, the printed command answers it, `logs` and `cost` read the
+ * embedded store, and Ctrl-C stops everything.
+ */
+import { execa } from 'execa';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TaskStatus } from '../../workflows/api.js';
+import { freePorts, isPortFree } from '../../worker/ports.js';
+import { CLI } from '../helpers/e2e.js';
+
+const cwd = await mkdtemp(join(tmpdir(), 'switchyard-e2e-start-'));
+afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+describe('switchyard start', () => {
+  it('runs the example to needs-input, takes an answer to done, serves logs and cost, and stops cleanly', async () => {
+    const [port, uiPort] = await freePorts(2);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      SWITCHYARD_LOG_LEVEL: 'ERROR',
+    };
+    delete env.DATABASE_URL;
+    delete env.SWITCHYARD_CONFIG;
+    delete env.SWITCHYARD_TASK_QUEUE;
+    const start = execa('node', [CLI, 'start', '--port', String(port), '--ui-port', String(uiPort)], {
+      cwd,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    let output = '';
+    start.all!.on('data', (d: Buffer) => (output += d.toString()));
+    const cli = (args: string[]) => execa('node', [CLI, ...args], { cwd, env, extendEnv: false, reject: false });
+    const status = async () => JSON.parse((await cli(['status', 'fix-slugify', '--json'])).stdout) as TaskStatus;
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 120_000;
+      while (!(await check().catch(() => false))) {
+        if (Date.now() > deadline || start.exitCode !== null)
+          throw new Error(`gave up waiting for ${what}; start printed:\n${output}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    };
+
+    try {
+      await until('the banner', async () => output.includes('Submitted the example task'));
+      expect(output).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
+      await until('needs-input', async () => (await status()).state === 'needs-input');
+      expect(output).toContain('switchyard watch fix-slugify');
+
+      const answered = await cli(['answer', 'fix-slugify', '--text', 'Transliterate them (é → e)']);
+      expect(answered.exitCode, answered.stderr).toBe(0);
+      await until('done', async () => (await status()).state === 'done');
+      const done = await status();
+      expect(done.branch).toBe('switchyard/fix-slugify');
+
+      const logs = await cli(['logs', 'fix-slugify', '--kind', 'analysis']);
+      expect(logs.exitCode, logs.stderr).toBe(0);
+      expect(logs.stdout).toMatch(/=== analysis #2 · analysis/);
+      expect(logs.stdout.toLowerCase()).toContain('translit');
+
+      const cost = await cli(['cost', '--json']);
+      expect(cost.exitCode, cost.stderr).toBe(0);
+      const row = (JSON.parse(cost.stdout) as { rows: { group: string; costUsd: number }[] }).rows[0];
+      expect(row.group).toBe('fix-slugify');
+      expect(row.costUsd).toBeCloseTo(done.costUsd, 6);
+    } finally {
+      start.kill('SIGINT');
+    }
+    const ended = await start;
+    expect(ended.exitCode, output).toBe(0);
+    expect(output).toContain('stopped');
+    expect(await isPortFree(port)).toBe(true);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The store end to end: big outputs live in Postgres and travel through history only as previews,
+ * and a retried activity is counted once in the usage ledger.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { existsSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STAGES, stageWorkflowId, taskWorkflowId, type TaskStatus } from '../../workflows/api.js';
+import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
+import { temporalAddress } from '../helpers/temporal.js';
+
+let env: E2eEnv | undefined;
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+/** Every payload (inputs, results, signals, queries' data) in the task's and its stages' histories. */
+async function payloadSizes(status: TaskStatus): Promise<{ max: number; total: number }> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  try {
+    const client = new Client({ connection });
+    const ids = [taskWorkflowId(status.taskId)];
+    for (const stage of STAGES)
+      for (let n = 1; n <= status.attempts[stage]; n++) ids.push(stageWorkflowId(status.taskId, stage, n));
+    let max = 0;
+    let total = 0;
+    for (const id of ids) {
+      const history = JSON.parse(historyToJSON(await client.workflow.getHandle(id).fetchHistory())) as unknown;
+      walk(history, (data) => {
+        const bytes = Buffer.from(data, 'base64').length;
+        max = Math.max(max, bytes);
+        total += bytes;
+      });
+    }
+    return { max, total };
+  } finally {
+    await connection.close();
+  }
+}
+
+function walk(node: unknown, onPayload: (data: string) => void): void {
+  if (Array.isArray(node)) return node.forEach((n) => walk(n, onPayload));
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (typeof o.data === 'string' && typeof o.metadata === 'object') onPayload(o.data);
+  for (const v of Object.values(o)) walk(v, onPayload);
+}
+
+describe('store e2e', () => {
+  it('a test command printing 5 MB completes; the full log is in `logs`, history has only previews', async () => {
+    env = await e2eEnv('bigLog');
+    const printer = join(env.dir, 'big-output.mjs');
+    await writeFile(
+      printer,
+      "for (let i = 0; i < 50_000; i++) console.log(`line ${i} ${'x'.repeat(96)}`);\nconsole.log('LAST LINE');\n",
+    );
+    await env.writeConfig(['node', printer]);
+    await env.startWorker();
+    const task = await env.writeTask('greet-big', 'Fix the greeting.');
+    const r = await env.cli(['submit', task, '--wait', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const done = await env.status('greet-big');
+    expect(done.state).toBe('done');
+    expect(done.lastTest?.outputBytes).toBeGreaterThan(5_000_000);
+    expect(Buffer.byteLength(done.lastTest!.output)).toBeLessThanOrEqual(4096);
+    expect(done.lastTest!.output).toContain('LAST LINE');
+
+    const logs = await env.cli(['logs', 'greet-big', '--kind', 'test-log', '--json']);
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    const { artifacts } = JSON.parse(logs.stdout) as { artifacts: { size: number; text: string; stage: string }[] };
+    expect(artifacts).toHaveLength(1);
+    expect(artifacts[0].stage).toBe('testing');
+    expect(artifacts[0].size).toBe(done.lastTest!.outputBytes);
+    expect(artifacts[0].text.startsWith('line 0 ')).toBe(true);
+    expect(artifacts[0].text.trimEnd().endsWith('LAST LINE')).toBe(true);
+
+    const human = await env.cli(['logs', 'greet-big']);
+    expect(human.stdout).toMatch(/=== analysis #1 · prompt/);
+    expect(human.stdout).toMatch(/=== development #1 · diff/);
+    expect(human.stdout).toMatch(/=== events/);
+    expect(human.stdout).toMatch(/transition\s+testing → done/);
+
+    const sizes = await payloadSizes(done);
+    expect(sizes.max).toBeLessThanOrEqual(64 * 1024);
+    expect(sizes.total).toBeLessThan(1_000_000);
+  });
+
+  it('a retried activity (the first push fails) leaves one usage row; status cost agrees with the ledger', async () => {
+    env = await e2eEnv('retry-once');
+    // The origin's update hook fails the first push the way an overloaded server does; the retry
+    // of the whole developer activity (agent, commit, push) then succeeds.
+    const marker = join(env.dir, 'push-refused-once');
+    const hook = join(env.repoDir, '.git', 'hooks', 'update');
+    await writeFile(
+      hook,
+      `#!/bin/sh\nif [ ! -f "${marker}" ]; then touch "${marker}"; echo "503 service unavailable, retry later" >&2; exit 1; fi\n`,
+    );
+    await chmod(hook, 0o755);
+    await env.startWorker();
+    const task = await env.writeTask('greet-once', 'Fix the greeting.');
+    const r = await env.cli(['submit', task, '--wait']);
+    const done = await env.status('greet-once');
+    expect(r.exitCode, `${r.stderr}\n${JSON.stringify(done, null, 1)}`).toBe(0);
+    expect(done.state).toBe('done');
+    expect(done.attempts.development).toBe(1);
+    expect(existsSync(marker)).toBe(true); // the first push really was refused
+
+    const cost = await env.cli(['cost', '--by', 'task', '--json']);
+    expect(cost.exitCode, cost.stderr).toBe(0);
+    const rows = (JSON.parse(cost.stdout) as { rows: { group: string; runs: number; costUsd: number }[] }).rows;
+    const row = rows.find((x) => x.group === 'greet-once')!;
+    // One analyst run and one developer run, although the developer activity ran twice.
+    expect(row.runs).toBe(2);
+    expect(row.costUsd).toBeCloseTo(done.costUsd, 6);
+    expect(await env.db.store.taskCost('greet-once')).toBeCloseTo(0.03, 6);
+
+    const transcripts = await env.db.store.listArtifacts({
+      taskId: 'greet-once',
+      stage: 'development',
+      kind: 'transcript',
+    });
+    expect(transcripts).toHaveLength(1);
+
+    const table = await env.cli(['cost', '--by', 'provider']);
+    expect(table.stdout).toMatch(/^PROVIDER\s+RUNS/m);
+    expect(table.stdout).toMatch(/^fake\s+2\s/m);
+  });
+});
