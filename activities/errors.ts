@@ -28,10 +28,6 @@ export function failure(type: ErrorTypeName, message: string, opts: FailureOptio
   });
 }
 
-export function isFailureOfType(err: unknown, type: ErrorTypeName): err is ApplicationFailure {
-  return err instanceof ApplicationFailure && err.type === type;
-}
-
 /** A process could not be started at all (binary missing or not executable, bad cwd). */
 export class ProcessStartError extends Error {
   constructor(

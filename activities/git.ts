@@ -12,7 +12,7 @@ import type { Config } from '../worker/config-schema.js';
 import { ErrorType } from '../workflows/api.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { tailText } from './output-cap.js';
-import { runActivityProcess, type ProcessResult } from './process.js';
+import { heartbeatPhase, runActivityProcess, type ProcessResult } from './process.js';
 
 export const SWITCHYARD_DIR = '.switchyard';
 export const SWITCHYARD_AUTHOR = { name: 'Switchyard', email: 'switchyard@localhost' };
@@ -171,12 +171,18 @@ function remoteFailure(err: unknown, what: string, label: string): unknown {
 const locks = new Map<string, Promise<unknown>>();
 async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = locks.get(key) ?? Promise.resolve();
-  const run = prev.catch(() => undefined).then(fn);
+  // Waiting behind another activity's first clone can take long: keep heartbeating meanwhile.
+  const waiting = setInterval(() => heartbeatPhase('waiting for the repo cache'), 5000);
+  const run = prev
+    .catch(() => undefined)
+    .finally(() => clearInterval(waiting))
+    .then(fn);
   const tail = run.catch(() => undefined);
   locks.set(key, tail);
   try {
     return await run;
   } finally {
+    clearInterval(waiting);
     if (locks.get(key) === tail) locks.delete(key);
   }
 }

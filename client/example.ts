@@ -97,7 +97,8 @@ function exampleConfigText(dataDir: string, repoPath: string, agentPath: string)
       [EXAMPLE_PROVIDER]: {
         kind: 'command',
         command: ['node', agentPath],
-        // The agent's demo knobs, passed through from the worker's environment when set.
+        // Its demo knobs (SCRIPTED_AGENT_DELAY_MS, SCRIPTED_AGENT_FAIL_FIRST_ATTEMPT) reach it only if
+        // listed here under env:, which a copied config may do; the example keeps the defaults.
       },
     },
     routing: { default: EXAMPLE_PROVIDER },

@@ -149,7 +149,10 @@ export function formatChange(
   const t = clock(now);
   const lines: string[] = [];
   for (const tr of newTransitions) {
-    lines.push(`${t}  ${tr.from} → ${tr.to} (${firstLine(tr.outcome)})${tr.note ? ` — ${firstLine(tr.note)}` : ''}`);
+    // A transition happened when the workflow says, not when this poll noticed it.
+    lines.push(
+      `${clock(new Date(tr.at))}  ${tr.from} → ${tr.to} (${firstLine(tr.outcome)})${tr.note ? ` — ${firstLine(tr.note)}` : ''}`,
+    );
   }
   const attempt = s.attempts?.[s.stage];
   const head = `${s.state}${s.paused ? ' (paused)' : ''} · ${s.stage}${attempt ? ` #${attempt}` : ''}`;

@@ -367,11 +367,6 @@ export class SwitchyardClient {
     }
   }
 
-  /** Watch until the task ends or waits for a person; used by `submit --wait`. */
-  waitForResult(taskId: string, onChange: WatchCallback = () => {}, opts: WatchOptions = {}): Promise<TaskStatusView> {
-    return this.watch(taskId, onChange, opts);
-  }
-
   private handle(taskId: string) {
     return this.client.workflow.getHandle(taskWorkflowId(taskId));
   }

@@ -3,6 +3,7 @@
  * worker/config.ts; this file only says what is valid.
  */
 import { z } from 'zod';
+import { parseDuration } from './duration.js';
 
 const argv = z.array(z.string().min(1)).min(1, 'an argv array with at least the program, e.g. ["npm", "test"]');
 const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, digits, ".", "_" or "-"');
@@ -17,7 +18,12 @@ export const repoSchema = z.strictObject({
   url: z.string().min(1),
   base: z.string().min(1).default('main'),
   testCommand: argv.optional(),
-  testTimeoutSec: z.number().positive().default(600),
+  // The testing activity's own limit is 6 h; the runner must time out (TIMEOUT) well before it.
+  testTimeoutSec: z
+    .number()
+    .positive()
+    .max(5 * 3600)
+    .default(600),
   /** One task at a time from development through deploy-staging. */
   serial: z.boolean().default(true),
   /** Default staging target for tasks on this repo. */
@@ -30,7 +36,7 @@ export const stagingSchema = z.strictObject({
   transport: z.literal('local').default('local'),
   /** Run in a worktree at the tested commit; exit 0 = staging check passed. */
   command: argv,
-  timeoutSec: z.number().positive().default(600),
+  timeoutSec: z.number().positive().max(5400).default(600),
   /** Names of worker environment variables the command may see (e.g. DATABASE_URL); values stay out of config. */
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
 });
@@ -39,7 +45,11 @@ export const commandProviderSchema = z.strictObject({
   kind: z.literal('command'),
   /** Run in the worktree with the prompt on stdin and in $SWITCHYARD_PROMPT_FILE. */
   command: argv,
-  timeoutSec: z.number().positive().default(3600),
+  timeoutSec: z
+    .number()
+    .positive()
+    .max(5 * 3600)
+    .default(3600),
   /** Names of environment variables passed through from the worker to the agent. */
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
 });
@@ -70,6 +80,12 @@ export const configSchema = z
         path: ['routing', 'default'],
         message: `no provider named "${cfg.routing.default}" (providers: ${providers.join(', ') || 'none'})`,
       });
+    }
+    // Each reminder is history; each wait must leave a person time to answer.
+    for (const key of ['waitTimeout', 'reminderEvery'] as const) {
+      if (parseDuration(cfg.pipeline[key]) < 60_000) {
+        ctx.addIssue({ code: 'custom', path: ['pipeline', key], message: 'must be at least 1 minute ("1m")' });
+      }
     }
     for (const [repoName, repo] of Object.entries(cfg.repos)) {
       if (repo.staging && !cfg.staging[repo.staging]) {

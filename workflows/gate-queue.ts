@@ -19,10 +19,3 @@ export function release(state: GateState, workflowId: string): boolean {
   state.queue = state.queue.filter((q) => q.workflowId !== workflowId);
   return state.queue.length !== before;
 }
-
-/** 1-based position of a task in the queue, or 0 when it holds the gate, or undefined. */
-export function queuePosition(state: GateState, workflowId: string): number | undefined {
-  if (state.holder?.workflowId === workflowId) return 0;
-  const i = state.queue.findIndex((q) => q.workflowId === workflowId);
-  return i < 0 ? undefined : i + 1;
-}

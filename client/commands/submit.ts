@@ -53,7 +53,7 @@ export function registerSubmit(program: Command, io: CliIo, run: CliRun): void {
           return;
         }
         if (opts.json) say(`submitted ${task.id} (${started.workflowId}); waiting\n`);
-        const final = await client.waitForResult(
+        const final = await client.watch(
           task.id,
           (s, prev, transitions) => {
             for (const line of formatChange(s, prev, transitions)) say(line + '\n');

@@ -91,6 +91,26 @@ describe('parseDuration / formatDuration', () => {
 });
 
 describe('parseConfig', () => {
+  it('refuses waits and reminders under a minute, and timeouts longer than the activities allow', () => {
+    const err = configError(
+      [
+        'pipeline: { waitTimeout: 10s, reminderEvery: 0 }',
+        'repos:',
+        '  app: { url: /srv/app, testTimeoutSec: 86400 }',
+        'staging:',
+        '  s: { command: [check], timeoutSec: 9000 }',
+        'providers:',
+        '  a: { kind: command, command: [agent], timeoutSec: 20000 }',
+      ].join('\n'),
+    );
+    const text = err.issues.join('\n');
+    expect(text).toMatch(/pipeline\.waitTimeout: must be at least 1 minute/);
+    expect(text).toMatch(/pipeline\.reminderEvery: must be at least 1 minute/);
+    expect(text).toMatch(/repos\.app\.testTimeoutSec/);
+    expect(text).toMatch(/staging\.s\.timeoutSec/);
+    expect(text).toMatch(/providers\.a\.timeoutSec/);
+  });
+
   it('fills defaults for an empty file', () => {
     const cfg = parseConfig('', '/srv/sy/switchyard.config.yaml');
     expect(cfg.dataDir).toBe('/srv/sy/.switchyard');
