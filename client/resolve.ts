@@ -4,7 +4,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TaskInput, TaskSpec } from '../workflows/api.js';
-import { route, RoutingError, type RouteDecision } from '../workflows/routing.js';
+import { fallbackAllowed, route, RoutingError, type RouteDecision } from '../workflows/routing.js';
 import type { Config } from '../worker/config-schema.js';
 import { isRemoteUrl } from '../worker/config.js';
 import { parseDuration } from '../worker/duration.js';
@@ -65,6 +65,7 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
     serial: repoConfig?.serial ?? true,
     provider: decision.provider,
     providerReason: decision.reason,
+    allowFallback: fallbackAllowed(task),
     waitTimeoutMs: parseDuration(config.pipeline.waitTimeout),
     reminderEveryMs: parseDuration(config.pipeline.reminderEvery),
   };

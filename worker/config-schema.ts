@@ -54,7 +54,57 @@ export const commandProviderSchema = z.strictObject({
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
 });
 
-export const providerSchema = z.discriminatedUnion('kind', [commandProviderSchema]);
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+/**
+ * One seat or key the operator is entitled to use. `env` maps variables the CLI reads to values:
+ * a directory (CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_CLI_HOME) or, for secrets, `$NAME` — the
+ * name of a worker environment variable whose value is passed (never written in config).
+ */
+export const accountSchema = z.strictObject({
+  name,
+  env: z.record(envName, z.string()).default({}),
+});
+
+/** USD per million tokens, for CLIs that report tokens but no cost. */
+export const pricesSchema = z.strictObject({
+  inputPerMTok: z.number().nonnegative(),
+  outputPerMTok: z.number().nonnegative(),
+  cachedInputPerMTok: z.number().nonnegative().optional(),
+});
+
+const agentCliFields = {
+  /** The CLI to run (default: its usual name on PATH). */
+  binary: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  maxTurns: z.number().int().positive().optional(),
+  extraArgs: z.array(z.string()).default([]),
+  timeoutSec: z
+    .number()
+    .positive()
+    .max(5 * 3600)
+    .default(3600),
+  /** Names of environment variables passed through from the worker to the agent. */
+  env: z.array(envName).default([]),
+  /** Separate seats or keys; failover moves to the next one that is not cooling down. */
+  accounts: z.array(accountSchema).default([]),
+  prices: pricesSchema.optional(),
+  /** Another provider to use when every account is cooling down, if the task's routing allows it. */
+  fallback: name.optional(),
+};
+
+export const claudeProviderSchema = z.strictObject({ kind: z.literal('claude-code'), ...agentCliFields });
+export const codexProviderSchema = z.strictObject({ kind: z.literal('codex'), ...agentCliFields });
+export const geminiProviderSchema = z.strictObject({ kind: z.literal('gemini'), ...agentCliFields });
+export const aiderProviderSchema = z.strictObject({ kind: z.literal('aider'), ...agentCliFields });
+
+export const providerSchema = z.discriminatedUnion('kind', [
+  commandProviderSchema,
+  claudeProviderSchema,
+  codexProviderSchema,
+  geminiProviderSchema,
+  aiderProviderSchema,
+]);
 
 export const configSchema = z
   .strictObject({
@@ -87,6 +137,16 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['pipeline', key], message: 'must be at least 1 minute ("1m")' });
       }
     }
+    for (const [providerName, provider] of Object.entries(cfg.providers)) {
+      if (provider.kind === 'command' || !provider.fallback) continue;
+      if (!cfg.providers[provider.fallback] || provider.fallback === providerName) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', providerName, 'fallback'],
+          message: `no other provider named "${provider.fallback}"`,
+        });
+      }
+    }
     for (const [repoName, repo] of Object.entries(cfg.repos)) {
       if (repo.staging && !cfg.staging[repo.staging]) {
         ctx.addIssue({
@@ -103,3 +163,7 @@ export type RepoConfig = z.infer<typeof repoSchema>;
 export type StagingConfig = z.infer<typeof stagingSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type CommandProviderConfig = z.infer<typeof commandProviderSchema>;
+export type AgentCliProviderConfig = Exclude<ProviderConfig, CommandProviderConfig>;
+export type AgentCliKind = AgentCliProviderConfig['kind'];
+export type AccountConfig = z.infer<typeof accountSchema>;
+export type PricesConfig = z.infer<typeof pricesSchema>;

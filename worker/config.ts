@@ -123,7 +123,9 @@ function resolveConfigPaths(config: Config, dir: string): Config {
   const providers = Object.fromEntries(
     Object.entries(config.providers).map(([name, provider]) => [
       name,
-      { ...provider, command: resolveArgv(provider.command, dir) },
+      provider.kind === 'command'
+        ? { ...provider, command: resolveArgv(provider.command, dir) }
+        : { ...provider, ...(provider.binary ? { binary: resolveArgv([provider.binary], dir)[0] } : {}) },
     ]),
   );
   return { ...config, dataDir: resolve(dir, config.dataDir), repos, providers };

@@ -103,6 +103,8 @@ export interface TaskInput {
   serial: boolean;
   provider: string;
   providerReason: string;
+  /** Whether a provider's `fallback` may stand in (the task did not pin its agent). */
+  allowFallback?: boolean;
   waitTimeoutMs: number;
   reminderEveryMs: number;
 }
@@ -131,6 +133,8 @@ export const resumeSignal = defineSignal<[ResumeInput]>('resume');
 export const pauseSignal = defineSignal<[OperatorInput?]>('pause');
 export const unpauseSignal = defineSignal<[OperatorInput?]>('unpause');
 export const statusQuery = defineQuery<TaskStatus>('status');
+/** From a stage workflow to its task: what the stage is doing now (e.g. waiting for a usage-limit reset). */
+export const stageProgressSignal = defineSignal<[{ stage: Stage; detail: string }]>('stageProgress');
 
 export interface Transition {
   from: string;
@@ -232,6 +236,10 @@ export interface AgentRunInput {
   ref: string;
   provider: string;
   prompt: string;
+  /** What is left of the task's budget, for CLIs that can cap their own spend. */
+  budgetLeftUsd?: number;
+  /** Whether routing lets a provider's `fallback` stand in when all its accounts are cooling down. */
+  allowFallback?: boolean;
 }
 
 export interface AgentRunBase {
@@ -340,6 +348,8 @@ export interface AnalysisStageInput {
   base: string;
   provider: string;
   prompt: string;
+  budgetLeftUsd?: number;
+  allowFallback?: boolean;
 }
 export type AnalysisOutcome = 'ready' | 'needs-input' | 'agent-failed';
 export interface AnalysisStageResult {
@@ -361,6 +371,8 @@ export interface DevelopmentStageInput {
   branch: string;
   provider: string;
   prompt: string;
+  budgetLeftUsd?: number;
+  allowFallback?: boolean;
 }
 export type DevelopmentOutcome = 'committed' | 'no-changes' | 'agent-failed';
 export interface DevelopmentStageResult {

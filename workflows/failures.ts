@@ -5,6 +5,8 @@ export interface FailureInfo {
   /** ApplicationFailure type (see ErrorType), when the root cause has one. */
   type?: string;
   message: string;
+  /** The failure's first detail, when it carries one (e.g. `{ resetAt }` on RateLimited). */
+  details?: Record<string, unknown>;
 }
 
 /** The innermost ApplicationFailure's type and message; wrappers only say "activity failed". */
@@ -14,7 +16,11 @@ export function describeFailure(err: unknown): FailureInfo {
     if (!cur.cause) break;
     cur = cur.cause;
   }
-  if (cur instanceof ApplicationFailure) return { type: cur.type ?? undefined, message: cur.message };
+  if (cur instanceof ApplicationFailure) {
+    const first = cur.details?.[0];
+    const details = first && typeof first === 'object' ? (first as Record<string, unknown>) : undefined;
+    return { type: cur.type ?? undefined, message: cur.message, details };
+  }
   if (cur instanceof TemporalFailure) return { message: cur.message };
   if (cur instanceof Error) return { message: cur.message };
   return { message: String(err) };
@@ -22,4 +28,11 @@ export function describeFailure(err: unknown): FailureInfo {
 
 export function failureText(info: FailureInfo): string {
   return info.type ? `${info.type}: ${info.message}` : info.message;
+}
+
+/** When every account of a provider is cooling down, the activity says until when. */
+export function usageLimitResetAt(info: FailureInfo): number | undefined {
+  if (info.type !== 'RateLimited') return undefined;
+  const at = info.details?.resetAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
 }

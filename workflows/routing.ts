@@ -114,3 +114,11 @@ export function route(
 function isDelegatedTargetName(name: string): boolean {
   return name === 'gpu' || name === 'claude-api';
 }
+
+/**
+ * A provider's `fallback` may stand in for it (all its accounts cooling down) only when the task did
+ * not ask for a particular agent: no `needs_claude_code`, and `preferred_ai` unset or `auto`.
+ */
+export function fallbackAllowed(task: Pick<TaskSpec, 'preferredAi' | 'needsClaudeCode'>): boolean {
+  return !task.needsClaudeCode && (task.preferredAi === undefined || task.preferredAi === 'auto');
+}

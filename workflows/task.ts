@@ -25,6 +25,7 @@ import {
   gateWorkflowId,
   pauseSignal,
   resumeSignal,
+  stageProgressSignal,
   SA_COST_USD,
   SA_PROVIDER,
   SA_REPO,
@@ -109,6 +110,11 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
   setHandler(gateGrantedSignal, () => {
     inbox.granted = true;
   });
+  setHandler(stageProgressSignal, ({ stage, detail }) => {
+    if (s.stage !== stage || s.state !== 'running') return;
+    s.detail = detail;
+    publish();
+  });
 
   publish();
   try {
@@ -186,6 +192,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
               base: input.base,
               provider: input.provider,
               prompt: analystPrompt(task, input.base, s.rounds),
+              budgetLeftUsd: budgetLeft(),
+              allowFallback: input.allowFallback,
             },
           ],
         });
@@ -210,6 +218,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
               ref: s.commit ?? input.base,
               branch: taskBranch(task.id),
               provider: input.provider,
+              budgetLeftUsd: budgetLeft(),
+              allowFallback: input.allowFallback,
               prompt: developerPrompt(task, input.base, {
                 analysis: carry.analysis,
                 rounds: s.rounds,
@@ -266,6 +276,10 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
       costUsd: s.costUsd,
       budgetUsd: s.budgetUsd,
     };
+  }
+
+  function budgetLeft(): number | undefined {
+    return s.budgetUsd === undefined ? undefined : Math.max(0, s.budgetUsd - s.costUsd);
   }
 
   function spent(usd: number) {

@@ -13,6 +13,7 @@ import { prepareExample, type PreparedExample } from '../../client/example.js';
 import { parseTaskFile } from '../../client/task-file.js';
 import { resolveTaskInput } from '../../client/resolve.js';
 import { loadConfig, type Config } from '../../worker/config.js';
+import type { CommandProviderConfig } from '../../worker/config-schema.js';
 import { analystPrompt, developerPrompt } from '../../workflows/prompts.js';
 import type { AgentRole, QuestionRound, TaskSpec } from '../../workflows/api.js';
 
@@ -45,7 +46,7 @@ async function runAgent(
   prompt: string,
   env: Record<string, string> = {},
 ) {
-  const [program, ...args] = config.providers.scripted.command;
+  const [program, ...args] = (config.providers.scripted as CommandProviderConfig).command;
   // Like the command provider: prompt on stdin and in $SWITCHYARD_PROMPT_FILE.
   mkdirSync(join(cwd, '.switchyard'), { recursive: true });
   const promptFile = join(cwd, '.switchyard', 'prompt.md');
@@ -92,8 +93,8 @@ describe('bundled example', () => {
 
     expect(config.dataDir).toBe(dataDir);
     expect(config.repos['sample-repo']).toMatchObject({ url: example.repoPath, testCommand: ['node', '--test'] });
-    expect(config.providers.scripted.command[0]).toBe('node');
-    expect(existsSync(config.providers.scripted.command[1])).toBe(true);
+    expect((config.providers.scripted as CommandProviderConfig).command[0]).toBe('node');
+    expect(existsSync((config.providers.scripted as CommandProviderConfig).command[1])).toBe(true);
     expect(config.routing?.default).toBe('scripted');
   });
 

@@ -262,7 +262,7 @@ providers:
     expect(cfg.repos.scp.url).toBe('git@github.com:acme/app.git');
     expect(cfg.repos.file.url).toBe('file:///srv/git/app');
     expect(cfg.staging.s1.command).toEqual(['../deploy/check.sh', 's1']);
-    expect(cfg.providers.a.command).toEqual(['node', '/etc/sy/agents/a.mjs']);
+    expect(cfg.providers.a).toMatchObject({ command: ['node', '/etc/sy/agents/a.mjs'] });
   });
 
   it('keeps an absolute dataDir', () => {
@@ -273,7 +273,9 @@ providers:
     const { config } = loadConfig(join(root, 'examples', 'switchyard.config.yaml'));
     expect(Object.keys(config.repos).length).toBeGreaterThan(0);
     expect(config.routing?.default).toBeDefined();
-    expect(config.providers.scripted.command[1]).toBe(join(root, 'examples', 'agents', 'scripted-agent.mjs'));
+    expect(config.providers.scripted).toMatchObject({
+      command: ['node', join(root, 'examples', 'agents', 'scripted-agent.mjs')],
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { route, RoutingError, type RoutableProviders } from '../../workflows/routing.js';
+import { fallbackAllowed, route, RoutingError, type RoutableProviders } from '../../workflows/routing.js';
 
 const providers: RoutableProviders = {
   scripted: { kind: 'command' },
@@ -168,5 +168,14 @@ describe('route', () => {
 
   it('throws when a local run is needed but every provider is delegated', () => {
     expect(() => route(base, { gpu: { kind: 'x', delegated: true } }, undefined)).toThrow(/no local provider/);
+  });
+});
+
+describe('fallbackAllowed', () => {
+  it('allows a fallback provider only when the task did not ask for a particular agent', () => {
+    expect(fallbackAllowed({ needsClaudeCode: false })).toBe(true);
+    expect(fallbackAllowed({ needsClaudeCode: false, preferredAi: 'auto' })).toBe(true);
+    expect(fallbackAllowed({ needsClaudeCode: false, preferredAi: 'codex' })).toBe(false);
+    expect(fallbackAllowed({ needsClaudeCode: true })).toBe(false);
   });
 });

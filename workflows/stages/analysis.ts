@@ -4,6 +4,7 @@ import { agentActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';
 import { preview } from '../prompts.js';
+import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runAnalyst } = proxyActivities<SwitchyardActivities>(agentActivity);
 
@@ -13,15 +14,19 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
     `Analyst **${input.provider}** is reading \`${input.repo}\` at \`${input.base}\` (attempt ${input.attempt}).`,
   );
   try {
-    const r = await runAnalyst({
-      taskId: input.taskId,
-      role: 'analyst',
-      attempt: input.attempt,
-      repo: input.repo,
-      ref: input.base,
-      provider: input.provider,
-      prompt: input.prompt,
-    });
+    const r = await waitingOutUsageLimits('analysis', () =>
+      runAnalyst({
+        taskId: input.taskId,
+        role: 'analyst',
+        attempt: input.attempt,
+        repo: input.repo,
+        ref: input.base,
+        provider: input.provider,
+        prompt: input.prompt,
+        budgetLeftUsd: input.budgetLeftUsd,
+        allowFallback: input.allowFallback,
+      }),
+    );
     const base = {
       artifacts: r.artifacts,
       analysis: preview(r.analysis),

@@ -4,6 +4,7 @@ import { agentActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';
 import { preview } from '../prompts.js';
+import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runDeveloper } = proxyActivities<SwitchyardActivities>(agentActivity);
 
@@ -13,16 +14,20 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
     `Developer **${input.provider}** is working on \`${input.branch}\` from \`${input.ref}\` (attempt ${input.attempt}).`,
   );
   try {
-    const r = await runDeveloper({
-      taskId: input.taskId,
-      role: 'developer',
-      attempt: input.attempt,
-      repo: input.repo,
-      ref: input.ref,
-      branch: input.branch,
-      provider: input.provider,
-      prompt: input.prompt,
-    });
+    const r = await waitingOutUsageLimits('development', () =>
+      runDeveloper({
+        taskId: input.taskId,
+        role: 'developer',
+        attempt: input.attempt,
+        repo: input.repo,
+        ref: input.ref,
+        branch: input.branch,
+        provider: input.provider,
+        prompt: input.prompt,
+        budgetLeftUsd: input.budgetLeftUsd,
+        allowFallback: input.allowFallback,
+      }),
+    );
     return {
       outcome: r.outcome,
       branch: r.branch,

@@ -1,0 +1,205 @@
+/**
+ * Runs a real agent CLI (Claude Code, Codex, Gemini CLI, Aider) through its adapter: picks an
+ * account that is not cooling down, resumes the previous attempt's session when it can, heartbeats
+ * live progress, and turns every way a run can end into a result or a typed failure (DESIGN §5).
+ */
+import { hostname } from 'node:os';
+import type { AgentCliProviderConfig, Config } from '../../worker/config-schema.js';
+import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
+import { failure, ProcessStartError } from '../errors.js';
+import { tailText } from '../output-cap.js';
+import { activityContext, runActivityProcess } from '../process.js';
+import type { Store } from '../store/index.js';
+import { storeRetry } from '../recorder.js';
+import { accountEnv, chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
+import { ADAPTERS, type AgentProgress, type AgentRunResult, type TokenUsage } from './adapter.js';
+import { baseEnv, OUTPUT_TAIL_BYTES, type CommandAgentOutcome } from './command.js';
+import { writePromptFile } from './prompt-files.js';
+import { createRedactor } from './redact.js';
+
+export interface CliAgentRun {
+  providerName: string;
+  provider: AgentCliProviderConfig;
+  config: Config;
+  store: Store;
+  worktreeDir: string;
+  prompt: string;
+  role: AgentRole;
+  taskId: string;
+  attempt: number;
+  budgetLeftUsd?: number;
+  allowFallback?: boolean;
+  log: (msg: string) => void;
+  fullOutputPath?: string;
+}
+
+/** What an attempt leaves in its heartbeat, so the next attempt can resume the CLI session. */
+export interface AgentHeartbeat extends AgentProgress {
+  phase: 'agent';
+  provider: string;
+  account: string;
+  host: string;
+}
+
+export interface CliAgentOutcome extends CommandAgentOutcome {
+  /** The provider that really ran (differs from the requested one after a fallback). */
+  provider: string;
+  account: string;
+  model?: string;
+  finalText: string;
+  /** Redacts secrets this run could have printed; apply to everything stored or returned. */
+  redact: (text: string) => string;
+}
+
+export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
+  const now = Date.now();
+  const choice = chooseAccount(run.provider.accounts, await storeRetry(() => cooldownsOf(run.store, run.providerName)), now);
+  if (choice.kind === 'all-cooling') {
+    const fallback = run.provider.fallback;
+    const fallbackProvider = fallback ? run.config.providers[fallback] : undefined;
+    if (fallback && run.allowFallback && fallbackProvider && fallbackProvider.kind !== 'command') {
+      run.log(`provider ${run.providerName}: every account is cooling down; falling back to ${fallback}`);
+      return runCliAgent({ ...run, providerName: fallback, provider: fallbackProvider, allowFallback: false });
+    }
+    const until = new Date(choice.resetAt).toISOString();
+    // Not retried by Temporal: the stage workflow waits (a visible, durable timer) and runs again.
+    throw failure(
+      ErrorType.RateLimited,
+      `every account of provider ${run.providerName} is at its usage limit until ${until} (${choice.accounts
+        .map((a) => `${a.name}: ${a.lastError ?? 'limited'}`)
+        .join('; ')})`,
+      { nonRetryable: true, details: [{ resetAt: choice.resetAt, provider: run.providerName }] },
+    );
+  }
+  const account = choice.account;
+  const adapter = ADAPTERS[run.provider.kind];
+  const fromAccount = accountEnv(account);
+  if (fromAccount.missing.length) {
+    throw failure(
+      ErrorType.ConfigInvalid,
+      `account ${account.name} of provider ${run.providerName} needs ${fromAccount.missing.join(', ')} in the worker's environment`,
+    );
+  }
+  const env = baseEnv(process.env, run.provider.env);
+  const passed = run.provider.env.map((n) => process.env[n]).filter((v): v is string => !!v);
+  const redact = createRedactor([...passed, ...fromAccount.secrets]);
+
+  const previous = activityContext()?.info.heartbeatDetails as Partial<AgentHeartbeat> | undefined;
+  const resumeSessionId =
+    previous?.sessionId && previous.host === hostname() && previous.account === account.name && previous.provider === run.providerName
+      ? previous.sessionId
+      : undefined;
+  const invocation = adapter.invocation({
+    provider: run.provider,
+    prompt: run.prompt,
+    worktreeDir: run.worktreeDir,
+    role: run.role,
+    resumeSessionId,
+    maxBudgetUsd: run.budgetLeftUsd,
+    isRoot: process.getuid?.() === 0,
+  });
+  const promptFile = await writePromptFile(run.worktreeDir, run.prompt);
+  Object.assign(env, fromAccount.env, invocation.env, {
+    SWITCHYARD_PROMPT_FILE: promptFile,
+    SWITCHYARD_ROLE: run.role,
+    SWITCHYARD_TASK_ID: run.taskId,
+    SWITCHYARD_ATTEMPT: String(run.attempt),
+    SWITCHYARD_WORKTREE: run.worktreeDir,
+  });
+  if (resumeSessionId) run.log(`provider ${run.providerName}: resuming session ${resumeSessionId}`);
+
+  const parser = adapter.parser();
+  const ctx = activityContext();
+  const heartbeat = () => {
+    const p = parser.progress();
+    const details: AgentHeartbeat = {
+      phase: 'agent',
+      provider: run.providerName,
+      account: account.name,
+      host: hostname(),
+      sessionId: p.sessionId,
+      turns: p.turns,
+      lastTool: p.lastTool ? redact(p.lastTool).slice(0, 200) : undefined,
+      costSoFar: p.costSoFar,
+      model: p.model,
+    };
+    ctx?.heartbeat(details);
+  };
+
+  let res;
+  let spawnError: string | undefined;
+  try {
+    res = await runActivityProcess(invocation.argv, {
+      cwd: run.worktreeDir,
+      env,
+      input: invocation.stdin ?? '',
+      timeoutMs: run.provider.timeoutSec * 1000,
+      onLine: (line) => parser.onLine(line, 'stdout'),
+      heartbeat,
+      phase: 'agent',
+      fullOutputPath: run.fullOutputPath,
+    });
+  } catch (err) {
+    if (!(err instanceof ProcessStartError)) throw err;
+    spawnError = err.code;
+  }
+  const result: AgentRunResult = parser.finish({
+    exitCode: res?.exitCode ?? null,
+    signal: res?.signal ?? null,
+    timedOut: res?.timedOut ?? false,
+    spawnError,
+    now: Date.now(),
+  });
+  const usage = toUsage(result.usage);
+  const costUsd = costOf(result.reportedCostUsd, result.usage, run.provider);
+  const base = {
+    provider: run.providerName,
+    account: account.name,
+    exitCode: res?.exitCode ?? null,
+    durationMs: res?.durationMs ?? 0,
+    outputTail: redact(tailText(res?.output ?? '', OUTPUT_TAIL_BYTES)),
+    usage: { ...usage, costUsd },
+    costUsd,
+    artifacts: [] as ArtifactRef[],
+    redact,
+  };
+  if (result.ok) {
+    return { ...base, model: result.model, finalText: redact(result.finalText) };
+  }
+  const message = redact(`${run.providerName} (${account.name}): ${result.message}`);
+  switch (result.errorType) {
+    case ErrorType.RateLimited:
+      if (result.accountLimited !== false) {
+        const until = cooldownUntil(result.resetAt, Date.now());
+        await storeRetry(() => run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)));
+        run.log(`provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`);
+        // Retried at once: the next attempt takes another account, or learns they are all cooling.
+        throw failure(ErrorType.RateLimited, message, { nextRetryDelayMs: 1000, details: [{ costUsd }] });
+      }
+      throw failure(ErrorType.ProviderUnavailable, message, { nextRetryDelayMs: result.retryAfterMs, details: [{ costUsd }] });
+    case ErrorType.ProviderUnavailable:
+      // Never cools the account: an overloaded provider is not this account's quota.
+      throw failure(ErrorType.ProviderUnavailable, message, { nextRetryDelayMs: result.retryAfterMs, details: [{ costUsd }] });
+    case ErrorType.AgentFailed:
+      return { ...base, finalText: '', failure: message };
+    default:
+      throw failure(result.errorType, message, { details: [{ costUsd }] });
+  }
+}
+
+function toUsage(u: TokenUsage | undefined): Usage {
+  return u ? { inputTokens: u.inputTokens, outputTokens: u.outputTokens } : {};
+}
+
+/** Claude reports its cost; the others are priced from tokens with the config's table. */
+export function costOf(reported: number | undefined, usage: TokenUsage | undefined, provider: AgentCliProviderConfig): number {
+  if (reported !== undefined && Number.isFinite(reported)) return reported;
+  if (!usage || !provider.prices) return 0;
+  const p = provider.prices;
+  const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
+  const fresh = usage.inputTokens - (p.cachedInputPerMTok !== undefined ? cached : 0);
+  const usd =
+    (fresh * p.inputPerMTok + (p.cachedInputPerMTok !== undefined ? cached * p.cachedInputPerMTok : 0) + usage.outputTokens * p.outputPerMTok) /
+    1_000_000;
+  return Math.round(usd * 1e6) / 1e6;
+}
