@@ -2,7 +2,7 @@
  * The activities registered by the worker. Each resolves the config when it starts (the worker
  * reloads the file), works in its own worktree and removes it whatever happens.
  */
-import type { Config, CommandProviderConfig } from '../worker/config-schema.js';
+import type { Config, ProviderConfig } from '../worker/config-schema.js';
 import {
   ErrorType,
   type AgentRunInput,
@@ -17,7 +17,9 @@ import {
   type TestRunInput,
   type TestSummary,
 } from '../workflows/api.js';
+import { runCliAgent, type CliAgentOutcome } from './agents/cli-agent.js';
 import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
+import { createRedactor } from './agents/redact.js';
 import { readAgentFiles } from './agents/prompt-files.js';
 import { execa } from 'execa';
 import { failure } from './errors.js';
@@ -46,19 +48,13 @@ const STAGE_OF_ROLE = { analyst: 'analysis', developer: 'development' } as const
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export function providerConfig(config: Config, name: string): CommandProviderConfig {
+export function providerConfig(config: Config, name: string): ProviderConfig {
   const provider = config.providers[name];
   if (!provider) {
     const known = Object.keys(config.providers);
     throw failure(
       ErrorType.ConfigInvalid,
       `no provider named "${name}" in config.providers (known: ${known.join(', ') || 'none'})`,
-    );
-  }
-  if (provider.kind !== 'command') {
-    throw failure(
-      ErrorType.ConfigInvalid,
-      `provider "${name}" has kind "${String(provider.kind)}", which this worker cannot run`,
     );
   }
   return provider;
@@ -77,7 +73,7 @@ export function createActivities(deps: ActivityDeps) {
    */
   async function withAgentRun<T>(
     input: AgentRunInput,
-    after: (dir: string, outcome: CommandAgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
+    after: (dir: string, outcome: AgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
   ): Promise<T> {
     const config = deps.config();
     const provider = providerConfig(config, input.provider);
@@ -93,9 +89,8 @@ export function createActivities(deps: ActivityDeps) {
     const transcript = rec.spoolPath('transcript');
     try {
       const prompt = await rec.artifact('prompt', input.prompt, 'text/markdown; charset=utf-8');
-      const outcome = await runCommandAgent({
+      const common = {
         providerName: input.provider,
-        provider,
         worktreeDir: wt.dir,
         prompt: input.prompt,
         role: input.role,
@@ -103,10 +98,34 @@ export function createActivities(deps: ActivityDeps) {
         attempt: input.attempt,
         log,
         fullOutputPath: transcript,
-      });
+      };
+      let outcome: AgentOutcome;
+      try {
+        outcome =
+          provider.kind === 'command'
+            ? await runCommandAgent({ ...common, provider })
+            : await runCliAgent({
+                ...common,
+                provider,
+                config,
+                store: deps.store,
+                budgetLeftUsd: input.budgetLeftUsd,
+                allowFallback: input.allowFallback,
+              });
+      } catch (err) {
+        // A failed run's transcript is what a person needs to see why: keep it (redacted).
+        await rec.artifactFromFile('transcript', transcript, undefined, redactorFor(provider)).catch(() => undefined);
+        throw err;
+      }
       heartbeatPhase('collect');
-      outcome.artifacts.push(prompt, await rec.artifactFromFile('transcript', transcript));
-      await rec.usage({ ...outcome.usage, costUsd: outcome.costUsd, provider: input.provider });
+      outcome.artifacts.push(prompt, await rec.artifactFromFile('transcript', transcript, undefined, outcome.redact));
+      await rec.usage({
+        ...outcome.usage,
+        costUsd: outcome.costUsd,
+        provider: outcome.provider ?? input.provider,
+        account: outcome.account,
+        model: outcome.model,
+      });
       return await after(wt.dir, outcome, repo, rec);
     } finally {
       await removeWorktree(wt);
@@ -116,11 +135,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async runAnalyst(input: AgentRunInput): Promise<AnalystResult> {
       return withAgentRun({ ...input, role: 'analyst' }, async (dir, outcome, _repo, rec) => {
-        const files = await readAgentFiles(dir);
+        const files = redactFiles(await readAgentFiles(dir), outcome);
         await storeAgentFiles(rec, files, outcome.artifacts);
         return {
-          provider: input.provider,
-          ...outcome,
+          ...resultBase(outcome, input.provider),
           ok: !outcome.failure,
           analysis: files.analysis,
           questions: files.questions,
@@ -131,9 +149,9 @@ export function createActivities(deps: ActivityDeps) {
 
     async runDeveloper(input: DeveloperInput): Promise<DeveloperResult> {
       return withAgentRun({ ...input, role: 'developer' }, async (dir, outcome, repo, rec) => {
-        const files = await readAgentFiles(dir);
+        const files = redactFiles(await readAgentFiles(dir), outcome);
         await storeAgentFiles(rec, files, outcome.artifacts);
-        const base = { provider: input.provider, ...outcome, summary: files.summary, branch: input.branch };
+        const base = { ...resultBase(outcome, input.provider), summary: files.summary, branch: input.branch };
         if (outcome.failure) return { ...base, outcome: 'agent-failed', changedFiles: [] };
         const firstLine = files.summary
           .split('\n')
@@ -143,7 +161,9 @@ export function createActivities(deps: ActivityDeps) {
         heartbeatPhase('commit');
         const commit = await commitAll(dir, message);
         if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
-        outcome.artifacts.push(await rec.artifact('diff', await diffOf(dir), 'text/x-diff; charset=utf-8'));
+        outcome.artifacts.push(
+          await rec.artifact('diff', outcome.redact(await diffOf(dir)), 'text/x-diff; charset=utf-8'),
+        );
         heartbeatPhase('push');
         await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name });
         log(
@@ -235,4 +255,36 @@ async function diffOf(dir: string): Promise<string> {
 function outputPreview(text: string): string {
   // The truncation marker comes on top of the kept bytes.
   return capText(text, 4000, 1000).text;
+}
+
+type AgentOutcome = CommandAgentOutcome &
+  Partial<Pick<CliAgentOutcome, 'provider' | 'account' | 'model' | 'finalText'>>;
+
+/** What an agent activity returns: no functions, nothing unredacted. */
+function resultBase(outcome: AgentOutcome, requested: string) {
+  const { redact: _redact, account: _account, model: _model, finalText: _finalText, ...rest } = outcome;
+  return { ...rest, provider: outcome.provider ?? requested };
+}
+
+/** The agent's own files; a CLI's final message stands in for a missing summary. */
+function redactFiles(
+  files: { analysis: string; questions: string[]; summary: string },
+  outcome: AgentOutcome,
+): { analysis: string; questions: string[]; summary: string } {
+  const r = outcome.redact;
+  return {
+    analysis: r(files.analysis),
+    questions: files.questions.map(r),
+    summary: r(files.summary.trim() ? files.summary : (outcome.finalText ?? '').slice(0, 8000)),
+  };
+}
+
+/** For a run that threw before it could say what to redact: the provider's passed-through secrets. */
+function redactorFor(provider: ProviderConfig): (text: string) => string {
+  const names = [
+    ...provider.env,
+    ...(provider.kind === 'command' ? [] : provider.accounts.flatMap((a) => Object.values(a.env))),
+  ];
+  const values = names.map((n) => process.env[n.replace(/^\$/, '')]).filter((v): v is string => !!v);
+  return createRedactor(values);
 }

@@ -22,7 +22,12 @@ export interface Recorder {
   /** Stores `content` under `kind` and returns the reference workflow state carries. */
   artifact(kind: string, content: string | Buffer, contentType?: string): Promise<ArtifactRef>;
   /** Like `artifact`, from a spool file written by the process runner; the file is removed. */
-  artifactFromFile(kind: string, path: string, contentType?: string): Promise<ArtifactRef>;
+  artifactFromFile(
+    kind: string,
+    path: string,
+    contentType?: string,
+    redact?: (text: string) => string,
+  ): Promise<ArtifactRef>;
   usage(u: Usage & { provider: string; account?: string; model?: string }): Promise<void>;
   /** A fresh spool path for a process's full output. */
   spoolPath(kind: string): string;
@@ -55,8 +60,9 @@ export function createRecorder(store: Store, spoolDir: string, scope: RecorderSc
       );
       return toRef(stored);
     },
-    async artifactFromFile(kind, path, contentType) {
-      const content = await readFile(path).catch(() => Buffer.alloc(0));
+    async artifactFromFile(kind, path, contentType, redact) {
+      const raw = await readFile(path).catch(() => Buffer.alloc(0));
+      const content = redact ? redact(raw.toString('utf8')) : raw;
       try {
         return await self.artifact(kind, content, contentType ?? 'text/plain; charset=utf-8');
       } finally {

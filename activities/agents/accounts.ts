@@ -26,7 +26,10 @@ export function chooseAccount(
   return { kind: 'all-cooling', resetAt: Math.min(...cooling.map((c) => c.until)), accounts: cooling };
 }
 
-export async function cooldownsOf(store: Store, provider: string): Promise<Map<string, { until: number; lastError?: string }>> {
+export async function cooldownsOf(
+  store: Store,
+  provider: string,
+): Promise<Map<string, { until: number; lastError?: string }>> {
   const rows = await store.listAccounts(provider);
   return new Map(
     rows

@@ -53,7 +53,11 @@ export interface CliAgentOutcome extends CommandAgentOutcome {
 
 export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
   const now = Date.now();
-  const choice = chooseAccount(run.provider.accounts, await storeRetry(() => cooldownsOf(run.store, run.providerName)), now);
+  const choice = chooseAccount(
+    run.provider.accounts,
+    await storeRetry(() => cooldownsOf(run.store, run.providerName)),
+    now,
+  );
   if (choice.kind === 'all-cooling') {
     const fallback = run.provider.fallback;
     const fallbackProvider = fallback ? run.config.providers[fallback] : undefined;
@@ -86,7 +90,10 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
 
   const previous = activityContext()?.info.heartbeatDetails as Partial<AgentHeartbeat> | undefined;
   const resumeSessionId =
-    previous?.sessionId && previous.host === hostname() && previous.account === account.name && previous.provider === run.providerName
+    previous?.sessionId &&
+    previous.host === hostname() &&
+    previous.account === account.name &&
+    previous.provider === run.providerName
       ? previous.sessionId
       : undefined;
   const invocation = adapter.invocation({
@@ -171,15 +178,25 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     case ErrorType.RateLimited:
       if (result.accountLimited !== false) {
         const until = cooldownUntil(result.resetAt, Date.now());
-        await storeRetry(() => run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)));
-        run.log(`provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`);
+        await storeRetry(() =>
+          run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)),
+        );
+        run.log(
+          `provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`,
+        );
         // Retried at once: the next attempt takes another account, or learns they are all cooling.
         throw failure(ErrorType.RateLimited, message, { nextRetryDelayMs: 1000, details: [{ costUsd }] });
       }
-      throw failure(ErrorType.ProviderUnavailable, message, { nextRetryDelayMs: result.retryAfterMs, details: [{ costUsd }] });
+      throw failure(ErrorType.ProviderUnavailable, message, {
+        nextRetryDelayMs: result.retryAfterMs,
+        details: [{ costUsd }],
+      });
     case ErrorType.ProviderUnavailable:
       // Never cools the account: an overloaded provider is not this account's quota.
-      throw failure(ErrorType.ProviderUnavailable, message, { nextRetryDelayMs: result.retryAfterMs, details: [{ costUsd }] });
+      throw failure(ErrorType.ProviderUnavailable, message, {
+        nextRetryDelayMs: result.retryAfterMs,
+        details: [{ costUsd }],
+      });
     case ErrorType.AgentFailed:
       return { ...base, finalText: '', failure: message };
     default:
@@ -192,14 +209,20 @@ function toUsage(u: TokenUsage | undefined): Usage {
 }
 
 /** Claude reports its cost; the others are priced from tokens with the config's table. */
-export function costOf(reported: number | undefined, usage: TokenUsage | undefined, provider: AgentCliProviderConfig): number {
+export function costOf(
+  reported: number | undefined,
+  usage: TokenUsage | undefined,
+  provider: AgentCliProviderConfig,
+): number {
   if (reported !== undefined && Number.isFinite(reported)) return reported;
   if (!usage || !provider.prices) return 0;
   const p = provider.prices;
   const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
   const fresh = usage.inputTokens - (p.cachedInputPerMTok !== undefined ? cached : 0);
   const usd =
-    (fresh * p.inputPerMTok + (p.cachedInputPerMTok !== undefined ? cached * p.cachedInputPerMTok : 0) + usage.outputTokens * p.outputPerMTok) /
+    (fresh * p.inputPerMTok +
+      (p.cachedInputPerMTok !== undefined ? cached * p.cachedInputPerMTok : 0) +
+      usage.outputTokens * p.outputPerMTok) /
     1_000_000;
   return Math.round(usd * 1e6) / 1e6;
 }

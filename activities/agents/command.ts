@@ -7,7 +7,8 @@ import type { CommandProviderConfig } from '../../worker/config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
-import { runActivityProcess } from '../process.js';
+import { activityContext, runActivityProcess } from '../process.js';
+import { createRedactor } from './redact.js';
 import { writePromptFile } from './prompt-files.js';
 
 /** Passed to every child process; anything else must be named explicitly (secrets stay in the worker). */
@@ -51,6 +52,8 @@ export interface CommandAgentOutcome {
   failure?: string;
   /** Filled by the caller with what it stored. */
   artifacts: ArtifactRef[];
+  /** Masks the secrets this run could have printed; applied to everything stored or returned. */
+  redact: (text: string) => string;
 }
 
 /**
@@ -67,6 +70,8 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
       run.log(`provider ${providerName}: environment variable ${name} is not set on this worker; not passed`);
     else env[name] = v;
   }
+  const redact = createRedactor(provider.env.map((n) => process.env[n]).filter((v): v is string => !!v));
+  const ctx = activityContext();
   Object.assign(env, {
     SWITCHYARD_PROMPT_FILE: promptFile,
     SWITCHYARD_ROLE: run.role,
@@ -93,6 +98,8 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
       onLine,
       phase: 'agent',
       fullOutputPath: run.fullOutputPath,
+      // Progress lines may echo a secret the agent was given: heartbeats carry them redacted.
+      heartbeat: (p) => ctx?.heartbeat({ phase: 'agent', lines: p.lines, lastLine: p.lastLine && redact(p.lastLine) }),
     });
   } catch (err) {
     if (err instanceof ProcessStartError) {
@@ -104,7 +111,7 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
     throw err;
   }
 
-  const outputTail = tailText(res.output, OUTPUT_TAIL_BYTES);
+  const outputTail = redact(tailText(res.output, OUTPUT_TAIL_BYTES));
   let why: string | undefined;
   if (res.timedOut) why = `timed out after ${provider.timeoutSec}s`;
   else if (res.exitCode === null) why = `was killed by ${res.signal ?? 'a signal'}`;
@@ -117,7 +124,8 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
     usage,
     costUsd: usage?.costUsd ?? 0,
     artifacts: [],
-    failure: why && `agent ${providerName} (${run.role}) ${why}${lastLine ? `: ${lastLine}` : ''}`,
+    redact,
+    failure: why && redact(`agent ${providerName} (${run.role}) ${why}${lastLine ? `: ${lastLine}` : ''}`),
   };
 }
 

@@ -41,6 +41,12 @@ export async function makeGreetRepo(dir: string): Promise<string> {
   return dir;
 }
 
+/** Lines under `providers:` (indented two spaces) and the routing default. */
+export interface ProvidersBlock {
+  yaml: string[];
+  default: string;
+}
+
 export interface E2eEnv {
   dir: string;
   repoDir: string;
@@ -50,7 +56,7 @@ export interface E2eEnv {
   env: Record<string, string>;
   /** The store the worker writes to (embedded PGlite over the wire). */
   db: TestStore;
-  writeConfig(testCommand?: string[], testTimeoutSec?: number): Promise<void>;
+  writeConfig(testCommand?: string[], testTimeoutSec?: number, providers?: ProvidersBlock): Promise<void>;
   writeTask(id: string, body: string, extra?: Record<string, unknown>): Promise<string>;
   cli(args: string[], opts?: { input?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   status(taskId: string): Promise<TaskStatus>;
@@ -67,7 +73,7 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
   // Gate workflow ids derive from the repo name: one name per environment keeps tests apart.
   const repoName = `greet-${taskQueue.split('-').pop()}`;
   const db: TestStore = await startTestStore();
-  const env = {
+  const env: Record<string, string> = {
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporalAddress(),
     SWITCHYARD_TASK_QUEUE: taskQueue,
@@ -84,7 +90,7 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
     taskQueue,
     env,
     db,
-    async writeConfig(testCommand = ['node', '--test'], testTimeoutSec = 60) {
+    async writeConfig(testCommand = ['node', '--test'], testTimeoutSec = 60, providers?: ProvidersBlock) {
       await writeFile(
         configPath,
         [
@@ -96,11 +102,13 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
           `    testCommand: ${JSON.stringify(testCommand)}`,
           `    testTimeoutSec: ${testTimeoutSec}`,
           'providers:',
-          '  fake:',
-          '    kind: command',
-          `    command: ["node", ${JSON.stringify(PIPELINE_AGENT)}]`,
+          ...(providers?.yaml ?? [
+            '  fake:',
+            '    kind: command',
+            `    command: ["node", ${JSON.stringify(PIPELINE_AGENT)}]`,
+          ]),
           'routing:',
-          '  default: fake',
+          `  default: ${providers?.default ?? 'fake'}`,
           '',
         ].join('\n'),
       );

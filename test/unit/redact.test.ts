@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactor, redactDeep, REDACTED } from '../../activities/agents/redact.js';
+
+const ANTHROPIC = 'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdef';
+const OPENAI = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+const GHP = 'ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+const PAT = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ';
+const AWS = 'AKIAIOSFODNN7EXAMPLE';
+
+describe('createRedactor', () => {
+  const redact = createRedactor();
+
+  it.each([
+    ['an Anthropic key', `key=${ANTHROPIC} end`],
+    ['an OpenAI key', `OPENAI_API_KEY=${OPENAI}`],
+    ['a GitHub token', `token ${GHP}.`],
+    ['a fine-grained GitHub token', `"${PAT}"`],
+    ['an AWS access key id', `aws_access_key_id = ${AWS}`],
+  ])('masks %s', (_what, text) => {
+    const out = redact(text);
+    expect(out).toContain(REDACTED);
+    for (const secret of [ANTHROPIC, OPENAI, GHP, PAT, AWS]) expect(out).not.toContain(secret);
+  });
+
+  it('keeps the text around a key', () => {
+    expect(redact(`before ${ANTHROPIC} after`)).toBe(`before ${REDACTED} after`);
+  });
+
+  it('masks bearer tokens but keeps the word', () => {
+    expect(redact('Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig')).toBe(`Authorization: Bearer ${REDACTED}`);
+  });
+
+  it('masks a whole private key block, and an unterminated one to the end', () => {
+    const block =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAA\n-----END OPENSSH PRIVATE KEY-----';
+    expect(redact(`key:\n${block}\nafter`)).toBe(`key:\n${REDACTED}\nafter`);
+    expect(redact('x -----BEGIN RSA PRIVATE KEY-----\nMIIEow')).toBe(`x ${REDACTED}`);
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'task-1234 risk-assessment sk-short Bearer x ghp_short public key -----BEGIN PUBLIC KEY-----';
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('createRedactor with secret values', () => {
+  it('masks every occurrence of each value, longest first', () => {
+    const redact = createRedactor(['hunter2-password', 'hunter2-password-and-more']);
+    expect(redact('a hunter2-password-and-more b hunter2-password c')).toBe(`a ${REDACTED} b ${REDACTED} c`);
+  });
+
+  it('masks values in their JSON-escaped form and with regex characters', () => {
+    const value = 'p@ss"w\\rd.*+?';
+    const redact = createRedactor([value]);
+    const line = JSON.stringify({ text: `the secret is ${value}` });
+    expect(redact(line)).toBe(JSON.stringify({ text: `the secret is ${REDACTED}` }));
+    expect(redact(`raw ${value} raw`)).toBe(`raw ${REDACTED} raw`);
+  });
+
+  it('ignores values shorter than 6 characters', () => {
+    const redact = createRedactor(['abc', '', 'true1']);
+    expect(redact('abc true1')).toBe('abc true1');
+  });
+});
+
+describe('redactDeep', () => {
+  it('redacts every string of a JSON value and keeps its shape', () => {
+    const redact = createRedactor(['s3cr3t-value']);
+    const value = {
+      sessionId: 'abc',
+      turns: 3,
+      ok: true,
+      nothing: null,
+      lastTool: `Bash: echo s3cr3t-value`,
+      nested: { list: ['s3cr3t-value', 1, { key: ANTHROPIC }] },
+    };
+    expect(redactDeep(value, redact)).toEqual({
+      sessionId: 'abc',
+      turns: 3,
+      ok: true,
+      nothing: null,
+      lastTool: `Bash: echo ${REDACTED}`,
+      nested: { list: [REDACTED, 1, { key: REDACTED }] },
+    });
+    expect(value.lastTool).toContain('s3cr3t-value');
+  });
+});
