@@ -167,6 +167,8 @@ export function formatChange(
     lines.push(`${t}  ${head}${s.detail ? ` — ${firstLine(s.detail)}` : ''}`);
   }
   if (s.commit && s.commit !== previous?.commit) lines.push(`${t}  commit ${shortSha(s.commit)} on ${s.branch ?? '?'}`);
+  const progress = progressLine(s.progress);
+  if (progress && progress !== progressLine(previous?.progress)) lines.push(`${t}  ${progress}`);
   if (s.state === 'needs-input' && previous?.state !== 'needs-input' && s.questions?.length) {
     s.questions.forEach((q, i) => lines.push(`${t}  question ${i + 1}: ${firstLine(q)}`));
     lines.push(`${t}  answer with: switchyard answer ${s.taskId} --text ${shellQuote('…')}`);
@@ -224,4 +226,20 @@ export function formatCostTable(by: string, rows: CostRow[]): string {
     ...rows.map((r) => line(r.group, r)),
     line('total', total),
   ]);
+}
+
+/** One line of live agent progress from the pending activity's heartbeat. */
+export function progressLine(p: TaskStatusView['progress']): string | undefined {
+  if (!p) return undefined;
+  const d = p.details ?? {};
+  const parts: string[] = [];
+  if (typeof d.turns === 'number') parts.push(`turn ${d.turns}`);
+  if (typeof d.lastTool === 'string') parts.push(`last tool ${d.lastTool}`);
+  else if (typeof d.lastLine === 'string') parts.push(firstLine(d.lastLine, 100));
+  if (typeof d.costSoFar === 'number') parts.push(formatUsd(d.costSoFar));
+  if (typeof d.account === 'string') parts.push(`account ${d.account}`);
+  if (p.attempt > 1)
+    parts.push(`attempt ${p.attempt}${p.lastFailure ? ` after: ${firstLine(p.lastFailure, 100)}` : ''}`);
+  if (!parts.length) return undefined;
+  return `${p.activity}${typeof d.phase === 'string' ? ` (${d.phase})` : ''}: ${parts.join(' · ')}`;
 }

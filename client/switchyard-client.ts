@@ -4,6 +4,7 @@
  * why instead of silently being ignored by the workflow.
  */
 import os from 'node:os';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { signalFits } from '../workflows/transitions.js';
 import {
   Client,
@@ -26,6 +27,7 @@ import {
   answerSignal,
   pauseSignal,
   resumeSignal,
+  stageWorkflowId,
   statusQuery,
   taskWorkflowId,
   unpauseSignal,
@@ -101,6 +103,15 @@ export interface SubmitResult {
 /** TaskStatus, plus why it had to be pieced together from Temporal's own records when no worker answered. */
 export interface TaskStatusView extends TaskStatus {
   queryError?: string;
+  /** What the running stage's activity last heartbeated (agent turns, last tool, cost so far). */
+  progress?: ActivityProgressView;
+}
+
+export interface ActivityProgressView {
+  activity: string;
+  attempt: number;
+  details?: Record<string, unknown>;
+  lastFailure?: string;
 }
 
 export interface TaskListRow {
@@ -339,6 +350,7 @@ export class SwitchyardClient {
       let current: TaskStatusView | undefined;
       try {
         current = await this.status(taskId);
+        if (current.state === 'running') current.progress = await this.progress(current).catch(() => undefined);
       } catch (err) {
         // A missing task is final; anything else (server restarting) is worth waiting out.
         if (err instanceof TaskNotFoundError || opts.signal?.aborted) throw err;
@@ -365,6 +377,22 @@ export class SwitchyardClient {
       }
       await sleep(intervalMs, opts.signal);
     }
+  }
+
+  /** The running stage's pending activity, as the Web UI shows it: heartbeat details and last failure. */
+  async progress(status: TaskStatus): Promise<ActivityProgressView | undefined> {
+    const id = stageWorkflowId(status.taskId, status.stage, status.attempts[status.stage]);
+    const d = await this.client.workflow.getHandle(id).describe();
+    const pending = d.raw.pendingActivities?.[0];
+    if (!pending) return undefined;
+    const payload = pending.heartbeatDetails?.payloads?.[0];
+    const details = payload ? (defaultPayloadConverter.fromPayload(payload) as Record<string, unknown>) : undefined;
+    return {
+      activity: pending.activityType?.name ?? 'activity',
+      attempt: pending.attempt ?? 1,
+      details: details && typeof details === 'object' ? details : undefined,
+      lastFailure: pending.lastFailure?.message ?? undefined,
+    };
   }
 
   private handle(taskId: string) {
@@ -510,6 +538,7 @@ function statusChanged(a: TaskStatusView, b: TaskStatusView): boolean {
       s.holdReason,
       s.commit,
       s.transitions.length,
+      s.progress,
     ]);
   return key(a) !== key(b);
 }

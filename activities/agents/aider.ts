@@ -147,11 +147,12 @@ class AiderParser implements AgentParser {
     if (exit.exitCode !== 0) {
       const text = this.text.text();
       const c = classifyUsageError(text) ?? classifyText(text, opts);
-      if (c) return failureFrom(NAME, c, this.text.last(), extras);
+      const tail = this.text.tail();
+      if (c) return failureFrom(NAME, c, tail, extras);
       return plainFailure(
         NAME,
         ErrorType.AgentFailed,
-        `exited with code ${exit.exitCode}${this.text.last() ? `: ${clip(this.text.last()!)}` : ''}`,
+        `exited with code ${exit.exitCode}${tail ? `: ${clip(tail)}` : ''}`,
         extras,
       );
     }

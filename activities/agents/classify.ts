@@ -237,6 +237,11 @@ export class TextTail {
   last(): string | undefined {
     return this.kept[this.kept.length - 1];
   }
+
+  /** The last `n` lines on one line, for messages; undefined when there is no text. */
+  tail(n = 3): string | undefined {
+    return this.kept.length ? this.kept.slice(-n).join(' | ') : undefined;
+  }
 }
 
 /** Shortened for messages: failure messages travel through workflow history. */

@@ -260,17 +260,17 @@ class ClaudeParser implements AgentParser {
     }
     if (isResumeFailure(text))
       return {
-        ...plainFailure(NAME, ErrorType.ProviderUnavailable, `cannot resume the session: ${lastLines(text)}`, extras),
+        ...plainFailure(NAME, ErrorType.ProviderUnavailable, `cannot resume the session: ${this.text.tail()}`, extras),
         resumeFailed: true,
       };
     const usageError = exit.exitCode !== 0 ? classifyUsageError(text) : undefined;
     if (usageError) return failureFrom(NAME, usageError, undefined, extras);
     const c = classifyText(text, opts);
-    if (c) return failureFrom(NAME, c, lastLines(text), extras);
+    if (c) return failureFrom(NAME, c, this.text.tail(), extras);
     return plainFailure(
       NAME,
       ErrorType.AgentFailed,
-      `exited with code ${exit.exitCode} without a result line${text ? `: ${lastLines(text)}` : ''}`,
+      `exited with code ${exit.exitCode} without a result line${text ? `: ${this.text.tail()}` : ''}`,
       extras,
     );
   }
@@ -296,10 +296,6 @@ function syntheticClass(e: { error: string; text: string }, opts: { now: number 
     default:
       return undefined;
   }
-}
-
-function lastLines(text: string, n = 3): string {
-  return text.split('\n').slice(-n).join(' | ');
 }
 
 /** Totals: per-model usage when present (it includes side models), else `usage`. */

@@ -175,7 +175,7 @@ class CodexParser implements AgentParser {
     if (usageError) return failureFrom(NAME, usageError, undefined, extras);
     // Reconnect notices only count when nothing else explains the end.
     const c = classifyText(text, opts) ?? classifyText(this.errors.join('\n'), opts);
-    const last = notices[notices.length - 1] ?? this.text.last() ?? this.errors[this.errors.length - 1];
+    const last = notices[notices.length - 1] ?? this.text.tail() ?? this.errors[this.errors.length - 1];
     if (c) return failureFrom(NAME, c, last, extras);
     return plainFailure(
       NAME,

@@ -141,7 +141,7 @@ class GeminiParser implements AgentParser {
     const resultError = r && isObject(r.error) ? (str(r.error.message) ?? JSON.stringify(r.error)) : undefined;
     const words = [resultError, ...this.errors].filter(Boolean).join('\n');
     const text = [words, ...this.text.lines()].filter(Boolean).join('\n');
-    const shown = resultError ?? this.errors[this.errors.length - 1] ?? this.text.last();
+    const shown = resultError ?? this.errors[this.errors.length - 1] ?? this.text.tail();
 
     const quota = classifyQuotaText(text, opts);
     if (quota) return failureFrom(NAME, quota, shown, extras);

@@ -137,6 +137,16 @@ describe('agent CLIs e2e', () => {
     },
   );
 
+  it('watch shows live agent progress from the heartbeats (turns, last tool, cost so far)', async () => {
+    env = await setup('progress', 'claude-code', { scenario: 'slow-success', extra: { FAKE_DELAY_MS: '60' } });
+    await env.startWorker();
+    const task = await env.writeTask('greet-progress', 'Leave a note in the repo.');
+    expect((await env.cli(['submit', task])).exitCode).toBe(0);
+    const watched = await env.cli(['watch', 'greet-progress']);
+    expect(watched.exitCode, watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(/run(Analyst|Developer) \(agent\): turn \d+/);
+  });
+
   it('(a) a quota rejection on account A moves the retry to account B at once', async () => {
     env = await setup('quota-failover', 'claude-code', { accounts: ['a', 'b'], extra: { FAKE_RESET_IN_SEC: '600' } });
     await writeFile(join(env.dir, 'acct-a', 'scenario'), 'quota-rejected');

@@ -1,7 +1,7 @@
 /** The pure parts of the CLI: what a message is refused for, how status and progress read. */
 import { describe, expect, it } from 'vitest';
 import type { TaskInput, TaskState, TaskStatus } from '../../workflows/api.js';
-import { formatChange, formatList, formatStatus, shellQuote } from '../../client/output.js';
+import { formatChange, formatList, formatStatus, progressLine, shellQuote } from '../../client/output.js';
 import {
   listQuery,
   mergeExecutionStatus,
@@ -204,5 +204,24 @@ describe('list and helpers', () => {
     expect(md).toContain('`scripted` — configured default');
     expect(md).toContain('base `main`');
     expect(md).toContain('line 2');
+  });
+});
+
+describe('progressLine', () => {
+  it('says what the agent is doing from its heartbeat, and nothing without one', () => {
+    expect(progressLine(undefined)).toBeUndefined();
+    expect(
+      progressLine({
+        activity: 'runDeveloper',
+        attempt: 2,
+        details: { phase: 'agent', turns: 7, lastTool: 'Edit', costSoFar: 0.1234, account: 'seat-1' },
+        lastFailure: 'ProviderUnavailable: 529 overloaded',
+      }),
+    ).toBe(
+      'runDeveloper (agent): turn 7 · last tool Edit · $0.12 · account seat-1 · attempt 2 after: ProviderUnavailable: 529 overloaded',
+    );
+    expect(
+      progressLine({ activity: 'runTests', attempt: 1, details: { phase: 'tests', lastLine: 'ok 3 - adds' } }),
+    ).toBe('runTests (tests): ok 3 - adds');
   });
 });

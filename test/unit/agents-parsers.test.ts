@@ -1,0 +1,660 @@
+/**
+ * The parsers fed directly with odd inputs: array form, unknown events, garbage lines, torn
+ * JSON, every failure wording and status of AGENT_CLIS.md, and process ends without structure.
+ */
+import { describe, expect, it } from 'vitest';
+import { ErrorType } from '../../workflows/api.js';
+import type { AgentCliKind, AgentCliProviderConfig } from '../../worker/config-schema.js';
+import { ADAPTERS, type AgentFailure, type AgentRunResult, type ExitInfo } from '../../activities/agents/adapter.js';
+import { parseTokenCount } from '../../activities/agents/aider.js';
+import { classifyHttpStatus, classifyText, classifyUsageError } from '../../activities/agents/classify.js';
+
+const NOW = Date.UTC(2026, 2, 10, 12, 0);
+const OK_EXIT: ExitInfo = { exitCode: 0, timedOut: false, now: NOW };
+const FAIL_EXIT: ExitInfo = { exitCode: 1, timedOut: false, now: NOW };
+
+function feed(kind: AgentCliKind, lines: (string | object)[], exit: Partial<ExitInfo> = {}): AgentRunResult {
+  const p = ADAPTERS[kind].parser();
+  for (const l of lines) p.onLine(typeof l === 'string' ? l : JSON.stringify(l), 'stdout');
+  return p.finish({ ...FAIL_EXIT, ...exit });
+}
+
+function failed(r: AgentRunResult): AgentFailure {
+  if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claude
+
+const init = { type: 'system', subtype: 'init', session_id: 's-1', model: 'claude-opus-4-1' };
+const success = (extra: object = {}) => ({
+  type: 'result',
+  subtype: 'success',
+  is_error: false,
+  result: 'All done',
+  session_id: 's-1',
+  num_turns: 2,
+  total_cost_usd: 0.5,
+  usage: { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40 },
+  ...extra,
+});
+const apiError = (result: string, extra: object = {}) => ({
+  ...success(),
+  is_error: true,
+  result,
+  total_cost_usd: 0,
+  ...extra,
+});
+
+describe('Claude parser', () => {
+  it('ignores garbage lines, unknown events and unknown fields; takes usage when modelUsage is absent', () => {
+    const r = feed(
+      'claude-code',
+      [
+        'not json at all',
+        '{"torn": ',
+        '[1, 2',
+        init,
+        { type: 'brand_new_event', whatever: { deep: [1] } },
+        { type: 'system', subtype: 'compact_boundary' },
+        { type: 'stream_event', event: {} },
+        {
+          type: 'assistant',
+          message: { id: 'm1', content: [{ type: 'tool_use', name: 'Read', input: {} }] },
+          extra: 1,
+        },
+        success({ new_field: true }),
+      ],
+      OK_EXIT,
+    );
+    expect(r).toEqual({
+      ok: true,
+      finalText: 'All done',
+      sessionId: 's-1',
+      model: 'claude-opus-4-1',
+      turns: 2,
+      reportedCostUsd: 0.5,
+      usage: { inputTokens: 10, outputTokens: 20, cachedInputTokens: 30, cacheWriteTokens: 40 },
+    });
+  });
+
+  it('parses the --output-format json array form, taking the result element', () => {
+    const r = feed(
+      'claude-code',
+      [JSON.stringify([init, { type: 'assistant', message: { id: 'm' } }, success()])],
+      OK_EXIT,
+    );
+    expect(r).toMatchObject({ ok: true, finalText: 'All done', reportedCostUsd: 0.5 });
+  });
+
+  it('keeps the latest session id', () => {
+    const r = feed(
+      'claude-code',
+      [init, { type: 'system', subtype: 'init', session_id: 's-2' }, success({ session_id: 's-3' })],
+      OK_EXIT,
+    );
+    expect(r.sessionId).toBe('s-3');
+  });
+
+  it('decides from the result line, not the exit code', () => {
+    expect(feed('claude-code', [init, success()], { exitCode: 1 }).ok).toBe(true);
+    expect(
+      failed(feed('claude-code', [init, apiError('API Error: Repeated 529 Overloaded errors')], OK_EXIT)).errorType,
+    ).toBe(ErrorType.ProviderUnavailable);
+  });
+
+  it('allowed and allowed_warning rate-limit events are not failures; rejected with a success result is success', () => {
+    for (const status of ['allowed', 'allowed_warning']) {
+      const ev = { type: 'rate_limit_event', rate_limit_info: { status, resetsAt: 1773165600 } };
+      expect(feed('claude-code', [init, ev, success()], OK_EXIT).ok).toBe(true);
+    }
+    const rejected = { type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt: 1773165600 } };
+    expect(feed('claude-code', [init, rejected, success()], OK_EXIT).ok).toBe(true);
+  });
+
+  it('a rejected event decides an error result even when its text says something else', () => {
+    const rejected = {
+      type: 'rate_limit_event',
+      rate_limit_info: { status: 'rejected', resetsAt: 1773165600, rateLimitType: 'seven_day' },
+    };
+    const f = failed(feed('claude-code', [init, rejected, apiError('API Error: 500 oops', { api_error_status: 500 })]));
+    expect(f).toMatchObject({ errorType: ErrorType.RateLimited, resetAt: 1773165600_000, accountLimited: true });
+    expect(f.message).toContain('seven_day');
+  });
+
+  it('a synthetic rate_limit assistant line without an event is a usage limit, reset from its text', () => {
+    const synthetic = {
+      type: 'assistant',
+      error: 'rate_limit',
+      message: {
+        model: '<synthetic>',
+        content: [{ type: 'text', text: 'Limit reached · resets 5pm (Europe/Warsaw)' }],
+      },
+    };
+    const f = failed(feed('claude-code', [init, synthetic, apiError('Limit reached · resets 5pm (Europe/Warsaw)')]));
+    expect(f).toMatchObject({
+      errorType: ErrorType.RateLimited,
+      accountLimited: true,
+      resetAt: Date.UTC(2026, 2, 10, 16),
+    });
+    expect(f.turns).toBe(0);
+  });
+
+  it.each([
+    ['authentication_failed', ErrorType.ProviderAuth],
+    ['billing_error', ErrorType.ProviderAuth],
+    ['invalid_request', ErrorType.ProviderAuth],
+    ['server_error', ErrorType.ProviderUnavailable],
+  ])('synthetic assistant error %s → %s', (error, type) => {
+    const synthetic = {
+      type: 'assistant',
+      error,
+      message: { model: '<synthetic>', content: [{ type: 'text', text: 'Something' }] },
+    };
+    expect(failed(feed('claude-code', [init, synthetic, apiError('Something')])).errorType).toBe(type);
+  });
+
+  it.each([
+    [400, ErrorType.ProviderAuth],
+    [401, ErrorType.ProviderAuth],
+    [403, ErrorType.ProviderAuth],
+    [404, ErrorType.ProviderAuth],
+    [413, ErrorType.ProviderAuth],
+    [500, ErrorType.ProviderUnavailable],
+    [502, ErrorType.ProviderUnavailable],
+    [503, ErrorType.ProviderUnavailable],
+    [504, ErrorType.ProviderUnavailable],
+    [529, ErrorType.ProviderUnavailable],
+  ])('api_error_status %i → %s', (status, type) => {
+    expect(
+      failed(feed('claude-code', [init, apiError('API request failed', { api_error_status: status })])).errorType,
+    ).toBe(type);
+  });
+
+  it('uses the api_retry status when the result names none', () => {
+    const retry = {
+      type: 'system',
+      subtype: 'api_retry',
+      attempt: 3,
+      max_retries: 10,
+      retry_delay_ms: 2000,
+      error_status: 503,
+      error: 'server_error',
+    };
+    expect(failed(feed('claude-code', [init, retry, apiError('')])).errorType).toBe(ErrorType.ProviderUnavailable);
+  });
+
+  it.each([
+    ['Invalid API key · Please run /login', ErrorType.ProviderAuth],
+    ['Not logged in · Please run /login', ErrorType.ProviderAuth],
+    ['OAuth token has expired. Please obtain a new token or refresh your existing token.', ErrorType.ProviderAuth],
+    ['Credit balance is too low', ErrorType.ProviderAuth],
+    ['Prompt is too long', ErrorType.ProviderAuth],
+    ["There's an issue with the selected model (x). It may not exist", ErrorType.ProviderAuth],
+    ['API Error: Repeated 529 Overloaded errors', ErrorType.ProviderUnavailable],
+    ['Overloaded', ErrorType.ProviderUnavailable],
+    ['API Error: Internal server error', ErrorType.ProviderUnavailable],
+    ['API Error: Request timed out.', ErrorType.ProviderUnavailable],
+    ['API Error: Unable to connect to API (ECONNRESET)', ErrorType.ProviderUnavailable],
+    [
+      'API Error: Server is temporarily limiting requests (not your usage limit) · Rate limited',
+      ErrorType.ProviderUnavailable,
+    ],
+    ['Claude AI usage limit reached|1773165600', ErrorType.RateLimited],
+  ])('error result "%s" → %s', (text, type) => {
+    expect(failed(feed('claude-code', [init, apiError(text)])).errorType).toBe(type);
+  });
+
+  it('max turns and budget are AgentIncomplete whatever is_error says', () => {
+    for (const is_error of [true, false]) {
+      expect(failed(feed('claude-code', [init, success({ subtype: 'error_max_turns', is_error })])).errorType).toBe(
+        ErrorType.AgentIncomplete,
+      );
+      expect(
+        failed(feed('claude-code', [init, success({ subtype: 'error_max_budget_usd', is_error })])).errorType,
+      ).toBe(ErrorType.AgentIncomplete);
+    }
+  });
+
+  it('error_during_execution without a known cause is AgentFailed with its errors', () => {
+    const f = failed(
+      feed('claude-code', [
+        init,
+        success({ subtype: 'error_during_execution', result: undefined, errors: ['tool crashed'] }),
+      ]),
+    );
+    expect(f.errorType).toBe(ErrorType.AgentFailed);
+    expect(f.message).toContain('tool crashed');
+  });
+
+  it('a rate_limit_event torn into an assistant line does not lose the result', () => {
+    const r = feed(
+      'claude-code',
+      [
+        init,
+        '{"type":"assistant","message":{"content":[{"type":"text","text":"partial{"type":"rate_limit_event","rate_limit_info":{"status":"allowed"}}',
+        ' continuation"}]}}',
+        success(),
+      ],
+      OK_EXIT,
+    );
+    expect(r.ok).toBe(true);
+  });
+
+  it('without a result line: timeout, signal, exit 0 and a text error', () => {
+    expect(failed(feed('claude-code', [init], { timedOut: true, exitCode: null, signal: 'SIGTERM' })).errorType).toBe(
+      ErrorType.AgentIncomplete,
+    );
+    expect(failed(feed('claude-code', [init], { exitCode: null, signal: 'SIGKILL' })).message).toContain('SIGKILL');
+    expect(failed(feed('claude-code', [init], OK_EXIT)).errorType).toBe(ErrorType.AgentFailed);
+    expect(failed(feed('claude-code', ['Invalid API key · Please run /login'])).errorType).toBe(ErrorType.ProviderAuth);
+    expect(failed(feed('claude-code', [], { spawnError: 'EACCES', exitCode: null })).errorType).toBe(
+      ErrorType.ToolMissing,
+    );
+  });
+
+  it('a result that came before a timeout still decides', () => {
+    expect(feed('claude-code', [init, success()], { timedOut: true, exitCode: null }).ok).toBe(true);
+  });
+
+  it('progress counts distinct assistant messages and the last tool', () => {
+    const p = ADAPTERS['claude-code'].parser();
+    for (const l of [
+      init,
+      { type: 'assistant', message: { id: 'a', content: [{ type: 'text', text: 'x' }] } },
+      { type: 'assistant', message: { id: 'a', content: [{ type: 'tool_use', name: 'Bash' }] } },
+      { type: 'assistant', message: { id: 'b', content: [{ type: 'tool_use', name: 'Edit' }] } },
+    ])
+      p.onLine(JSON.stringify(l), 'stdout');
+    expect(p.progress()).toEqual({
+      sessionId: 's-1',
+      turns: 2,
+      lastTool: 'Edit',
+      model: 'claude-opus-4-1',
+      costSoFar: undefined,
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Codex
+
+const thread = { type: 'thread.started', thread_id: 't-1' };
+const completed = (input: number, cached: number, output: number) => ({
+  type: 'turn.completed',
+  usage: { input_tokens: input, cached_input_tokens: cached, output_tokens: output },
+});
+
+describe('Codex parser', () => {
+  it('sums usage across turns and takes the last agent message', () => {
+    const r = feed(
+      'codex',
+      [
+        thread,
+        { type: 'item.completed', item: { type: 'agent_message', text: 'first' } },
+        completed(100, 40, 10),
+        { type: 'something.new' },
+        { type: 'item.completed', item: { type: 'agent_message', text: 'second' } },
+        completed(200, 50, 20),
+        'stderr chatter',
+      ],
+      OK_EXIT,
+    );
+    expect(r).toEqual({
+      ok: true,
+      finalText: 'second',
+      sessionId: 't-1',
+      turns: 2,
+      usage: { inputTokens: 210, cachedInputTokens: 90, outputTokens: 30 },
+    });
+  });
+
+  it('reconnect notices alone, then exit 1: transient', () => {
+    const f = failed(
+      feed('codex', [
+        thread,
+        { type: 'error', message: 'Reconnecting... 5/5 (stream disconnected before completion: eof)' },
+      ]),
+    );
+    expect(f.errorType).toBe(ErrorType.ProviderUnavailable);
+  });
+
+  it('turn.failed decides even after an earlier completed turn', () => {
+    const f = failed(
+      feed('codex', [
+        thread,
+        completed(1, 0, 1),
+        { type: 'turn.failed', error: { message: 'unexpected status 401 Unauthorized' } },
+      ]),
+    );
+    expect(f).toMatchObject({ errorType: ErrorType.ProviderAuth, usage: { inputTokens: 1 } });
+  });
+
+  it('a structured usage_limit_reached body gives the reset time', () => {
+    const body = 'http 429: {"error":{"type":"usage_limit_reached","resets_at":1773165600,"resets_in_seconds":100}}';
+    const f = failed(feed('codex', [thread, { type: 'turn.failed', error: { message: body } }]));
+    expect(f).toMatchObject({ errorType: ErrorType.RateLimited, accountLimited: true, resetAt: 1773165600_000 });
+  });
+
+  it('an unknown turn failure is AgentFailed', () => {
+    expect(failed(feed('codex', [thread, { type: 'turn.failed', error: { message: 'weird' } }])).errorType).toBe(
+      ErrorType.AgentFailed,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Gemini
+
+const gInit = { type: 'init', session_id: 'g-1', model: 'gemini-2.5-pro' };
+describe('Gemini parser', () => {
+  it('joins deltas after the last tool call and reads stats without `input`', () => {
+    const r = feed(
+      'gemini',
+      [
+        gInit,
+        { type: 'message', role: 'assistant', content: 'Before ', delta: true },
+        { type: 'tool_use', tool_name: 'write_file', tool_id: 'w1', parameters: {} },
+        { type: 'message', role: 'assistant', content: 'Fin', delta: true },
+        { type: 'message', role: 'assistant', content: 'ished.', delta: true },
+        { type: 'error', severity: 'warning', message: 'Loop detected, stopping execution' },
+        { type: 'result', status: 'success', stats: { input_tokens: 100, output_tokens: 5, cached: 60 } },
+      ],
+      OK_EXIT,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      finalText: 'Finished.',
+      turns: 2,
+      usage: { inputTokens: 40, outputTokens: 5, cachedInputTokens: 60 },
+    });
+  });
+
+  it.each([
+    [41, ErrorType.ProviderAuth],
+    [42, ErrorType.ConfigInvalid],
+    [44, ErrorType.ConfigInvalid],
+    [52, ErrorType.ConfigInvalid],
+    [53, ErrorType.AgentIncomplete],
+    [54, ErrorType.AgentFailed],
+    [55, ErrorType.ConfigInvalid],
+    [130, ErrorType.AgentFailed],
+  ])('exit %i → %s', (exitCode, type) => {
+    expect(failed(feed('gemini', [gInit], { exitCode })).errorType).toBe(type);
+  });
+
+  it('exit 173 without words is a plain rate limit, not an account limit', () => {
+    expect(failed(feed('gemini', [gInit], { exitCode: 173 }))).toMatchObject({
+      errorType: ErrorType.RateLimited,
+      accountLimited: false,
+    });
+  });
+
+  it('a result error with exit 0 is still a failure, classified by its message', () => {
+    const r = feed(
+      'gemini',
+      [
+        gInit,
+        { type: 'result', status: 'error', error: { message: '[API Error: got status: 503 Service Unavailable]' } },
+      ],
+      OK_EXIT,
+    );
+    expect(failed(r).errorType).toBe(ErrorType.ProviderUnavailable);
+  });
+
+  it('an error event with a quota text decides over the exit code', () => {
+    const r = feed(
+      'gemini',
+      [
+        gInit,
+        {
+          type: 'error',
+          severity: 'error',
+          message: 'You have exhausted your capacity on this model. Your quota will reset after 1h.',
+        },
+      ],
+      { exitCode: 1 },
+    );
+    expect(failed(r)).toMatchObject({ errorType: ErrorType.RateLimited, resetAt: NOW + 3_600_000 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Aider
+
+describe('Aider parser', () => {
+  it('parses token counts', () => {
+    expect(parseTokenCount('2.3k')).toBe(2300);
+    expect(parseTokenCount('180')).toBe(180);
+    expect(parseTokenCount('1.2M')).toBe(1_200_000);
+    expect(parseTokenCount('12k')).toBe(12_000);
+  });
+
+  it('sums every usage line and keeps the latest session cost', () => {
+    const r = feed(
+      'aider',
+      [
+        'Tokens: 1k sent, 100 received. Cost: $0.01 message, $0.01 session.',
+        'Applied edit to a.py',
+        'Tokens: 2k sent, 200 received. Cost: $0.02 message, $0.03 session.',
+      ],
+      OK_EXIT,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      reportedCostUsd: 0.03,
+      usage: { inputTokens: 3000, outputTokens: 300 },
+      turns: 2,
+    });
+  });
+
+  it('billing wording inside a rate-limit error is ProviderAuth', () => {
+    const f = failed(
+      feed(
+        'aider',
+        [
+          'litellm.RateLimitError: OpenAIException - {"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","code":"insufficient_quota"}}',
+          'The API provider has rate limited you. Try again later or check your quotas.',
+        ],
+        OK_EXIT,
+      ),
+    );
+    expect(f.errorType).toBe(ErrorType.ProviderAuth);
+  });
+
+  it('a context window overflow is ProviderAuth (the request cannot succeed as is)', () => {
+    expect(failed(feed('aider', ['Model claude has hit a token limit!'], OK_EXIT)).errorType).toBe(
+      ErrorType.ProviderAuth,
+    );
+  });
+
+  it('an unknown API error with no recovery is AgentFailed', () => {
+    expect(failed(feed('aider', ['litellm.UnprocessableEntityError: something odd'], OK_EXIT)).errorType).toBe(
+      ErrorType.AgentFailed,
+    );
+  });
+
+  it('ordinary text that mentions errors is not a failure', () => {
+    const r = feed(
+      'aider',
+      ['The test printed "Error: Invalid API key" which we now handle.', 'Tokens: 1k sent, 1 received.'],
+      OK_EXIT,
+    );
+    expect(r.ok).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Shared classification
+
+describe('classifyText', () => {
+  const c = (text: string) => classifyText(text, { now: NOW, timeZone: 'UTC' });
+
+  it.each([
+    ['Claude usage limit reached. Your limit will reset at 5pm (Europe/Warsaw).', ErrorType.RateLimited, true],
+    ["You've hit your weekly limit · resets Jun 9, 5am (Australia/Melbourne)", ErrorType.RateLimited, true],
+    ['You’ve hit your limit · resets 1pm', ErrorType.RateLimited, true],
+    ["You've hit your usage limit. Try again later.", ErrorType.RateLimited, true],
+    ['You have exhausted your daily quota on this model.', ErrorType.RateLimited, true],
+    [
+      'Server is temporarily limiting requests (not your usage limit) · Rate limited',
+      ErrorType.ProviderUnavailable,
+      false,
+    ],
+    ['Quota exceeded. Check your plan and billing details.', ErrorType.ProviderAuth, undefined],
+    ['{"error":{"type":"rate_limit_error","message":"slow down"}}', ErrorType.RateLimited, false],
+    ['{"error":{"code":"rate_limit_exceeded","message":"Rate limit reached for gpt-5"}}', ErrorType.RateLimited, false],
+    [
+      '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+      ErrorType.ProviderUnavailable,
+      false,
+    ],
+    [
+      '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}',
+      ErrorType.ProviderAuth,
+      undefined,
+    ],
+    [
+      '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens too large"}}',
+      ErrorType.ProviderAuth,
+      undefined,
+    ],
+    ['stream disconnected before completion: connection reset', ErrorType.ProviderUnavailable, false],
+    [
+      "We're currently experiencing high demand, which may cause temporary errors.",
+      ErrorType.ProviderUnavailable,
+      false,
+    ],
+    ["The API provider's servers are down or overloaded.", ErrorType.ProviderUnavailable, false],
+    ['The API provider is not able to authenticate you. Check your API key.', ErrorType.ProviderAuth, undefined],
+  ])('%s → %s', (text, type, accountLimited) => {
+    const got = c(text);
+    expect(got?.errorType).toBe(type);
+    expect(got?.accountLimited).toBe(accountLimited);
+  });
+
+  it('gives the provider’s retry delay for per-minute limits, even next to billing words', () => {
+    const text =
+      'You exceeded your current quota, please check your plan and billing details. Quota exceeded for metric: x\nPlease retry in 44.09s.';
+    expect(c(text)).toMatchObject({ errorType: ErrorType.ProviderUnavailable, retryAfterMs: 44_090 });
+    expect(
+      c('{"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"12s"}]} 429'),
+    ).toMatchObject({
+      retryAfterMs: 12_000,
+    });
+  });
+
+  it('recognises nothing in ordinary text', () => {
+    expect(c('All 12 tests passed')).toBeUndefined();
+    expect(c('')).toBeUndefined();
+  });
+
+  it('classifyHttpStatus and classifyUsageError', () => {
+    expect(classifyHttpStatus(429)).toMatchObject({ errorType: ErrorType.RateLimited, accountLimited: false });
+    expect(classifyHttpStatus(402)?.errorType).toBe(ErrorType.ProviderAuth);
+    expect(classifyHttpStatus(200)).toBeUndefined();
+    expect(classifyUsageError("error: unknown option '--x'")?.errorType).toBe(ErrorType.ConfigInvalid);
+    expect(classifyUsageError('aider: error: unrecognized arguments: --x')?.errorType).toBe(ErrorType.ConfigInvalid);
+    expect(classifyUsageError('all good')).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Invocations
+
+describe('invocations', () => {
+  const provider = (kind: AgentCliKind, extra: object = {}) =>
+    ({
+      kind,
+      extraArgs: ['--extra'],
+      timeoutSec: 60,
+      env: [],
+      accounts: [],
+      model: 'm-1',
+      maxTurns: 7,
+      ...extra,
+    }) as AgentCliProviderConfig;
+  const base = { prompt: 'Do it', worktreeDir: '/w', role: 'developer' as const, isRoot: false };
+
+  it('claude: the documented flags, extraArgs last, no IS_SANDBOX unless root', () => {
+    const inv = ADAPTERS['claude-code'].invocation({
+      ...base,
+      provider: provider('claude-code'),
+      maxBudgetUsd: 1.23456,
+    });
+    expect(inv.argv).toEqual([
+      'claude',
+      '-p',
+      'Do it',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--model',
+      'm-1',
+      '--max-turns',
+      '7',
+      '--permission-mode',
+      'bypassPermissions',
+      '--max-budget-usd',
+      '1.2345',
+      '--extra',
+    ]);
+    expect(inv).toMatchObject({ resumed: false, env: { SWITCHYARD_ROLE: 'developer' } });
+    expect(inv.env.IS_SANDBOX).toBeUndefined();
+    expect(inv.stdin).toBeUndefined();
+    expect(
+      ADAPTERS['claude-code'].invocation({ ...base, provider: provider('claude-code'), isRoot: true }).env.IS_SANDBOX,
+    ).toBe('1');
+  });
+
+  it('codex, gemini, aider: the documented flags and the provider binary', () => {
+    expect(ADAPTERS.codex.invocation({ ...base, provider: provider('codex', { binary: '/opt/codex' }) }).argv).toEqual([
+      '/opt/codex',
+      'exec',
+      '--json',
+      '-C',
+      '/w',
+      '--sandbox',
+      'workspace-write',
+      '-m',
+      'm-1',
+      '--extra',
+      'Do it',
+    ]);
+    expect(ADAPTERS.gemini.invocation({ ...base, provider: provider('gemini') }).argv).toEqual([
+      'gemini',
+      '-p',
+      'Do it',
+      '-o',
+      'stream-json',
+      '--approval-mode=yolo',
+      '-m',
+      'm-1',
+      '--extra',
+    ]);
+    expect(ADAPTERS.aider.invocation({ ...base, provider: provider('aider') }).argv).toEqual([
+      'aider',
+      '--message',
+      'Do it',
+      '--yes-always',
+      '--no-auto-commits',
+      '--no-stream',
+      '--no-pretty',
+      '--no-check-update',
+      '--analytics-disable',
+      '--model',
+      'm-1',
+      '--extra',
+    ]);
+  });
+
+  it('CLIs without resume ignore resumeSessionId and say so', () => {
+    for (const kind of ['gemini', 'aider'] as const) {
+      expect(ADAPTERS[kind].supportsResume).toBe(false);
+      expect(ADAPTERS[kind].invocation({ ...base, provider: provider(kind), resumeSessionId: 'x' }).resumed).toBe(
+        false,
+      );
+    }
+  });
+});
