@@ -206,11 +206,13 @@ async function refreshCache(cacheDir: string, url: string, opts: GitOptions): Pr
     await mkdir(cacheDir, { recursive: true });
     await git(['init', '--bare', '--quiet', cacheDir], { cwd: cacheDir, phase: 'fetch' });
   }
+  // Our file channel and agents' own working files (Aider's chat history) never get committed.
   const exclude = join(cacheDir, 'info', 'exclude');
   const current = await readFile(exclude, 'utf8').catch(() => '');
-  if (!current.split('\n').includes(`/${SWITCHYARD_DIR}/`)) {
+  const missing = [`/${SWITCHYARD_DIR}/`, '.aider*'].filter((p) => !current.split('\n').includes(p));
+  if (missing.length) {
     await mkdir(dirname(exclude), { recursive: true });
-    await appendFile(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}/${SWITCHYARD_DIR}/\n`);
+    await appendFile(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
   }
   try {
     await git(

@@ -331,8 +331,25 @@ export interface ActivityProgress {
   lastLine?: string;
 }
 
+/**
+ * Details that must survive later heartbeats of the same attempt (an agent's session id, which the
+ * next attempt resumes from): every heartbeat of the activity carries them.
+ */
+const stickyDetails = new WeakMap<Context, Record<string, unknown>>();
+
+export function setStickyHeartbeat(details: Record<string, unknown>): void {
+  const ctx = activityContext();
+  if (ctx) stickyDetails.set(ctx, { ...stickyDetails.get(ctx), ...details });
+}
+
+/** Heartbeats `details` plus the attempt's sticky details. */
+export function heartbeat(details: Record<string, unknown>): void {
+  const ctx = activityContext();
+  ctx?.heartbeat({ ...stickyDetails.get(ctx), ...details });
+}
+
 export function heartbeatPhase(phase: string): void {
-  activityContext()?.heartbeat({ phase } satisfies ActivityProgress);
+  heartbeat({ phase } satisfies ActivityProgress);
 }
 
 /** What an activity throws once it noticed its cancellation: the SDK's own reason when there is one. */
@@ -359,13 +376,12 @@ export async function runActivityProcess(
   const ctx = activityContext();
   const { phase, cancellable = true, ...rest } = opts;
   const signal = cancellable ? (rest.signal ?? ctx?.cancellationSignal) : undefined;
-  const heartbeat =
+  const onProgress =
     rest.heartbeat ??
     (ctx
-      ? (p: ProcessProgress) =>
-          ctx.heartbeat({ phase, lines: p.lines, lastLine: p.lastLine } satisfies ActivityProgress)
+      ? (p: ProcessProgress) => heartbeat({ phase, lines: p.lines, lastLine: p.lastLine } satisfies ActivityProgress)
       : undefined);
-  const res = await runProcess(argv, { ...rest, signal, heartbeat });
+  const res = await runProcess(argv, { ...rest, signal, heartbeat: onProgress });
   if (res.cancelled) throw cancellationError(signal);
   return res;
 }

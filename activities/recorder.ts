@@ -9,7 +9,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactRef as StoredRef, Store } from './store/index.js';
 import { withStoreRetry } from './store/index.js';
-import { activityContext } from './process.js';
+import { activityContext, heartbeat } from './process.js';
 import type { ArtifactRef, Usage } from '../workflows/api.js';
 
 export interface RecorderScope {
@@ -46,7 +46,7 @@ export function storeRetry<T>(fn: () => Promise<T>): Promise<T> {
   const ctx = activityContext();
   return withStoreRetry(fn, {
     signal: ctx?.cancellationSignal,
-    onWait: (attempt) => ctx?.heartbeat({ phase: 'waiting for the store', attempt }),
+    onWait: (attempt) => heartbeat({ phase: 'waiting for the store', attempt }),
   });
 }
 

@@ -3,7 +3,7 @@
  * its output lines into live progress and a classified outcome (DESIGN §5). Adapters are pure:
  * no Temporal context, no store, no clock of their own (finish() is given `now`).
  */
-import type { AgentCliKind, AgentCliProviderConfig } from '../../worker/config-schema.js';
+import type { AgentCliKind, AgentCliProviderConfig, PricesConfig } from '../../worker/config-schema.js';
 import type { AgentRole, ErrorTypeName } from '../../workflows/api.js';
 import { aiderAdapter } from './aider.js';
 import { claudeAdapter } from './claude.js';
@@ -123,3 +123,17 @@ export const ADAPTERS: Record<AgentCliKind, AgentAdapter> = {
   gemini: geminiAdapter,
   aider: aiderAdapter,
 };
+
+/**
+ * USD for `usage` at per-million-token prices, for CLIs that report no cost. Cache reads use the
+ * cached price when configured, else the input price; cache writes use the input price.
+ */
+export function costFromUsage(usage: TokenUsage, prices: PricesConfig): number {
+  const cached = usage.cachedInputTokens ?? 0;
+  const usd =
+    ((usage.inputTokens + (usage.cacheWriteTokens ?? 0)) * prices.inputPerMTok +
+      cached * (prices.cachedInputPerMTok ?? prices.inputPerMTok) +
+      usage.outputTokens * prices.outputPerMTok) /
+    1_000_000;
+  return Math.round(usd * 1e6) / 1e6;
+}

@@ -128,7 +128,12 @@ class AiderParser implements AgentParser {
       const c = classifyText(errors, opts);
       if (c?.errorType === ErrorType.RateLimited)
         // Aider already retried for about a minute before giving up: cool this account down.
-        return failureFrom(NAME, { ...c, accountLimited: true }, shown, extras);
+        return failureFrom(
+          NAME,
+          { ...c, reason: `${c.reason}, retried until aider gave up`, accountLimited: true },
+          shown,
+          extras,
+        );
       if (/has hit a token limit/.test(errors))
         return failureFrom(
           NAME,

@@ -19,6 +19,7 @@ import {
   classifyQuotaText,
   classifyText,
   classifyUsageError,
+  clip,
   failureFrom,
   isObject,
   isResumeFailure,
@@ -32,6 +33,7 @@ import {
   type Classification,
   type Json,
 } from './classify.js';
+import { parseResetTime } from './reset-time.js';
 
 const NAME = 'Claude Code';
 const BINARY = 'claude';
@@ -178,18 +180,18 @@ class ClaudeParser implements AgentParser {
       return failureFrom(NAME, quota, resultText, extras);
     }
 
-    const errorText = [resultText, ...errors, this.syntheticError?.text ?? ''].filter(Boolean).join('\n');
+    const errorText = [...new Set([resultText, ...errors, this.syntheticError?.text ?? ''])].filter(Boolean).join('\n');
     const c = this.classifyFailure(errorText, num(r.api_error_status), opts);
     if (c) return failureFrom(NAME, c.classification, c.words, extras);
     if (isResumeFailure(errorText))
       return {
-        ...plainFailure(NAME, ErrorType.ProviderUnavailable, `cannot resume the session: ${errorText}`, extras),
+        ...plainFailure(NAME, ErrorType.ProviderUnavailable, `cannot resume the session: ${clip(errorText)}`, extras),
         resumeFailed: true,
       };
     return plainFailure(
       NAME,
       ErrorType.AgentFailed,
-      `the run ended with an error (${subtype ?? 'no subtype'}): ${errorText || 'no error text'}`,
+      `the run ended with an error (${subtype ?? 'no subtype'}): ${clip(errorText) || 'no error text'}`,
       extras,
     );
   }
@@ -213,7 +215,7 @@ class ClaudeParser implements AgentParser {
               ? resetsAt > 1e12
                 ? resetsAt
                 : resetsAt * 1000
-              : classifyQuotaText(errorText, opts)?.resetAt,
+              : parseResetTime(errorText, opts.now),
         },
         words: errorText,
       };
@@ -283,7 +285,7 @@ function syntheticClass(e: { error: string; text: string }, opts: { now: number 
         errorType: ErrorType.RateLimited,
         reason: 'usage limit reached',
         accountLimited: true,
-        resetAt: classifyQuotaText(e.text, opts)?.resetAt,
+        resetAt: parseResetTime(e.text, opts.now),
       };
     case 'authentication_failed':
       return { errorType: ErrorType.ProviderAuth, reason: 'authentication failed' };

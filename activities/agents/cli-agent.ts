@@ -4,11 +4,12 @@
  * live progress, and turns every way a run can end into a result or a typed failure (DESIGN §5).
  */
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentCliProviderConfig, Config } from '../../worker/config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
-import { activityContext, runActivityProcess } from '../process.js';
+import { activityContext, heartbeat, runActivityProcess, setStickyHeartbeat } from '../process.js';
 import type { Store } from '../store/index.js';
 import { storeRetry } from '../recorder.js';
 import { accountEnv, chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
@@ -16,6 +17,9 @@ import { ADAPTERS, type AgentProgress, type AgentRunResult, type TokenUsage } fr
 import { baseEnv, OUTPUT_TAIL_BYTES, type CommandAgentOutcome } from './command.js';
 import { writePromptFile } from './prompt-files.js';
 import { createRedactor } from './redact.js';
+
+/** A little over the worker's maxHeartbeatThrottleInterval (worker/worker.ts). */
+const HEARTBEAT_FLUSH_MS = 2200;
 
 export interface CliAgentRun {
   providerName: string;
@@ -117,9 +121,9 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
 
   const parser = adapter.parser();
   const ctx = activityContext();
-  const heartbeat = () => {
+  const lastHeartbeat = (): AgentHeartbeat => {
     const p = parser.progress();
-    const details: AgentHeartbeat = {
+    return {
       phase: 'agent',
       provider: run.providerName,
       account: account.name,
@@ -130,7 +134,17 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
       costSoFar: p.costSoFar,
       model: p.model,
     };
-    ctx?.heartbeat(details);
+  };
+  // The session stays in every later heartbeat of this attempt (commit, push, cleanup), so a retry finds it.
+  const beat = () => {
+    const details = lastHeartbeat();
+    setStickyHeartbeat({
+      provider: details.provider,
+      account: details.account,
+      host: details.host,
+      sessionId: details.sessionId,
+    });
+    heartbeat({ ...details });
   };
 
   let res;
@@ -142,7 +156,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
       input: invocation.stdin ?? '',
       timeoutMs: run.provider.timeoutSec * 1000,
       onLine: (line) => parser.onLine(line, 'stdout'),
-      heartbeat,
+      heartbeat: beat,
       phase: 'agent',
       fullOutputPath: run.fullOutputPath,
     });
@@ -157,6 +171,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     spawnError,
     now: Date.now(),
   });
+  beat();
   const usage = toUsage(result.usage);
   const costUsd = costOf(result.reportedCostUsd, result.usage, run.provider);
   const base = {
@@ -174,6 +189,15 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     return { ...base, model: result.model, finalText: redact(result.finalText) };
   }
   const message = redact(`${run.providerName} (${account.name}): ${result.message}`);
+  // A session that cannot be resumed must not be tried again: the next attempt starts fresh.
+  if (result.resumeFailed) {
+    setStickyHeartbeat({ sessionId: undefined });
+    heartbeat({ ...lastHeartbeat(), sessionId: undefined });
+  }
+  // The next attempt reads the session from the last heartbeat, which the worker sends at most
+  // every 2 s: let it go out before failing (a short run may not have sent one with the session).
+  if (ctx && (result.errorType === ErrorType.ProviderUnavailable || result.errorType === ErrorType.RateLimited))
+    await delay(HEARTBEAT_FLUSH_MS);
   switch (result.errorType) {
     case ErrorType.RateLimited:
       if (result.accountLimited !== false) {

@@ -7,7 +7,7 @@ import type { CommandProviderConfig } from '../../worker/config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
-import { activityContext, runActivityProcess } from '../process.js';
+import { heartbeat, runActivityProcess } from '../process.js';
 import { createRedactor } from './redact.js';
 import { writePromptFile } from './prompt-files.js';
 
@@ -71,7 +71,6 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
     else env[name] = v;
   }
   const redact = createRedactor(provider.env.map((n) => process.env[n]).filter((v): v is string => !!v));
-  const ctx = activityContext();
   Object.assign(env, {
     SWITCHYARD_PROMPT_FILE: promptFile,
     SWITCHYARD_ROLE: run.role,
@@ -99,7 +98,7 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
       phase: 'agent',
       fullOutputPath: run.fullOutputPath,
       // Progress lines may echo a secret the agent was given: heartbeats carry them redacted.
-      heartbeat: (p) => ctx?.heartbeat({ phase: 'agent', lines: p.lines, lastLine: p.lastLine && redact(p.lastLine) }),
+      heartbeat: (p) => heartbeat({ phase: 'agent', lines: p.lines, lastLine: p.lastLine && redact(p.lastLine) }),
     });
   } catch (err) {
     if (err instanceof ProcessStartError) {

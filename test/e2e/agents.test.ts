@@ -201,6 +201,11 @@ describe('agent CLIs e2e', () => {
     const done = await env.waitForState('greet-529', ['done', 'hold', 'failed'], 90_000);
     expect(done.state).toBe('done');
     expect(new Set(runs(env).map((x) => x.account?.split('-').pop()))).toEqual(new Set(['a']));
+    // The retry continues the CLI session the failed attempt started (same host, same account).
+    expect(
+      runs(env)[1].argv.some((a) => a.startsWith('--resume')),
+      JSON.stringify(runs(env).map((r) => r.argv)),
+    ).toBe(true);
     expect(runs(env).length).toBeGreaterThanOrEqual(3);
     expect((await env.db.store.listAccounts('agent')).filter((a) => a.cooldownUntil)).toEqual([]);
   });

@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorType } from '../../workflows/api.js';
 import type { AgentCliKind, AgentCliProviderConfig } from '../../worker/config-schema.js';
-import { ADAPTERS, type AgentFailure, type AgentRunResult, type ExitInfo } from '../../activities/agents/adapter.js';
+import {
+  ADAPTERS,
+  costFromUsage,
+  type AgentFailure,
+  type AgentRunResult,
+  type ExitInfo,
+} from '../../activities/agents/adapter.js';
 import { parseTokenCount } from '../../activities/agents/aider.js';
 import { classifyHttpStatus, classifyText, classifyUsageError } from '../../activities/agents/classify.js';
 
@@ -138,7 +144,6 @@ describe('Claude parser', () => {
       accountLimited: true,
       resetAt: Date.UTC(2026, 2, 10, 16),
     });
-    expect(f.turns).toBe(0);
   });
 
   it.each([
@@ -265,6 +270,7 @@ describe('Claude parser', () => {
       { type: 'assistant', message: { id: 'a', content: [{ type: 'text', text: 'x' }] } },
       { type: 'assistant', message: { id: 'a', content: [{ type: 'tool_use', name: 'Bash' }] } },
       { type: 'assistant', message: { id: 'b', content: [{ type: 'tool_use', name: 'Edit' }] } },
+      { type: 'assistant', error: 'rate_limit', message: { id: 'c', model: '<synthetic>', content: [] } },
     ])
       p.onLine(JSON.stringify(l), 'stdout');
     expect(p.progress()).toEqual({
@@ -656,5 +662,19 @@ describe('invocations', () => {
         false,
       );
     }
+  });
+});
+
+describe('costFromUsage', () => {
+  it('prices input, cached input and output per million tokens', () => {
+    const usage = { inputTokens: 315, cachedInputTokens: 24448, outputTokens: 122 };
+    expect(costFromUsage(usage, { inputPerMTok: 1.25, outputPerMTok: 10, cachedInputPerMTok: 0.125 })).toBe(0.00467);
+    // Without a cached price, cache reads cost as much as input.
+    expect(
+      costFromUsage(
+        { inputTokens: 1_000_000, cachedInputTokens: 1_000_000, outputTokens: 0 },
+        { inputPerMTok: 2, outputPerMTok: 8 },
+      ),
+    ).toBe(4);
   });
 });
