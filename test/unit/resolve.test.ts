@@ -56,6 +56,7 @@ describe('resolveTaskInput', () => {
       serial: true,
       provider: 'scripted',
       providerReason: 'No preferred_ai, so it runs on the default provider "scripted".',
+      allowFallback: true,
       waitTimeoutMs: 3 * 86_400_000,
       reminderEveryMs: 12 * 3_600_000,
     });

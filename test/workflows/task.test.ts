@@ -336,7 +336,7 @@ describe('taskWorkflow', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const h = await start(i, { analyst: async () => (await gate, {}) });
-    await waitForState(h, 'running');
+    await eventually(async () => (callsOf(i.task.id).analyst.length ? true : undefined), 'analysis running');
     await h.signal(pauseSignal, { by: 'op' });
     release();
     const parked = await waitForState(h, 'hold');
