@@ -22,6 +22,7 @@ import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
 import { createRedactor } from './agents/redact.js';
 import { readAgentFiles } from './agents/prompt-files.js';
 import { execa } from 'execa';
+import { rm } from 'node:fs/promises';
 import { failure } from './errors.js';
 import { capText } from './output-cap.js';
 import { commitAll, prepareWorktree, pushBranch, removeWorktree, resolveRepo, type ResolvedRepo } from './git.js';
@@ -88,7 +89,8 @@ export function createActivities(deps: ActivityDeps) {
     });
     const transcript = rec.spoolPath('transcript');
     try {
-      const prompt = await rec.artifact('prompt', input.prompt, 'text/markdown; charset=utf-8');
+      // Prompts quote earlier output (test logs, answers): stored redacted like everything else.
+      const prompt = await rec.artifact('prompt', redactorFor(provider)(input.prompt), 'text/markdown; charset=utf-8');
       const common = {
         providerName: input.provider,
         worktreeDir: wt.dir,
@@ -113,8 +115,13 @@ export function createActivities(deps: ActivityDeps) {
                 allowFallback: input.allowFallback,
               });
       } catch (err) {
-        // A failed run's transcript is what a person needs to see why: keep it (redacted).
-        await rec.artifactFromFile('transcript', transcript, undefined, redactorFor(provider)).catch(() => undefined);
+        // A failed run's transcript is what a person needs to see why: keep it (redacted), and what
+        // it cost goes in the ledger (the stage adds it to the task's total from the failure).
+        await rec
+          .artifactFromFile('transcript', transcript, undefined, redactorFor(provider, config))
+          .catch(() => undefined);
+        const spent = failureCost(err);
+        if (spent > 0) await rec.usage({ costUsd: spent, provider: input.provider }).catch(() => undefined);
         throw err;
       }
       heartbeatPhase('collect');
@@ -176,22 +183,30 @@ export function createActivities(deps: ActivityDeps) {
     async runTests(input: TestRunInput): Promise<TestSummary> {
       const rec = await recorder({ taskId: input.taskId, stage: 'testing', attempt: input.attempt });
       const fullOutputPath = rec.spoolPath('test-log');
-      const report = await runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, fullOutputPath });
-      const logRef = await rec.artifactFromFile('test-log', fullOutputPath);
-      return { ...report, output: outputPreview(report.output), logRef };
+      try {
+        const report = await runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, fullOutputPath });
+        const logRef = await rec.artifactFromFile('test-log', fullOutputPath, undefined, redactKeys);
+        return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
+      } finally {
+        await rm(fullOutputPath, { force: true });
+      }
     },
 
     async runStagingCheck(input: StagingRunInput): Promise<StagingSummary> {
       const rec = await recorder({ taskId: input.taskId, stage: 'deploy-staging', attempt: input.attempt });
       const fullOutputPath = rec.spoolPath('staging-log');
-      const report = await runStagingCheck(input, {
-        config: deps.config(),
-        dataDir: deps.dataDir,
-        log,
-        fullOutputPath,
-      });
-      const logRef = await rec.artifactFromFile('staging-log', fullOutputPath);
-      return { ...report, output: outputPreview(report.output), logRef };
+      try {
+        const report = await runStagingCheck(input, {
+          config: deps.config(),
+          dataDir: deps.dataDir,
+          log,
+          fullOutputPath,
+        });
+        const logRef = await rec.artifactFromFile('staging-log', fullOutputPath, undefined, redactKeys);
+        return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
+      } finally {
+        await rm(fullOutputPath, { force: true });
+      }
     },
 
     async notify(input: NotifyInput): Promise<void> {
@@ -279,12 +294,26 @@ function redactFiles(
   };
 }
 
-/** For a run that threw before it could say what to redact: the provider's passed-through secrets. */
-function redactorFor(provider: ProviderConfig): (text: string) => string {
-  const names = [
-    ...provider.env,
-    ...(provider.kind === 'command' ? [] : provider.accounts.flatMap((a) => Object.values(a.env))),
-  ];
+/** Key-shaped secrets only: test and staging output has no provider secrets to know of. */
+const redactKeys = createRedactor([]);
+
+/** What a failed agent run cost, as the failure's details say. */
+function failureCost(err: unknown): number {
+  const details = (err as { details?: unknown[] } | undefined)?.details;
+  const cost = (details?.[0] as { costUsd?: unknown } | undefined)?.costUsd;
+  return typeof cost === 'number' && Number.isFinite(cost) ? cost : 0;
+}
+
+/**
+ * For a run that threw before it could say what to redact: the secrets the provider (and its
+ * fallback, which may have been the one running) pass through.
+ */
+function redactorFor(provider: ProviderConfig, config?: Config): (text: string) => string {
+  const fallback = provider.kind !== 'command' && provider.fallback ? config?.providers[provider.fallback] : undefined;
+  const names = [provider, ...(fallback ? [fallback] : [])].flatMap((p) => [
+    ...p.env,
+    ...(p.kind === 'command' ? [] : p.accounts.flatMap((a) => Object.values(a.env))),
+  ]);
   const values = names.map((n) => process.env[n.replace(/^\$/, '')]).filter((v): v is string => !!v);
   return createRedactor(values);
 }

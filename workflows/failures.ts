@@ -36,3 +36,9 @@ export function usageLimitResetAt(info: FailureInfo): number | undefined {
   const at = info.details?.resetAt;
   return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
 }
+
+/** What a failed agent run cost, when the activity said so in the failure's details. */
+export function failureCost(info: FailureInfo): number {
+  const cost = info.details?.costUsd;
+  return typeof cost === 'number' && Number.isFinite(cost) && cost > 0 ? cost : 0;
+}

@@ -179,13 +179,17 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     account: account.name,
     exitCode: res?.exitCode ?? null,
     durationMs: res?.durationMs ?? 0,
-    outputTail: redact(tailText(res?.output ?? '', OUTPUT_TAIL_BYTES)),
+    // Redact before cutting: a cut through a key would hide it from the patterns.
+    outputTail: tailText(redact(res?.output ?? ''), OUTPUT_TAIL_BYTES),
     usage: { ...usage, costUsd },
     costUsd,
     artifacts: [] as ArtifactRef[],
     redact,
   };
   if (result.ok) {
+    // A finished session is not resumed by a retry of the steps after it (commit, push): those run
+    // in a fresh worktree, where the session's edits are not.
+    setStickyHeartbeat({ sessionId: undefined });
     return { ...base, model: result.model, finalText: redact(result.finalText) };
   }
   const message = redact(`${run.providerName} (${account.name}): ${result.message}`);
@@ -194,21 +198,39 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     setStickyHeartbeat({ sessionId: undefined });
     heartbeat({ ...lastHeartbeat(), sessionId: undefined });
   }
+  const accountLimited = result.errorType === ErrorType.RateLimited && result.accountLimited !== false;
+  if (accountLimited) {
+    // Cool the account first, so other tasks stop picking it at once.
+    const until = cooldownUntil(result.resetAt, Date.now());
+    await storeRetry(() =>
+      run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)),
+    );
+    run.log(
+      `provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`,
+    );
+  }
   // The next attempt reads the session from the last heartbeat, which the worker sends at most
   // every 2 s: let it go out before failing (a short run may not have sent one with the session).
   if (ctx && (result.errorType === ErrorType.ProviderUnavailable || result.errorType === ErrorType.RateLimited))
-    await delay(HEARTBEAT_FLUSH_MS);
+    await delay(HEARTBEAT_FLUSH_MS, undefined, { signal: ctx.cancellationSignal }).catch(() => {
+      throw ctx.cancellationSignal.reason;
+    });
   switch (result.errorType) {
     case ErrorType.RateLimited:
-      if (result.accountLimited !== false) {
-        const until = cooldownUntil(result.resetAt, Date.now());
-        await storeRetry(() =>
-          run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)),
+      if (accountLimited) {
+        const next = chooseAccount(
+          run.provider.accounts,
+          await storeRetry(() => cooldownsOf(run.store, run.providerName)),
+          Date.now(),
         );
-        run.log(
-          `provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`,
-        );
-        // Retried at once: the next attempt takes another account, or learns they are all cooling.
+        if (next.kind === 'all-cooling' && !(run.allowFallback && run.provider.fallback)) {
+          // Nothing to switch to: the stage waits for the earliest reset (not Temporal's retries).
+          throw failure(ErrorType.RateLimited, message, {
+            nonRetryable: true,
+            details: [{ resetAt: next.resetAt, provider: run.providerName, costUsd }],
+          });
+        }
+        // Retried at once: the next attempt takes another account (or the fallback provider).
         throw failure(ErrorType.RateLimited, message, { nextRetryDelayMs: 1000, details: [{ costUsd }] });
       }
       throw failure(ErrorType.ProviderUnavailable, message, {

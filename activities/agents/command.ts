@@ -110,12 +110,13 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
     throw err;
   }
 
-  const outputTail = redact(tailText(res.output, OUTPUT_TAIL_BYTES));
+  const redactedOutput = redact(res.output);
+  const outputTail = tailText(redactedOutput, OUTPUT_TAIL_BYTES);
   let why: string | undefined;
   if (res.timedOut) why = `timed out after ${provider.timeoutSec}s`;
   else if (res.exitCode === null) why = `was killed by ${res.signal ?? 'a signal'}`;
   else if (res.exitCode !== 0) why = `exited with code ${res.exitCode}`;
-  const lastLine = lastMeaningfulLine(res.output);
+  const lastLine = lastMeaningfulLine(redactedOutput);
   return {
     exitCode: res.exitCode,
     durationMs: res.durationMs,

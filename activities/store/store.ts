@@ -288,8 +288,8 @@ export function createStore(pool: pg.Pool): Store {
           input.key,
           input.taskId,
           input.kind,
-          input.actor ?? null,
-          input.payload === undefined ? null : JSON.stringify(input.payload),
+          input.actor ? noNul(input.actor) : null,
+          input.payload === undefined ? null : noNul(JSON.stringify(input.payload)),
           input.at ?? null,
         ],
       );
@@ -319,7 +319,7 @@ export function createStore(pool: pg.Pool): Store {
         `INSERT INTO accounts (provider, name, cooldown_until, last_error, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (provider, name) DO UPDATE SET
            cooldown_until = EXCLUDED.cooldown_until, last_error = EXCLUDED.last_error, updated_at = now()`,
-        [provider, name, until, lastError],
+        [provider, name, until, noNul(lastError)],
       );
     },
 
@@ -380,4 +380,9 @@ function requireAttempt(what: string, attempt: unknown): void {
   if (!Number.isSafeInteger(attempt) || (attempt as number) < 0) {
     throw new Error(`${what}: attempt must be a non-negative integer, got ${JSON.stringify(attempt)}`);
   }
+}
+
+/** Postgres text and jsonb refuse NUL; agent output and answers may contain one. */
+function noNul(text: string): string {
+  return text.replace(/\u0000/g, '').replace(/\\u0000/g, '');
 }

@@ -273,6 +273,20 @@ forEachDatabase('store', (db) => {
     expect(events[0].at).toBeInstanceOf(Date);
   });
 
+  test('text with NUL characters (agent output, answers) is stored without them, not refused', async () => {
+    const taskId = newTask();
+    await store.recordEvent({
+      key: `${taskId}/nul`,
+      taskId,
+      kind: 'answer',
+      actor: 'a\u0000b',
+      payload: { text: 'x\u0000y' },
+    });
+    expect((await store.listEvents(taskId)).map((e) => [e.actor, e.payload])).toEqual([['ab', { text: 'xy' }]]);
+    await store.setCooldown(`p-${taskId}`, 'acct', new Date('2031-01-01T00:00:00Z'), 'limit\u0000reached');
+    expect((await store.listAccounts(`p-${taskId}`))[0].lastError).toBe('limitreached');
+  });
+
   test('account cooldowns are set, replaced, cleared and listed per provider', async () => {
     const provider = `p-${newTask()}`;
     const until = new Date('2031-01-01T00:00:00Z');

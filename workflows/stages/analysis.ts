@@ -2,7 +2,7 @@ import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/
 import type { AnalysisStageInput, AnalysisStageResult } from '../api.js';
 import { agentActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
-import { describeFailure, failureText } from '../failures.js';
+import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../prompts.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
@@ -30,7 +30,8 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
     const base = {
       artifacts: r.artifacts,
       analysis: preview(r.analysis),
-      questions: r.questions,
+      // Questions travel in state and prompts: bounded (the full file is an artifact).
+      questions: r.questions.slice(0, 20).map((q) => preview(q, 500)),
       summary: preview(r.summary),
       costUsd: r.costUsd,
     };
@@ -43,7 +44,8 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
       analysis: '',
       questions: [],
       summary: '',
-      costUsd: 0,
+      // A failed run still cost money: the task's total and budget must know.
+      costUsd: failureCost(describeFailure(err)),
       failure: failureText(describeFailure(err)),
     };
   }

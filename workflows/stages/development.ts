@@ -2,7 +2,7 @@ import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/
 import type { DevelopmentStageInput, DevelopmentStageResult } from '../api.js';
 import { agentActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
-import { describeFailure, failureText } from '../failures.js';
+import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../prompts.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
@@ -45,7 +45,8 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
       branch: input.branch,
       summary: '',
       changedFiles: [],
-      costUsd: 0,
+      // A failed run still cost money: the task's total and budget must know.
+      costUsd: failureCost(describeFailure(err)),
       failure: failureText(describeFailure(err)),
     };
   }
