@@ -55,7 +55,6 @@ async function setup(
   opts: { accounts?: string[]; scenario?: string; extra?: Record<string, string> } = {},
 ): Promise<E2eEnv> {
   const e = await e2eEnv(name);
-  const binary = { 'claude-code': 'claude', codex: 'codex', gemini: 'gemini', aider: 'aider' }[kind];
   const homeVar = {
     'claude-code': 'CLAUDE_CONFIG_DIR',
     codex: 'CODEX_HOME',
@@ -65,6 +64,8 @@ async function setup(
   const accounts = opts.accounts ?? [];
   for (const a of accounts) await mkdir(join(e.dir, `acct-${a}`), { recursive: true });
   Object.assign(e.env, {
+    // The fakes stand where the real CLIs would: first on the worker's PATH, under their own names.
+    PATH: `${FAKES}:${process.env.PATH ?? ''}`,
     FAKE_AGENT_RECORD: join(e.dir, 'runs.jsonl'),
     FAKE_DELAY_MS: '20',
     FAKE_SCENARIO: opts.scenario ?? 'success',
@@ -75,7 +76,6 @@ async function setup(
     yaml: [
       '  agent:',
       `    kind: ${kind}`,
-      `    binary: ${JSON.stringify(join(FAKES, binary))}`,
       `    env: ${JSON.stringify(PASSED)}`,
       '    prices: { inputPerMTok: 3, outputPerMTok: 15 }',
       ...(accounts.length
