@@ -64,28 +64,27 @@ export function eventKind(t: Transition): string {
 
 /** Markdown for the Web UI's "current details": the story of the task at a glance. */
 export function currentDetails(s: TaskStatus): string {
-  const lines = [`**${s.state}** · ${s.stage} · ${s.detail}`];
+  // Blank lines between blocks: the Web UI's markdown joins adjacent lines into one paragraph.
+  const blocks = [`**${s.state}** · ${s.stage} · ${s.detail}`];
   if (s.questions?.length) {
-    lines.push(
-      '',
-      'Questions:',
-      ...s.questions.map((q) => `- ${q}`),
-      '',
-      `Answer: \`switchyard answer ${s.taskId} --text "…"\``,
-    );
+    blocks.push('**Questions**', s.questions.map((q) => `- ${q}`).join('\n'));
+    blocks.push(`Answer with \`switchyard answer ${s.taskId} --text "…"\``);
   }
   if (s.state === 'hold' && s.holdReason) {
-    lines.push('', `Hold: ${s.holdReason}`, '', `Resume: \`switchyard resume ${s.taskId}\``);
+    blocks.push(`**On hold:** ${s.holdReason}`, `Resume with \`switchyard resume ${s.taskId}\` (or \`--abort\`)`);
   }
+  const facts: string[] = [];
   const attempts = Object.entries(s.attempts)
     .filter(([, n]) => n > 0)
     .map(([stage, n]) => `${stage} ${n}`)
     .join(', ');
-  if (attempts) lines.push('', `Attempts: ${attempts}`);
-  if (s.branch) lines.push(`Branch: \`${s.branch}\`${s.commit ? ` @ \`${s.commit.slice(0, 12)}\`` : ''}`);
-  if (s.lastTest) lines.push(`Last test run: ${s.lastTest.status}${countsText(s)}`);
-  lines.push(`Provider: ${s.provider} (${s.providerReason}) · cost $${s.costUsd.toFixed(4)}`);
-  return lines.join('\n');
+  if (attempts) facts.push(`Attempts: ${attempts}`);
+  if (s.branch) facts.push(`Branch: \`${s.branch}\`${s.commit ? ` @ \`${s.commit.slice(0, 12)}\`` : ''}`);
+  if (s.lastTest) facts.push(`Last test run: ${s.lastTest.status}${countsText(s)}`);
+  facts.push(`Provider: ${s.provider} (${s.providerReason})`);
+  facts.push(`Cost: $${s.costUsd.toFixed(4)}${s.budgetUsd !== undefined ? ` of $${s.budgetUsd.toFixed(2)}` : ''}`);
+  blocks.push(facts.map((f) => `- ${f}`).join('\n'));
+  return blocks.join('\n\n');
 }
 
 function countsText(s: TaskStatus): string {
