@@ -13,5 +13,7 @@ export const HISTORIES_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  await writeFile(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  // A suffix keeps earlier fixtures: they are what proves old workflows still replay.
+  const suffix = process.env.RECORD_HISTORIES_SUFFIX ?? '';
+  await writeFile(join(HISTORIES_DIR, `${name}${suffix}.json`), historyToJSON(history));
 }
