@@ -434,9 +434,19 @@ export class SwitchyardClient {
   }
 }
 
+/**
+ * Rows show Temporal's own verdict for closed runs (a terminated task is failed, whatever its last
+ * SwitchyardState said), so the filter asks the same question.
+ */
 export function listQuery(filter: ListFilter): string {
   const parts = [`WorkflowType = 'taskWorkflow'`];
-  if (filter.state) parts.push(`SwitchyardState = '${quoteSafe(filter.state, '--state')}'`);
+  if (filter.state) {
+    const state = `SwitchyardState = '${quoteSafe(filter.state, '--state')}'`;
+    if (filter.state === 'failed') parts.push(`(${state} OR ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed'))`);
+    else if (filter.state === 'cancelled') parts.push(`(${state} OR ExecutionStatus = 'Canceled')`);
+    else if (filter.state === 'done') parts.push(state);
+    else parts.push(`${state} AND ExecutionStatus = 'Running'`);
+  }
   if (filter.repo) parts.push(`SwitchyardRepo = '${quoteSafe(filter.repo, '--repo')}'`);
   return parts.join(' AND ');
 }

@@ -162,6 +162,8 @@ describe('pipeline e2e', () => {
     expect(cancelled.exitCode, cancelled.stderr).toBe(0);
     const s = await env.waitForState('greet-hang', ['cancelled']);
     expect(s.stage).toBe('development');
+    const listed = await env.cli(['list', '--state', 'cancelled', '--json']);
+    expect(JSON.parse(listed.stdout).map((t: { taskId: string }) => t.taskId)).toContain('greet-hang');
     const gone = Date.now() + 20_000;
     while (pids.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
     expect(pids.filter(alive)).toEqual([]);

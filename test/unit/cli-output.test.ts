@@ -137,7 +137,13 @@ describe('list and helpers', () => {
   it('builds the visibility query from the filters', () => {
     expect(listQuery({})).toBe(`WorkflowType = 'taskWorkflow'`);
     expect(listQuery({ state: 'hold', repo: 'webapp' })).toBe(
-      `WorkflowType = 'taskWorkflow' AND SwitchyardState = 'hold' AND SwitchyardRepo = 'webapp'`,
+      `WorkflowType = 'taskWorkflow' AND SwitchyardState = 'hold' AND ExecutionStatus = 'Running' AND SwitchyardRepo = 'webapp'`,
+    );
+    expect(listQuery({ state: 'failed' })).toBe(
+      `WorkflowType = 'taskWorkflow' AND (SwitchyardState = 'failed' OR ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed'))`,
+    );
+    expect(listQuery({ state: 'cancelled' })).toBe(
+      `WorkflowType = 'taskWorkflow' AND (SwitchyardState = 'cancelled' OR ExecutionStatus = 'Canceled')`,
     );
     expect(() => listQuery({ repo: "x' OR 1=1" })).toThrow(/--repo must not contain quotes/);
   });
