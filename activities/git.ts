@@ -9,6 +9,7 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../worker/config-schema.js';
+import { isRemoteUrl } from '../worker/config.js';
 import { ErrorType } from '../workflows/api.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { tailText } from './output-cap.js';
@@ -37,15 +38,13 @@ export interface ResolvedRepo {
   configured: boolean;
 }
 
-const isGitUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[^\s/@]+@[^\s/:]+:/.test(s);
-
 /** A repo name from config.repos, else a git URL or an absolute local path used as is. */
 export function resolveRepo(config: Config, repo: string): ResolvedRepo {
   const configured = config.repos[repo];
   if (configured) {
     // The config loader resolves local paths against the config file; this only guards against
     // a relative path reaching git, which would resolve it against the cache clone.
-    const url = isGitUrl(configured.url) || isAbsolute(configured.url) ? configured.url : resolve(configured.url);
+    const url = isRemoteUrl(configured.url) || isAbsolute(configured.url) ? configured.url : resolve(configured.url);
     return {
       name: repo,
       url,
@@ -57,7 +56,7 @@ export function resolveRepo(config: Config, repo: string): ResolvedRepo {
       configured: true,
     };
   }
-  if (isGitUrl(repo) || isAbsolute(repo)) {
+  if (isRemoteUrl(repo) || isAbsolute(repo)) {
     return { name: repo, url: repo, base: 'main', testTimeoutSec: 600, env: [], configured: false };
   }
   const known = Object.keys(config.repos);

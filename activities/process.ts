@@ -249,20 +249,6 @@ export function groupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Whether a process exists and is not a zombie. */
-export function processAlive(pid: number): boolean {
-  if (process.platform === 'linux') {
-    const st = procStat(pid);
-    return st !== undefined && st.state !== 'Z' && st.state !== 'X';
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function procStat(pid: number): { state: string; pgrp: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');

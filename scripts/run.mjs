@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bootstrap behind `npm start` / `npm test`: installs what a fresh clone lacks
+// Bootstrap behind `npm start` / `npm test` (and the test harness, as `prepare`): installs what a fresh clone lacks
 // (dependencies, dist/, the Temporal CLI), then runs the command. Plain Node, no dependencies.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +12,8 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const say = (msg) => process.stderr.write(`switchyard: ${msg}\n`);
 
 const COMMANDS = {
+  // Only the set-up (the test harness calls this before starting its server).
+  prepare: () => undefined,
   start: (args) => [process.execPath, [path.join(root, 'bin', 'switchyard.js'), 'start', ...args]],
   test: (args) => [process.execPath, [vitestEntry(), 'run', ...args]],
 };
@@ -25,8 +27,8 @@ if (!COMMANDS[command]) {
 installDependencies();
 buildIfStale();
 const temporalCli = ensureTemporalCli();
-const [file, fileArgs] = COMMANDS[command](args);
-run(file, fileArgs, { ...process.env, TEMPORAL_CLI_PATH: temporalCli });
+const next = COMMANDS[command](args);
+if (next) run(next[0], next[1], { ...process.env, TEMPORAL_CLI_PATH: temporalCli });
 
 function installDependencies() {
   const lock = path.join(root, 'package-lock.json');

@@ -11,6 +11,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { SEARCH_ATTRIBUTES } from '../workflows/api.js';
 import { freePorts, isPortFree } from './ports.js';
 import { ensureTemporalCli } from './temporal-cli.js';
+import { isAlive } from './pid.js';
 
 export interface DevServer {
   /** host:port for Connection.connect. */
@@ -326,22 +327,6 @@ function isOrphan(p: PidFile): boolean {
     return ppid !== p.parentPid;
   } catch {
     return !isAlive(p.parentPid);
-  }
-}
-
-/** Running, and not a zombie waiting for a parent that will not reap it. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // "pid (comm) S ..." — comm may contain spaces, so read the state after the last ')'.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return process.platform !== 'linux'; // on Linux: gone since the kill(0)
   }
 }
 

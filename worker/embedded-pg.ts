@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PgliteWireServer } from './pglite-wire-server.js';
+import { isAlive } from './pid.js';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -116,15 +117,6 @@ async function writeRecord(dataDir: string, record: ServerRecord): Promise<void>
   const tmp = `${recordFile(dataDir)}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(record));
   await fs.rename(tmp, recordFile(dataDir));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function exists(file: string): Promise<boolean> {

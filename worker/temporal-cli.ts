@@ -12,6 +12,7 @@ import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
+import { isAlive } from './pid.js';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const TEMPORAL_CLI_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
@@ -321,15 +322,6 @@ async function acquireInstallLock(cacheDir: string, log: (msg: string) => void):
       announced = true;
     }
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

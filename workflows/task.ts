@@ -59,6 +59,7 @@ import {
   recordIgnored,
   recordTransition,
 } from './task-state.js';
+import { formatDuration } from '../worker/duration.js';
 import { afterResume, decide, signalFits, type Decision } from './transitions.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
@@ -304,7 +305,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     await tell('needs-input', `Task ${task.id} needs input:\n${s.questions.map((q) => `- ${q}`).join('\n')}`);
     const answered = await waitForPerson(() => inbox.answer !== undefined, 'an answer');
     if (!answered) {
-      const reason = `no answer within ${formatMs(input.waitTimeoutMs)}`;
+      const reason = `no answer within ${formatDuration(input.waitTimeoutMs)}`;
       recordTransition(s, 'needs-input', 'hold', reason, now());
       return waitForResume('analysis', reason);
     }
@@ -326,7 +327,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     publish();
     await tell('hold', `Task ${task.id} is on hold: ${reason}`);
     const resumed = await waitForPerson(() => inbox.resume !== undefined, 'a resume');
-    if (!resumed) return await fail(`on hold for ${formatMs(input.waitTimeoutMs)} without a resume (${reason})`);
+    if (!resumed) return await fail(`on hold for ${formatDuration(input.waitTimeoutMs)} without a resume (${reason})`);
     const r = inbox.resume!;
     inbox.resume = undefined;
     return applyResume(r, heldStage, 'resumed');
@@ -484,15 +485,4 @@ function testFailureText(report?: { status: string; exitCode: number | null; cou
   if (!report || report.status === 'PASS') return undefined;
   const failed = report.counts ? `, ${report.counts.failed} failing` : '';
   return `${report.status} (exit ${report.exitCode ?? 'signal'}${failed})`;
-}
-
-function formatMs(ms: number): string {
-  const units: [number, string][] = [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'm'],
-    [1000, 's'],
-  ];
-  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return `${Math.round(ms / 1000)}s`;
 }

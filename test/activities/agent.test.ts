@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseUsageLine } from '../../activities/agents/command.js';
 import { parseQuestions } from '../../activities/agents/prompt-files.js';
 import { createActivities } from '../../activities/index.js';
-import { processAlive } from '../../activities/process.js';
+import { isAlive } from '../../worker/pid.js';
 import type { AgentRunInput, DeveloperInput } from '../../workflows/api.js';
 import type { Config } from '../../worker/config-schema.js';
 import { gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
@@ -172,7 +172,7 @@ describe('runAnalyst with the command provider', () => {
     const res = await run(() => acts.runAnalyst(analystInput('slow')));
     expect(res.ok).toBe(false);
     expect(res.failure).toContain('timed out after 1s');
-    expect(processAlive(record().grandchildPid!)).toBe(false);
+    expect(isAlive(record().grandchildPid!)).toBe(false);
   });
 
   it('cancellation kills the agent tree and reports cancelled', async () => {
@@ -184,10 +184,10 @@ describe('runAnalyst with the command provider', () => {
       await delay(25);
       pid = existsSync(recordFile) ? record().grandchildPid : undefined;
     }
-    expect(processAlive(pid!)).toBe(true);
+    expect(isAlive(pid!)).toBe(true);
     env.cancel();
     expect(await running.catch((e: unknown) => e)).toBeInstanceOf(CancelledFailure);
-    expect(processAlive(pid!)).toBe(false);
+    expect(isAlive(pid!)).toBe(false);
     expect(worktreesLeft()).toEqual([]);
   });
 

@@ -5,7 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessStartError } from '../../activities/errors.js';
-import { processAlive, runActivityProcess, runProcess, type ActivityProgress } from '../../activities/process.js';
+import { runActivityProcess, runProcess, type ActivityProgress } from '../../activities/process.js';
+import { isAlive } from '../../worker/pid.js';
 import { mockActivityEnv, removeAll, runIn, tempDir } from './fixtures.js';
 
 const dir = tempDir('process');
@@ -59,7 +60,7 @@ describe('runProcess', () => {
     expect(res.exitCode).toBeNull();
     expect(res.signal).toBe('SIGTERM');
     expect(res.output).toContain('started');
-    expect(processAlive(grandchild)).toBe(false);
+    expect(isAlive(grandchild)).toBe(false);
   });
 
   it('kills processes that ignore SIGTERM after the grace period', async () => {
@@ -68,7 +69,7 @@ describe('runProcess', () => {
     const res = await runProcess(['sh', '-c', script], { cwd: dir, timeoutMs: 300, killGraceMs: 300 });
     expect(res.timedOut).toBe(true);
     expect(res.signal).toBe('SIGKILL');
-    expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 
   it('reaps background leftovers when the command exits instead of waiting for them', async () => {
@@ -76,7 +77,7 @@ describe('runProcess', () => {
     const res = await runProcess(['sh', '-c', `sleep 300 & echo $! > ${pidFile}; echo bye`], { cwd: dir });
     expect(res.exitCode).toBe(0);
     expect(res.output).toBe('bye\n');
-    expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 
   it('kills the tree when the abort signal fires and reports cancelled', async () => {
@@ -84,12 +85,12 @@ describe('runProcess', () => {
     const ac = new AbortController();
     const running = runProcess(['sh', '-c', treeScript(pidFile)], { cwd: dir, signal: ac.signal });
     const grandchild = Number(await waitForFile(pidFile));
-    expect(processAlive(grandchild)).toBe(true);
+    expect(isAlive(grandchild)).toBe(true);
     ac.abort();
     const res = await running;
     expect(res.cancelled).toBe(true);
     expect(res.timedOut).toBe(false);
-    expect(processAlive(grandchild)).toBe(false);
+    expect(isAlive(grandchild)).toBe(false);
   });
 
   it('caps huge output to head + tail with a marker and counts every byte', async () => {
@@ -166,11 +167,11 @@ describe('runActivityProcess', () => {
       runActivityProcess(['sh', '-c', treeScript(pidFile)], { cwd: dir, phase: 'tests' }),
     );
     const grandchild = Number(await waitForFile(pidFile));
-    expect(processAlive(grandchild)).toBe(true);
+    expect(isAlive(grandchild)).toBe(true);
     env.cancel();
     const err = await running.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledFailure);
-    expect(processAlive(grandchild)).toBe(false);
+    expect(isAlive(grandchild)).toBe(false);
   });
 
   it('runs cleanup commands even after cancellation when not cancellable', async () => {

@@ -5,7 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { processAlive, type ActivityProgress } from '../../activities/process.js';
+import { type ActivityProgress } from '../../activities/process.js';
+import { isAlive } from '../../worker/pid.js';
 import type { Config } from '../../worker/config-schema.js';
 import type { StagingRunInput, TestRunInput } from '../../workflows/api.js';
 import { commitFiles, gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
@@ -134,7 +135,7 @@ describe('runTests', () => {
     expect(res.status).toBe('TIMEOUT');
     expect(res.exitCode).toBe(124);
     expect(res.output).toContain('waiting');
-    expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
     expect(worktreesLeft()).toEqual([]);
   });
 
@@ -148,11 +149,11 @@ describe('runTests', () => {
       await delay(25);
       pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
     }
-    expect(processAlive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     env.cancel();
     const err = await running.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledFailure);
-    expect(processAlive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(worktreesLeft()).toEqual([]);
   });
 

@@ -3,16 +3,15 @@
  * waits, overload retries that never cool an account, auth holds, budgets, redaction, cancel, and a
  * full pipeline on each of the four CLIs.
  */
-import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STAGES, stageWorkflowId, taskWorkflowId, type TaskStatus } from '../../workflows/api.js';
+import type { TaskStatus } from '../../workflows/api.js';
+import { isAlive } from '../../worker/pid.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
-import { temporalAddress } from '../helpers/temporal.js';
+import { payloadData, taskHistories } from '../helpers/histories.js';
 
 const FAKES = join(PROJECT_ROOT, 'test', 'fakes', 'bin');
 const PASSED = [
@@ -91,26 +90,11 @@ async function setup(
   return e;
 }
 
+/** Histories with every payload decoded too, so a secret inside one cannot hide in base64. */
 async function historiesOf(status: TaskStatus): Promise<string> {
-  const connection = await Connection.connect({ address: temporalAddress() });
-  try {
-    const client = new Client({ connection });
-    const ids = [taskWorkflowId(status.taskId)];
-    for (const stage of STAGES)
-      for (let n = 1; n <= status.attempts[stage]; n++) ids.push(stageWorkflowId(status.taskId, stage, n));
-    const parts: string[] = [];
-    for (const id of ids) {
-      const json = historyToJSON(await client.workflow.getHandle(id).fetchHistory());
-      // Payload data is base64 JSON: decode it so a secret inside cannot hide.
-      parts.push(
-        json,
-        ...[...json.matchAll(/"data":"([^"]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8')),
-      );
-    }
-    return parts.join('\n');
-  } finally {
-    await connection.close();
-  }
+  const histories = await taskHistories(status);
+  const decoded = histories.flatMap(payloadData).map((d) => Buffer.from(d, 'base64').toString('utf8'));
+  return [...histories, ...decoded].join('\n');
 }
 
 describe('agent CLIs e2e', () => {
@@ -272,16 +256,7 @@ describe('agent CLIs e2e', () => {
     expect((await env.cli(['cancel', 'greet-hang-cli'])).exitCode).toBe(0);
     await env.waitForState('greet-hang-cli', ['cancelled']);
     const gone = Date.now() + 20_000;
-    while (pids.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
-    expect(pids.filter(alive)).toEqual([]);
+    while (pids.some(isAlive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(pids.filter(isAlive)).toEqual([]);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}

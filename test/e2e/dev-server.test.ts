@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../workflows/api.js';
-import { isAlive, startDevServer, type DevServer } from '../../worker/dev-server.js';
+import { startDevServer, type DevServer } from '../../worker/dev-server.js';
+import { isAlive } from '../../worker/pid.js';
 import { isPortFree } from '../../worker/ports.js';
 import { ensureTemporalCli } from '../../worker/temporal-cli.js';
 

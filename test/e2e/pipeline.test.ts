@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive } from '../../worker/pid.js';
 import { e2eEnv, git, type E2eEnv } from '../helpers/e2e.js';
 
 let env: E2eEnv | undefined;
@@ -13,16 +14,6 @@ afterEach(async () => {
   await env?.cleanup();
   env = undefined;
 });
-
-/** Running, not a zombie waiting for a reaper (PID 1 in a container may never reap). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -156,7 +147,7 @@ describe('pipeline e2e', () => {
     await waitFor(async () => existsSync(pidFile), 'the agent to start its process tree');
     const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     expect(pids).toHaveLength(2);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(isAlive)).toBe(true);
 
     const cancelled = await env.cli(['cancel', 'greet-hang']);
     expect(cancelled.exitCode, cancelled.stderr).toBe(0);
@@ -165,7 +156,7 @@ describe('pipeline e2e', () => {
     const listed = await env.cli(['list', '--state', 'cancelled', '--json']);
     expect(JSON.parse(listed.stdout).map((t: { taskId: string }) => t.taskId)).toContain('greet-hang');
     const gone = Date.now() + 20_000;
-    while (pids.some(alive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
-    expect(pids.filter(alive)).toEqual([]);
+    while (pids.some(isAlive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(pids.filter(isAlive)).toEqual([]);
   });
 });

@@ -2,15 +2,13 @@
  * The store end to end: big outputs live in Postgres and travel through history only as previews,
  * and a retried activity is counted once in the usage ledger.
  */
-import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { existsSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STAGES, stageWorkflowId, taskWorkflowId, type TaskStatus } from '../../workflows/api.js';
+import type { TaskStatus } from '../../workflows/api.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
-import { temporalAddress } from '../helpers/temporal.js';
+import { payloadData, taskHistories } from '../helpers/histories.js';
 
 let env: E2eEnv | undefined;
 afterEach(async () => {
@@ -18,36 +16,10 @@ afterEach(async () => {
   env = undefined;
 });
 
-/** Every payload (inputs, results, signals, queries' data) in the task's and its stages' histories. */
+/** Sizes of every payload (inputs, results, signals) in the task's and its stages' histories. */
 async function payloadSizes(status: TaskStatus): Promise<{ max: number; total: number }> {
-  const connection = await Connection.connect({ address: temporalAddress() });
-  try {
-    const client = new Client({ connection });
-    const ids = [taskWorkflowId(status.taskId)];
-    for (const stage of STAGES)
-      for (let n = 1; n <= status.attempts[stage]; n++) ids.push(stageWorkflowId(status.taskId, stage, n));
-    let max = 0;
-    let total = 0;
-    for (const id of ids) {
-      const history = JSON.parse(historyToJSON(await client.workflow.getHandle(id).fetchHistory())) as unknown;
-      walk(history, (data) => {
-        const bytes = Buffer.from(data, 'base64').length;
-        max = Math.max(max, bytes);
-        total += bytes;
-      });
-    }
-    return { max, total };
-  } finally {
-    await connection.close();
-  }
-}
-
-function walk(node: unknown, onPayload: (data: string) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, onPayload));
-  if (!node || typeof node !== 'object') return;
-  const o = node as Record<string, unknown>;
-  if (typeof o.data === 'string' && typeof o.metadata === 'object') onPayload(o.data);
-  for (const v of Object.values(o)) walk(v, onPayload);
+  const sizes = (await taskHistories(status)).flatMap(payloadData).map((d) => Buffer.from(d, 'base64').length);
+  return { max: Math.max(...sizes), total: sizes.reduce((a, b) => a + b, 0) };
 }
 
 describe('store e2e', () => {

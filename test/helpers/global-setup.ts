@@ -1,9 +1,9 @@
 /**
- * vitest globalSetup: builds dist/ when stale (e2e tests run the built CLI, workers load
- * dist/workflow-bundle.js) and starts one in-memory Temporal dev server for the whole run.
+ * vitest globalSetup: the set-up `npm test` does (`scripts/run.mjs prepare`: a current dist/, since
+ * the e2e tests run the built CLI and workers load dist/workflow-bundle.js), then one in-memory
+ * Temporal dev server for the whole run.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,11 +19,10 @@ declare module 'vitest' {
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SOURCE_DIRS = ['workflows', 'activities', 'worker', 'client'];
 const log = (msg: string) => process.stderr.write(`[global-setup] ${msg}\n`);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  buildIfStale();
+  prepare();
 
   const temporalCli = await ensureTemporalCli({ log });
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'switchyard-test-temporal-'));
@@ -37,40 +36,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-function buildIfStale(): void {
+/** The same set-up `npm test` does (scripts/run.mjs): dependencies and a current dist/. */
+function prepare(): void {
   if (process.env.SWITCHYARD_SKIP_BUILD === '1') return;
-  // The build step (tsc + the workflow bundler) may not exist yet while the project is young.
-  if (!fs.existsSync(path.join(root, 'worker', 'bundle.ts'))) {
-    log('no worker/bundle.ts yet: skipping the build of dist/');
-    return;
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run.mjs'), 'prepare'], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    throw new Error(
+      `node scripts/run.mjs prepare failed (${r.error?.message ?? `exit code ${r.status}`}); the tests need a current ` +
+        'dist/. Fix the build (SWITCHYARD_SKIP_BUILD=1 runs against the dist/ that is there).',
+    );
   }
-  const bundle = path.join(root, 'dist', 'workflow-bundle.js');
-  const builtAt = fs.existsSync(bundle) ? fs.statSync(bundle).mtimeMs : 0;
-  const newest = Math.max(...SOURCE_DIRS.map((d) => newestTs(path.join(root, d))));
-  if (builtAt >= newest) return;
-  log(builtAt ? 'dist/ is older than the sources: npm run build' : 'no dist/ yet: npm run build');
-  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (r.status === 0) return;
-  const why = `npm run build failed (${r.error?.message ?? `exit code ${r.status}`})`;
-  // CI must test what it built; locally a half-edited file elsewhere should not block every test.
-  if (process.env.CI || !builtAt) {
-    throw new Error(`${why}; the tests need a current dist/. Fix the build (SWITCHYARD_SKIP_BUILD=1 skips it).`);
-  }
-  log(`${why}: continuing with the older dist/ — tests that run built code may fail or test old code`);
-}
-
-function newestTs(dir: string): number {
-  let newest = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestTs(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-  }
-  return newest;
 }

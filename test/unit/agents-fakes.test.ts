@@ -23,7 +23,8 @@ import { ARGV_PROMPT_MAX } from '../../activities/agents/classify.js';
 import { createRedactor, REDACTED } from '../../activities/agents/redact.js';
 import { localTimeZone } from '../../activities/agents/reset-time.js';
 import { ProcessStartError } from '../../activities/errors.js';
-import { processAlive, runProcess } from '../../activities/process.js';
+import { runProcess } from '../../activities/process.js';
+import { isAlive } from '../../worker/pid.js';
 
 const FAKES = resolve(import.meta.dirname, '../fakes/bin');
 const IS_ROOT = process.getuid?.() === 0;
@@ -451,7 +452,7 @@ process.exit(r.status ?? 1);
     expect(failed(result).errorType).toBe(ErrorType.AgentIncomplete);
     const children = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     expect(children).toHaveLength(2);
-    for (const pid of children) expect(processAlive(pid)).toBe(false);
+    for (const pid of children) expect(isAlive(pid)).toBe(false);
   });
 });
 
