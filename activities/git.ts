@@ -12,6 +12,7 @@ import type { Config } from '../worker/config-schema.js';
 import { isRemoteUrl } from '../worker/config.js';
 import { ErrorType } from '../workflows/api.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
+import { ownedName } from './ownership.js';
 import { tailText } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess, type ProcessResult } from './process.js';
 
@@ -285,7 +286,8 @@ export async function prepareWorktree(repoUrl: string, ref: string, opts: Prepar
   const dir = join(
     opts.dataDir,
     'worktrees',
-    [basename(cacheDir), suffix, randomUUID().slice(0, 8)].filter(Boolean).join('-'),
+    // Named for this worker process, so a later worker can remove what a crashed one left.
+    ownedName([basename(cacheDir), suffix, randomUUID().slice(0, 8)].filter(Boolean).join('-')),
   );
   return withLock(cacheDir, async () => {
     await refreshCache(cacheDir, repoUrl, opts);

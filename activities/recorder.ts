@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ArtifactRef as StoredRef, Store } from './store/index.js';
 import { withStoreRetry } from './store/index.js';
 import { activityContext, heartbeat } from './process.js';
+import { ownedName } from './ownership.js';
 import type { ArtifactRef, Usage } from '../workflows/api.js';
 
 export interface RecorderScope {
@@ -84,7 +85,11 @@ export function createRecorder(store: Store, spoolDir: string, scope: RecorderSc
       );
     },
     spoolPath(kind) {
-      return join(spoolDir, `${key.replace(/[^A-Za-z0-9._-]+/g, '_')}-${kind}-${randomUUID().slice(0, 8)}.log`);
+      // Named for this worker process, so a later worker can remove what a crashed one left.
+      return join(
+        spoolDir,
+        ownedName(`${key.replace(/[^A-Za-z0-9._-]+/g, '_')}-${kind}-${randomUUID().slice(0, 8)}.log`),
+      );
     },
   };
   return self;

@@ -38,7 +38,13 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double'> = {
 export const taskWorkflowId = (taskId: string): string => `task-${taskId}`;
 export const stageWorkflowId = (taskId: string, stage: Stage, n: number): string => `task-${taskId}-${stage}-${n}`;
 export const gateWorkflowId = (repo: string): string => `gate-${repo}`;
-export const taskBranch = (taskId: string): string => `switchyard/${taskId}`;
+/**
+ * The branch a task's run pushes to: `switchyard/<taskId>` for the first run, `switchyard/<taskId>.run-<n>`
+ * for a rerun (task ids never contain ".", so no task's branch can be another's), so an earlier run's
+ * commits are never pushed over.
+ */
+export const taskBranch = (taskId: string, run = 1): string =>
+  run > 1 ? `switchyard/${taskId}.run-${run}` : `switchyard/${taskId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Failure types (ApplicationFailure.type). Retry policies list the non-retryable ones.
@@ -107,6 +113,10 @@ export interface TaskInput {
   allowFallback?: boolean;
   waitTimeoutMs: number;
   reminderEveryMs: number;
+  /** 1 for a task id's first run; `submit --rerun` of a finished task starts run n + 1. */
+  run?: number;
+  /** The branch development pushes to (`taskBranch(task.id, run)`). */
+  branch?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,6 +279,13 @@ export interface AnalystResult extends AgentRunBase {
 export interface DeveloperInput extends AgentRunInput {
   role: 'developer';
   branch: string;
+  /**
+   * The branch tip this run last pushed, or null before its first push. A push only replaces that
+   * tip (a lease), so commits Switchyard did not make in this run are never overwritten.
+   */
+  expectedTip: string | null;
+  /** Names this development attempt in the commit trailer, so a retried activity finds its own push. */
+  trailer: string;
 }
 
 export interface DeveloperResult extends AgentRunBase {
@@ -369,6 +386,10 @@ export interface DevelopmentStageInput {
   /** Base branch for the first attempt; the previous commit on later ones. */
   ref: string;
   branch: string;
+  /** See DeveloperInput.expectedTip. */
+  expectedTip: string | null;
+  /** See DeveloperInput.trailer. */
+  trailer: string;
   provider: string;
   prompt: string;
   budgetLeftUsd?: number;

@@ -217,7 +217,10 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
               repo: task.repo,
               // Later attempts build on the previous commit, so the agent fixes its own work.
               ref: s.commit ?? input.base,
-              branch: taskBranch(task.id),
+              branch: input.branch ?? taskBranch(task.id, input.run),
+              // Pushes replace only what this run pushed last; the trailer lets a retry find its own push.
+              expectedTip: s.commit ?? null,
+              trailer: `${workflowInfo().runId} development ${n}`,
               provider: input.provider,
               budgetLeftUsd: budgetLeft(),
               allowFallback: input.allowFallback,

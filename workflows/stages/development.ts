@@ -22,6 +22,8 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
         repo: input.repo,
         ref: input.ref,
         branch: input.branch,
+        expectedTip: input.expectedTip,
+        trailer: input.trailer,
         provider: input.provider,
         prompt: input.prompt,
         budgetLeftUsd: input.budgetLeftUsd,
