@@ -25,7 +25,18 @@ import { execa } from 'execa';
 import { rm } from 'node:fs/promises';
 import { failure } from './errors.js';
 import { capText } from './output-cap.js';
-import { commitAll, prepareWorktree, pushBranch, removeWorktree, resolveRepo, type ResolvedRepo } from './git.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { branchState, commitTrailers, foreignBranchMessage } from './branch-guard.js';
+import {
+  changedFiles,
+  commitAll,
+  prepareWorktree,
+  pushBranch,
+  removeWorktree,
+  resolveRepo,
+  type ResolvedRepo,
+  type Worktree,
+} from './git.js';
 import { formatNotification } from './notify.js';
 import { heartbeatPhase } from './process.js';
 import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder } from './recorder.js';
@@ -75,11 +86,16 @@ export function createActivities(deps: ActivityDeps) {
   async function withAgentRun<T>(
     input: AgentRunInput,
     after: (dir: string, outcome: AgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
+    /** Runs in the fresh worktree before the agent; a result it returns stands instead of a paid run. */
+    before?: (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => Promise<T | undefined>,
   ): Promise<T> {
     const config = deps.config();
     const provider = providerConfig(config, input.provider);
     const repo = resolveRepo(config, input.repo);
     const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
+    // Every attempt that ran the agent has its own ledger row; the result carries their sum, so the
+    // task's total counts a run that was paid and then retried.
+    const earlier = await rec.earlierCost();
     heartbeatPhase('worktree');
     const wt = await prepareWorktree(repo.url, input.ref, {
       dataDir: deps.dataDir,
@@ -89,6 +105,8 @@ export function createActivities(deps: ActivityDeps) {
     });
     const transcript = rec.spoolPath('transcript');
     try {
+      const settled = await before?.(wt, repo, earlier);
+      if (settled !== undefined) return settled;
       // Prompts quote earlier output (test logs, answers): stored redacted like everything else.
       const prompt = await rec.artifact('prompt', redactorFor(provider)(input.prompt), 'text/markdown; charset=utf-8');
       const common = {
@@ -122,7 +140,7 @@ export function createActivities(deps: ActivityDeps) {
           .catch(() => undefined);
         const spent = failureCost(err);
         if (spent > 0) await rec.usage({ costUsd: spent, provider: input.provider }).catch(() => undefined);
-        throw err;
+        throw withCost(err, spent + earlier);
       }
       heartbeatPhase('collect');
       outcome.artifacts.push(prompt, await rec.artifactFromFile('transcript', transcript, undefined, outcome.redact));
@@ -133,6 +151,7 @@ export function createActivities(deps: ActivityDeps) {
         account: outcome.account,
         model: outcome.model,
       });
+      outcome.costUsd += earlier;
       return await after(wt.dir, outcome, repo, rec);
     } finally {
       await removeWorktree(wt);
@@ -155,6 +174,29 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async runDeveloper(input: DeveloperInput): Promise<DeveloperResult> {
+      const checkBranch = async (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => {
+        const state = await branchState(wt, input.branch, input.expectedTip, input.trailer);
+        if (state.kind === 'ours') return undefined;
+        if (state.kind === 'foreign') {
+          throw failure(ErrorType.ConfigInvalid, foreignBranchMessage(input.branch, repo.name, state));
+        }
+        // The worker died after an earlier attempt pushed: that commit is the result, paid once.
+        log(`${input.branch} of ${repo.name} already has ${state.commit.slice(0, 12)} from this attempt; not run again`);
+        const result: DeveloperResult = {
+          provider: input.provider,
+          exitCode: 0,
+          durationMs: 0,
+          summary: 'pushed by an earlier attempt of this activity (the worker stopped before reporting it)',
+          outputTail: '',
+          costUsd: earlierCostUsd,
+          artifacts: [],
+          outcome: 'committed',
+          branch: input.branch,
+          commit: state.commit,
+          changedFiles: await changedFiles(wt, state.commit),
+        };
+        return result;
+      };
       return withAgentRun({ ...input, role: 'developer' }, async (dir, outcome, repo, rec) => {
         const files = redactFiles(await readAgentFiles(dir), outcome);
         await storeAgentFiles(rec, files, outcome.artifacts);
@@ -164,7 +206,9 @@ export function createActivities(deps: ActivityDeps) {
           .split('\n')
           .find((l) => l.trim())
           ?.trim();
-        const message = `switchyard(${input.taskId}): development attempt ${input.attempt}\n${firstLine ? `\n${firstLine}\n` : ''}`;
+        const message =
+          `switchyard(${input.taskId}): development attempt ${input.attempt}\n${firstLine ? `\n${firstLine}\n` : ''}` +
+          `\n${commitTrailers(input.taskId, input.trailer)}`;
         heartbeatPhase('commit');
         const commit = await commitAll(dir, message);
         if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
@@ -172,12 +216,12 @@ export function createActivities(deps: ActivityDeps) {
           await rec.artifact('diff', outcome.redact(await diffOf(dir)), 'text/x-diff; charset=utf-8'),
         );
         heartbeatPhase('push');
-        await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name });
+        await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name, expectedTip: input.expectedTip });
         log(
           `pushed ${commit.commit.slice(0, 12)} to ${input.branch} of ${repo.name} (${commit.changedFiles.length} files)`,
         );
         return { ...base, outcome: 'committed', commit: commit.commit, changedFiles: commit.changedFiles };
-      });
+      }, checkBranch);
     },
 
     async runTests(input: TestRunInput): Promise<TestSummary> {
@@ -296,6 +340,21 @@ function redactFiles(
 
 /** Key-shaped secrets only: test and staging output has no provider secrets to know of. */
 const redactKeys = createRedactor([]);
+
+/** The failure with `costUsd` in its details replaced (earlier attempts' spend added). */
+function withCost(err: unknown, costUsd: number): unknown {
+  if (!(err instanceof ApplicationFailure) || costUsd <= 0) return err;
+  const [first, ...rest] = err.details ?? [];
+  const details = [{ ...(first && typeof first === 'object' ? first : {}), costUsd }, ...rest];
+  return ApplicationFailure.create({
+    type: err.type ?? undefined,
+    message: err.message,
+    nonRetryable: err.nonRetryable,
+    details,
+    nextRetryDelay: err.nextRetryDelay ?? undefined,
+    cause: err.cause instanceof Error ? err.cause : undefined,
+  });
+}
 
 /** What a failed agent run cost, as the failure's details say. */
 function failureCost(err: unknown): number {

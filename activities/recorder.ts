@@ -29,17 +29,28 @@ export interface Recorder {
     contentType?: string,
     redact?: (text: string) => string,
   ): Promise<ArtifactRef>;
+  /** One ledger row per attempt: every paid run counts, a retried one included. */
   usage(u: Usage & { provider: string; account?: string; model?: string }): Promise<void>;
+  /** What earlier attempts of this activity cost (their ledger rows). */
+  earlierCost(): Promise<number>;
   /** A fresh spool path for a process's full output. */
   spoolPath(kind: string): string;
 }
 
-/** Key of this activity execution: stable across its retries, distinct from every other activity. */
+/**
+ * Key of this activity execution: stable across its retries, distinct from every other activity —
+ * including the same activity of an earlier run of the same workflow id (`submit --rerun`).
+ */
 export function activityKey(): string {
   const ctx = activityContext();
-  const workflowId = ctx?.info.workflowExecution?.workflowId;
-  if (!ctx || !workflowId) return `standalone/${randomUUID()}`;
-  return `${workflowId}/${ctx.info.activityId}`;
+  const execution = ctx?.info.workflowExecution;
+  if (!ctx || !execution?.workflowId) return `standalone/${randomUUID()}`;
+  return `${execution.workflowId}/${execution.runId}/${ctx.info.activityId}`;
+}
+
+/** Which attempt of its activity this is (1 outside an activity). */
+export function activityAttempt(): number {
+  return activityContext()?.info.attempt ?? 1;
 }
 
 /** Retries while the store is unreachable; heartbeats so Temporal knows the activity still lives. */
@@ -73,7 +84,7 @@ export function createRecorder(store: Store, spoolDir: string, scope: RecorderSc
     async usage(u) {
       await storeRetry(() =>
         store.recordUsage({
-          key: `${key}/usage`,
+          key: `${key}/usage/${activityAttempt()}`,
           ...scope,
           provider: u.provider,
           account: u.account,
@@ -83,6 +94,11 @@ export function createRecorder(store: Store, spoolDir: string, scope: RecorderSc
           costUsd: u.costUsd ?? 0,
         }),
       );
+    },
+    async earlierCost() {
+      if (activityAttempt() === 1) return 0;
+      // Attempts are numbered from 1 and this one has not recorded yet: every row under the prefix is earlier.
+      return storeRetry(() => store.costByKeyPrefix(`${key}/usage/`));
     },
     spoolPath(kind) {
       // Named for this worker process, so a later worker can remove what a crashed one left.

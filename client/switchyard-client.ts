@@ -5,6 +5,8 @@
  */
 import os from 'node:os';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { createRedactor } from '../activities/agents/redact.js';
+import { preview } from '../workflows/prompts.js';
 import { signalFits } from '../workflows/transitions.js';
 import {
   Client,
@@ -14,9 +16,12 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
+  type WorkflowHandle,
 } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import {
   DEFAULT_TASK_QUEUE,
+  MEMO_STATUS_KEY,
   SA_COST_USD,
   SA_PROVIDER,
   SA_REPO,
@@ -29,6 +34,7 @@ import {
   resumeSignal,
   stageWorkflowId,
   statusQuery,
+  taskBranch,
   taskWorkflowId,
   unpauseSignal,
   type AnswerInput,
@@ -46,7 +52,8 @@ export const DEFAULT_NAMESPACE = 'default';
 /** States in which a task waits for nothing but a person, or has ended: `watch` stops there. */
 export const SETTLED_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled', 'needs-input', 'hold'];
 export const FINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
-const QUERY_DEADLINE_MS = 10_000;
+/** `status` answers within about a second even when no worker does (then from Temporal's record). */
+const QUERY_DEADLINE_MS = 800;
 
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
@@ -87,6 +94,28 @@ export class TaskAlreadyRunningError extends Error {
   }
 }
 
+/** A task with this id already ran and closed; its id is not reused without `--rerun`. */
+export class TaskExistsError extends Error {
+  override name = 'TaskExistsError';
+  constructor(
+    readonly taskId: string,
+    readonly state: TaskStatus | undefined,
+    readonly nextBranch: string,
+  ) {
+    const where = state ? `${state.state}${state.branch ? `, branch ${state.branch}` : ''}` : 'closed';
+    super(
+      `task ${taskId} already ran (${where}); its id is not reused silently. ` +
+        `Run it again with \`switchyard submit --rerun <file>\` (a new run on branch ${nextBranch}; ` +
+        'the earlier branch and records stay), or give the task a new id.',
+    );
+  }
+}
+
+export interface SubmitOptions {
+  /** Start a new run of a task id whose earlier run has closed, on a branch of its own. */
+  rerun?: boolean;
+}
+
 export interface ConnectOptions {
   address?: string;
   namespace?: string;
@@ -98,6 +127,9 @@ export interface SubmitResult {
   taskId: string;
   workflowId: string;
   runId: string;
+  /** 1 for the id's first run, n + 1 for a rerun. */
+  run: number;
+  branch: string;
 }
 
 /** TaskStatus, plus why it had to be pieced together from Temporal's own records when no worker answered. */
@@ -149,6 +181,17 @@ export type WatchCallback = (
   previous: TaskStatusView | undefined,
   newTransitions: Transition[],
 ) => void;
+
+/** Secret-shaped words (tokens, keys) masked: the same patterns as agent output. */
+const redact = createRedactor([]);
+
+/** An operator's note and name, redacted. */
+function operator(input: OperatorInput): OperatorInput {
+  return {
+    by: redact(input.by ?? defaultActor()),
+    ...(input.note !== undefined ? { note: redact(input.note) } : {}),
+  };
+}
 
 /** `$USER@hostname`, recorded with answers and operator actions. */
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
@@ -219,17 +262,23 @@ export class SwitchyardClient {
     await this.connection.close();
   }
 
-  async submit(input: TaskInput): Promise<SubmitResult> {
-    const { task } = input;
+  async submit(given: TaskInput, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const { task } = given;
     const workflowId = taskWorkflowId(task.id);
+    const previous = await this.previousRun(task.id);
+    const run = previous ? previous.run + 1 : 1;
+    if (previous && !previous.running && !opts.rerun) {
+      throw new TaskExistsError(task.id, await this.currentStatus(task.id), taskBranch(task.id, run));
+    }
+    const input: TaskInput = { ...given, run, branch: taskBranch(task.id, run) };
     try {
       const handle = await this.client.workflow.start('taskWorkflow', {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        // A task id can be run again once its previous run has closed, whatever the outcome.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        // A closed task's id is reused only when the user asked for a rerun (checked above).
+        workflowIdReusePolicy: opts.rerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
           { key: SA_STATE, value: 'running' },
           { key: SA_STAGE, value: 'analysis' },
@@ -238,34 +287,79 @@ export class SwitchyardClient {
           { key: SA_COST_USD, value: 0 },
         ],
         // List results carry the memo but not the static summary, so the title travels in both.
-        memo: { title: task.title },
+        memo: { title: task.title, run },
         staticSummary: task.title,
         staticDetails: taskDetailsMarkdown(input),
       });
-      return { taskId: task.id, workflowId, runId: handle.firstExecutionRunId };
+      return { taskId: task.id, workflowId, runId: handle.firstExecutionRunId, run, branch: input.branch! };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // Started or closed by someone else between our look and the start.
+        const now = await this.previousRun(task.id);
+        if (now && !now.running) throw new TaskExistsError(task.id, await this.currentStatus(task.id), input.branch!);
         throw new TaskAlreadyRunningError(task.id, await this.currentStatus(task.id));
       }
       throw this.wrap(err);
     }
   }
 
+  /** The latest run of a task id, if any: whether it still runs, and its run number. */
+  private async previousRun(taskId: string): Promise<{ running: boolean; run: number } | undefined> {
+    try {
+      const desc = await this.handle(taskId).describe();
+      const run = desc.memo?.run;
+      return { running: desc.status.name === 'RUNNING', run: typeof run === 'number' && run >= 1 ? run : 1 };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw this.wrap(err, taskId);
+    }
+  }
+
+  /**
+   * The task's status from its workflow's query; when no worker polls the task queue, or none
+   * answers within a second, from what Temporal itself recorded (the status memo the workflow
+   * keeps, search attributes, the result of a finished run), so this never waits on a worker.
+   */
   async status(taskId: string): Promise<TaskStatusView> {
     const handle = this.client.workflow.getHandle(taskWorkflowId(taskId));
     let desc: WorkflowExecutionDescription;
+    let worker: boolean;
     try {
-      desc = await handle.describe();
+      [desc, worker] = await Promise.all([handle.describe(), this.workerPolling()]);
     } catch (err) {
       throw this.wrap(err, taskId);
     }
     let status: TaskStatusView;
-    try {
-      status = await this.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
-    } catch (err) {
-      status = await statusFromDescription(taskId, desc, errorText(err));
+    if (!worker) {
+      status = await statusFromRecord(taskId, desc, handle, 'no worker is running');
+    } else {
+      try {
+        status = await this.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+      } catch (err) {
+        status = await statusFromRecord(taskId, desc, handle, `no worker answered: ${errorText(err)}`);
+      }
     }
     return mergeExecutionStatus(status, desc.status.name);
+  }
+
+  /**
+   * Whether any worker polled the task queue for workflow tasks lately. A worker killed a moment
+   * ago may still be listed for a while; then the query's short deadline decides.
+   */
+  async workerPolling(): Promise<boolean> {
+    try {
+      const res = await this.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        this.connection.workflowService.describeTaskQueue({
+          namespace: this.namespace,
+          taskQueue: { name: this.taskQueue },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        }),
+      );
+      return (res.pollers ?? []).length > 0;
+    } catch {
+      // Cannot tell: let the query (with its deadline) find out.
+      return true;
+    }
   }
 
   async list(filter: ListFilter = {}): Promise<TaskListRow[]> {
@@ -299,35 +393,30 @@ export class SwitchyardClient {
     return rows;
   }
 
+  // What a person types is redacted before it is sent: the signal itself is kept in history.
   async answer(taskId: string, input: AnswerInput): Promise<TaskStatusView> {
     const status = await this.requireFits(taskId, 'answer');
-    await this.signal(taskId, () =>
-      this.handle(taskId).signal(answerSignal, { text: input.text, by: input.by ?? defaultActor() }),
-    );
+    const payload: AnswerInput = { text: redact(input.text), by: redact(input.by ?? defaultActor()) };
+    await this.signal(taskId, () => this.handle(taskId).signal(answerSignal, payload));
     return status;
   }
 
   async resume(taskId: string, input: ResumeInput): Promise<TaskStatusView> {
     const status = await this.requireFits(taskId, 'resume');
-    await this.signal(taskId, () =>
-      this.handle(taskId).signal(resumeSignal, { ...input, by: input.by ?? defaultActor() }),
-    );
+    const payload: ResumeInput = { ...input, ...operator(input) };
+    await this.signal(taskId, () => this.handle(taskId).signal(resumeSignal, payload));
     return status;
   }
 
   async pause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
     const status = await this.requireFits(taskId, 'pause');
-    await this.signal(taskId, () =>
-      this.handle(taskId).signal(pauseSignal, { ...input, by: input.by ?? defaultActor() }),
-    );
+    await this.signal(taskId, () => this.handle(taskId).signal(pauseSignal, { ...input, ...operator(input) }));
     return status;
   }
 
   async unpause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
     const status = await this.requireFits(taskId, 'unpause');
-    await this.signal(taskId, () =>
-      this.handle(taskId).signal(unpauseSignal, { ...input, by: input.by ?? defaultActor() }),
-    );
+    await this.signal(taskId, () => this.handle(taskId).signal(unpauseSignal, { ...input, ...operator(input) }));
     return status;
   }
 
@@ -457,10 +546,13 @@ function quoteSafe(value: string, what: string): string {
   return value;
 }
 
+const DETAILS_BODY_CHARS = 1000;
+
 /** A short markdown shown in the Web UI's workflow details. */
 export function taskDetailsMarkdown(input: TaskInput): string {
   const { task } = input;
-  const body = task.body.trim().split('\n').slice(0, 8);
+  // An excerpt: the whole body travels once, in the workflow input.
+  const body = preview(task.body.trim(), DETAILS_BODY_CHARS).split('\n').slice(0, 8);
   const lines = [
     `**${task.title}** (\`${task.id}\`)`,
     '',
@@ -499,11 +591,21 @@ function stateFromExecution(saState: string | undefined, executionStatus: string
   return saState || 'running';
 }
 
-async function statusFromDescription(
+/** What Temporal keeps without a worker: a finished run's result, else the workflow's status memo. */
+async function statusFromRecord(
   taskId: string,
   desc: WorkflowExecutionDescription,
+  handle: WorkflowHandle,
   queryError: string,
 ): Promise<TaskStatusView> {
+  if (desc.status.name === 'COMPLETED') {
+    try {
+      const result = (await handle.result()) as TaskStatus;
+      if (result && typeof result === 'object' && typeof result.state === 'string') return { ...result };
+    } catch {
+      // fall through to the memo
+    }
+  }
   const sa = desc.typedSearchAttributes;
   const rawState = stateFromExecution(sa.get(SA_STATE), desc.status.name);
   const state = (TASK_STATES as readonly string[]).includes(rawState) ? (rawState as TaskState) : 'running';
@@ -515,14 +617,14 @@ async function statusFromDescription(
   } catch {
     // the summary is decoration; the id will do
   }
-  return {
+  const base: TaskStatusView = {
     taskId,
     workflowId: desc.workflowId,
     title,
     repo: sa.get(SA_REPO) ?? '',
     state,
     stage,
-    detail: `no worker answered the status query; showing what Temporal recorded (${desc.status.name.toLowerCase()})`,
+    detail: `${queryError}; showing what Temporal recorded (${desc.status.name.toLowerCase()})`,
     rounds: [],
     paused: false,
     attempts: { analysis: 0, development: 0, testing: 0, 'deploy-staging': 0 },
@@ -532,8 +634,11 @@ async function statusFromDescription(
     costUsd: sa.get(SA_COST_USD) ?? 0,
     transitions: [],
     ignoredSignals: [],
-    queryError,
   };
+  const memo = desc.memo?.[MEMO_STATUS_KEY];
+  const snapshot = memo && typeof memo === 'object' ? (memo as Partial<TaskStatus>) : {};
+  // The search attributes are written with the memo; the execution status decides a closed run's state.
+  return { ...base, ...snapshot, state, stage, queryError };
 }
 
 function statusChanged(a: TaskStatusView, b: TaskStatusView): boolean {

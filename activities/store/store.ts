@@ -120,6 +120,8 @@ export interface Store {
   artifactText(id: number): Promise<string | undefined>;
   recordUsage(input: UsageInput): Promise<void>;
   taskCost(taskId: string): Promise<number>;
+  /** What the usage rows whose key starts with `keyPrefix` cost (one activity's earlier attempts). */
+  costByKeyPrefix(keyPrefix: string): Promise<number>;
   costReport(opts: { since?: Date; by: CostGrouping }): Promise<CostRow[]>;
   /** True when the event was new. */
   recordEvent(input: EventInput): Promise<boolean>;
@@ -250,6 +252,16 @@ export function createStore(pool: pg.Pool): Store {
       const { rows } = await pool.query<{ cost: string }>(
         'SELECT COALESCE(SUM(cost_usd), 0) AS cost FROM usage WHERE task_id = $1',
         [taskId],
+      );
+      return Number(rows[0].cost);
+    },
+
+    async costByKeyPrefix(keyPrefix) {
+      requireText('usage', 'key prefix', keyPrefix);
+      const pattern = `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const { rows } = await pool.query<{ cost: string }>(
+        'SELECT COALESCE(SUM(cost_usd), 0) AS cost FROM usage WHERE key LIKE $1',
+        [pattern],
       );
       return Number(rows[0].cost);
     },

@@ -10,6 +10,8 @@ import { createActivities } from '../../activities/index.js';
 import { isAlive } from '../../worker/pid.js';
 import type { AgentRunInput, DeveloperInput } from '../../workflows/api.js';
 import type { Config } from '../../worker/config-schema.js';
+import { DefaultLogger } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
 
 const fakeAgent = resolve(import.meta.dirname, '../fakes/agent.mjs');
@@ -76,7 +78,16 @@ const developerInput = (provider = 'fake'): DeveloperInput => ({
   role: 'developer',
   attempt: 1,
   branch: 'switchyard/fix-login',
+  expectedTip: null,
+  trailer: 'run-1 development 1',
 });
+
+/** One activity execution seen from inside: the same ids on every attempt, as Temporal gives them. */
+const attemptEnv = (execution: string, attempt: number) =>
+  new MockActivityEnvironment(
+    { attempt, activityId: '1', workflowExecution: { workflowId: `wf-${execution}`, runId: `run-${execution}` } },
+    { logger: new DefaultLogger('ERROR') },
+  );
 
 const run = <R>(fn: () => Promise<R>, env = mockActivityEnv()): Promise<R> => env.run(fn);
 const worktreesLeft = () => (existsSync(join(dataDir, 'worktrees')) ? readdirSync(join(dataDir, 'worktrees')) : []);
@@ -219,7 +230,8 @@ describe('runDeveloper with the command provider', () => {
     expect(gitIn(origin, 'rev-parse', 'refs/heads/switchyard/fix-login')).toBe(res.commit);
     expect(gitIn(origin, 'rev-parse', `${res.commit}^`)).toBe(base);
     expect(gitIn(origin, 'log', '-1', '--format=%B', res.commit!)).toBe(
-      'switchyard(fix-login): development attempt 1\n\nKept the next parameter on login redirects',
+      'switchyard(fix-login): development attempt 1\n\nKept the next parameter on login redirects\n\n' +
+        'Switchyard-Task: fix-login\nSwitchyard-Attempt: run-1 development 1',
     );
     expect(gitIn(origin, 'ls-tree', '-r', '--name-only', res.commit!)).not.toContain('.switchyard');
     expect(worktreesLeft()).toEqual([]);
@@ -245,6 +257,85 @@ describe('runDeveloper with the command provider', () => {
     expect(() => gitIn(origin, 'rev-parse', '--verify', '--quiet', 'refs/heads/switchyard/failed')).toThrow();
   });
 });
+
+describe('runDeveloper and the task branch', () => {
+  it('never pushes over commits Switchyard did not make in this run, and does not pay the agent first', async () => {
+    const tip = makeForeignBranch('switchyard/taken');
+    process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
+    const err = await failureOf(run(() => acts.runDeveloper({ ...developerInput(), branch: 'switchyard/taken' })));
+    expect(err.type).toBe('ConfigInvalid');
+    expect(err.nonRetryable).toBe(true);
+    expect(err.message).toContain(`holds commit ${tip.slice(0, 12)}, which Switchyard did not make in this run`);
+    expect(err.message).toContain('submit --rerun');
+    expect(existsSync(recordFile)).toBe(false); // the agent never ran
+    expect(gitIn(origin, 'rev-parse', 'refs/heads/switchyard/taken')).toBe(tip);
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('a later attempt extends the tip this run pushed; a foreign commit on top of it stops the next', async () => {
+    const branch = 'switchyard/extend';
+    process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
+    const first = await run(() => acts.runDeveloper({ ...developerInput(), branch }));
+    const second = await run(() =>
+      acts.runDeveloper({
+        ...developerInput(),
+        branch,
+        attempt: 2,
+        ref: first.commit!,
+        expectedTip: first.commit!,
+        trailer: 'run-1 development 2',
+      }),
+    );
+    expect(second.outcome).toBe('committed');
+    expect(gitIn(origin, 'rev-parse', `${second.commit}^`)).toBe(first.commit);
+    const foreign = makeForeignBranch(branch, second.commit!);
+    const err = await failureOf(
+      run(() =>
+        acts.runDeveloper({
+          ...developerInput(),
+          branch,
+          attempt: 3,
+          ref: second.commit!,
+          expectedTip: second.commit!,
+          trailer: 'run-1 development 3',
+        }),
+      ),
+    );
+    expect(err.type).toBe('ConfigInvalid');
+    expect(gitIn(origin, 'rev-parse', `refs/heads/${branch}`)).toBe(foreign);
+  });
+
+  it('a retried attempt whose commit an earlier attempt pushed returns it without running the agent again', async () => {
+    const input = { ...developerInput(), branch: 'switchyard/retried', trailer: 'run-9 development 1' };
+    process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
+    const first = await attemptEnv('retried', 1).run(() => acts.runDeveloper(input));
+    expect(first.outcome).toBe('committed');
+    rmSync(recordFile, { force: true });
+    // The worker died after the push: Temporal runs the same activity again.
+    const again = await attemptEnv('retried', 2).run(() => acts.runDeveloper(input));
+    expect(existsSync(recordFile)).toBe(false);
+    expect(again).toMatchObject({ outcome: 'committed', commit: first.commit, costUsd: 0.42 });
+    expect(again.changedFiles.sort()).toEqual(['README.md', 'src/feature.txt']);
+    expect(gitIn(origin, 'rev-list', '--count', `${base}..refs/heads/switchyard/retried`)).toBe('1');
+  });
+
+  it('every paid attempt is its own ledger row, and the result sums them', async () => {
+    process.env.FAKE_AGENT_SCENARIO = 'analysis,summary,usage';
+    const one = await attemptEnv('paid-twice', 1).run(() => acts.runAnalyst(analystInput()));
+    const two = await attemptEnv('paid-twice', 2).run(() => acts.runAnalyst(analystInput()));
+    expect(one.costUsd).toBe(0.42);
+    expect(two.costUsd).toBeCloseTo(0.84, 10);
+    expect(await testStore.store.costByKeyPrefix('wf-paid-twice/run-paid-twice/1/usage/')).toBeCloseTo(0.84, 10);
+  });
+});
+
+/** A commit nobody at Switchyard made, on `branch` of the origin (on top of `parent`, default the base). */
+function makeForeignBranch(branch: string, parent = base): string {
+  const tree = gitIn(origin, 'rev-parse', `${parent}^{tree}`);
+  const sha = gitIn(origin, '-c', 'user.name=Human', '-c', 'user.email=h@example.com', 'commit-tree', tree, '-p', parent, '-m', 'a person\'s work');
+  gitIn(origin, 'update-ref', `refs/heads/${branch}`, sha);
+  return sha;
+}
 
 describe('usage and question parsing', () => {
   it('parseUsageLine', () => {
