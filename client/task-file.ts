@@ -172,7 +172,7 @@ export function parseTaskText(text: string, file: string): TaskSpec {
   } else if (get('id') === undefined) {
     id = basename(file).replace(/\.md$/i, '');
     const why = taskIdProblem(id);
-    if (why) problem('id', `not set, and the file name is not a valid task id (${why}); set id: in the front matter`);
+    if (why) problem('id', `not set, and the file name gives no valid task id: ${why}; set id: in the front matter`);
   }
 
   // repo: a config name, or a location git is given as an operand (resolve.ts checks it exists).
