@@ -184,7 +184,6 @@ export function parseTaskText(text: string, file: string): TaskSpec {
 
   const title = text_('title', true);
   if (title !== undefined) {
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(title)) problem('title', `"${printable(title)}" must be one line of text`);
     else if (title.length > MAX_TITLE_LENGTH) {
       problem('title', `is ${title.length} characters long; at most ${MAX_TITLE_LENGTH}`);

@@ -40,7 +40,6 @@ export function refProblem(ref: string): string | undefined {
   if (ref === '') return bad('empty');
   if (ref.length > MAX_REF_LENGTH) return bad(`longer than ${MAX_REF_LENGTH} characters`);
   if (ref.startsWith('-')) return bad('starts with "-"');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(ref)) return bad('contains a control character (newline, tab, …)');
   if (/\s/u.test(ref)) return bad('contains a space');
   if (/[~^:?*[\\]/.test(ref)) return bad('contains one of ~ ^ : ? * [ \\');
@@ -92,7 +91,6 @@ export function repoLocationProblem(location: string, opts: RepoLocationOptions 
   const bad = (why: string) => `"${printable(location)}" is not a usable repo location: ${why}`;
   if (location === '') return bad('empty');
   if (location.startsWith('-')) return bad('starts with "-"');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(location)) return bad('contains a control character (newline, tab, …)');
   if (TRANSPORT_HELPER.test(location)) {
     return bad('transport helpers such as "ext::" and "fd::" are not allowed; use https://, ssh://, git:// or file://');
@@ -129,7 +127,6 @@ export function repoLocationProblem(location: string, opts: RepoLocationOptions 
 
 /** A value as it may be shown in a message: control characters made visible, long values cut. */
 export function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
   const shown = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return shown.length > 80 ? `${shown.slice(0, 77)}…` : shown;
 }
