@@ -40,6 +40,8 @@ export function refProblem(ref: string): string | undefined {
   if (ref === '') return bad('empty');
   if (ref.length > MAX_REF_LENGTH) return bad(`longer than ${MAX_REF_LENGTH} characters`);
   if (ref.startsWith('-')) return bad('starts with "-"');
+  // A leading "+" in a refspec forces the update.
+  if (ref.startsWith('+')) return bad('starts with "+"');
   if (/[\u0000-\u001f\u007f]/.test(ref)) return bad('contains a control character (newline, tab, …)');
   if (/\s/u.test(ref)) return bad('contains a space');
   if (/[~^:?*[\\]/.test(ref)) return bad('contains one of ~ ^ : ? * [ \\');

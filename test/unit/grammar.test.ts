@@ -64,6 +64,7 @@ describe('refProblem', () => {
     ['', /empty/],
     ['--upload-pack=touch PWNED', /starts with "-"/],
     ['-b', /starts with "-"/],
+    ['+main', /starts with "\+"/],
     ['feature/-x', /component starts with "-"/],
     ['main;touch PWNED', /space|shell/],
     ['main;touch', /shell or quote/],
