@@ -401,8 +401,11 @@ export async function pushBranch(dir: string, repoUrl: string, branch: string, o
   const why = refProblem(`refs/heads/${branch}`);
   if (why)
     throw failure(ErrorType.ConfigInvalid, `branch "${printable(branch)}" refused: ${why}`, { nonRetryable: true });
-  if (opts.expectedTip !== null && !COMMIT_SHA_RE.test(opts.expectedTip)) {
-    throw failure(ErrorType.ConfigInvalid, `expected tip "${printable(opts.expectedTip)}" is not a full commit SHA`, {
+  // Checked at run time too: the value may come from a history written before the lease existed.
+  const tip: unknown = opts.expectedTip;
+  if (tip !== null && (typeof tip !== 'string' || !COMMIT_SHA_RE.test(tip))) {
+    const shown = typeof tip === 'string' ? `"${printable(tip)}"` : String(tip);
+    throw failure(ErrorType.ConfigInvalid, `expected tip ${shown} is not a full commit SHA or null`, {
       nonRetryable: true,
     });
   }

@@ -158,15 +158,30 @@ function cliCases(): Case[] {
 }
 
 const CASES: Case[] = [
-  // Issue 7 item 1: the repo that ran `touch PWNED` through sh.
-  (() => {
-    const id = nextId();
-    return {
-      name: 'repo: issue 7 repro',
-      task: { id, repo: `--upload-pack=touch\${IFS}${MARK};x@y:` },
-      id,
-      says: /: repo: .*starts with "-"/,
-    };
+  // Issue 7 items 1 and 7, as reported.
+  ...((): Case[] => {
+    const ids = [nextId(), nextId(), nextId()];
+    return [
+      {
+        name: 'repo: issue 7 repro',
+        task: { id: ids[0], repo: `--upload-pack=touch\${IFS}${MARK};x@y:` },
+        id: ids[0],
+        says: /: repo: .*starts with "-"/,
+      },
+      { name: 'id: --help', task: { id: '--help' }, id: '--help', says: /: id: "--help" is not a task id/ },
+      {
+        name: 'base: --upload-pack=…',
+        task: { id: ids[1], base: `--upload-pack=touch\${IFS}${MARK}` },
+        id: ids[1],
+        says: /: base: ".*" is not a valid branch, tag or commit: starts with "-"/,
+      },
+      {
+        name: 'base: main;touch …',
+        task: { id: ids[2], base: `main;touch ${MARK}` },
+        id: ids[2],
+        says: /: base: "main;touch PWNED" is not a valid branch, tag or commit/,
+      },
+    ];
   })(),
   ...idCases,
   ...fieldCases('repo', /: repo: /),
