@@ -9,8 +9,8 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../worker/config-schema.js';
-import { isRemoteUrl } from '../worker/config.js';
 import { ErrorType } from '../workflows/api.js';
+import { COMMIT_SHA_RE, isRemoteUrl, printable, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { ownedName } from './ownership.js';
 import { tailText } from './output-cap.js';
@@ -39,13 +39,18 @@ export interface ResolvedRepo {
   configured: boolean;
 }
 
-/** A repo name from config.repos, else a git URL or an absolute local path used as is. */
+/**
+ * A repo name from config.repos, else a git URL or an absolute local path used as is. Either way
+ * the URL passed the repo-location grammar before any git runs: submit checked it, but the config
+ * may have been edited since (or the input came from another Temporal client).
+ */
 export function resolveRepo(config: Config, repo: string): ResolvedRepo {
-  const configured = config.repos[repo];
+  const configured = Object.hasOwn(config.repos, repo) ? config.repos[repo] : undefined;
   if (configured) {
     // The config loader resolves local paths against the config file; this only guards against
     // a relative path reaching git, which would resolve it against the cache clone.
     const url = isRemoteUrl(configured.url) || isAbsolute(configured.url) ? configured.url : resolve(configured.url);
+    checkRepoLocation(url, `repos.${repo}.url in the config`);
     return {
       name: repo,
       url,
@@ -57,18 +62,66 @@ export function resolveRepo(config: Config, repo: string): ResolvedRepo {
       configured: true,
     };
   }
-  if (isRemoteUrl(repo) || isAbsolute(repo)) {
+  if (isRemoteUrl(repo) || isAbsolute(repo) || repo.startsWith('-')) {
+    checkRepoLocation(repo, 'the task');
     return { name: repo, url: repo, base: 'main', testTimeoutSec: 600, env: [], configured: false };
   }
   const known = Object.keys(config.repos);
   throw failure(
     ErrorType.ConfigInvalid,
-    `repo "${repo}" is not in config.repos (known: ${known.join(', ') || 'none'}) and is not a git URL or an absolute path`,
+    `repo "${printable(repo)}" is not in config.repos (known: ${known.join(', ') || 'none'}) and is not a git URL or an absolute path`,
   );
+}
+
+/** A URL git would be given that breaks the grammar: non-retryable, before any git call. */
+function checkRepoLocation(url: string, from: string): void {
+  const why = repoLocationProblem(url);
+  if (why) throw failure(ErrorType.ConfigInvalid, `repo location from ${from} refused: ${why}`, { nonRetryable: true });
+}
+
+function checkRef(ref: string, label: string): void {
+  const why = refProblem(ref);
+  if (why) throw failure(ErrorType.ConfigInvalid, `ref for repo ${label} refused: ${why}`, { nonRetryable: true });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Running git
+
+/**
+ * The argv of every git call that carries a value from a task or a config. Each puts `--` (or, for
+ * rev-parse, `--end-of-options`) before those operands, so even a value that slipped past the
+ * grammar is an operand, never an option such as `--upload-pack=<command>`.
+ */
+export const gitArgv = {
+  initBare: (dir: string) => ['init', '--bare', '--quiet', '--', dir],
+  fetchAll: (url: string) => [
+    'fetch',
+    '--quiet',
+    '--prune',
+    '--no-tags',
+    '--',
+    url,
+    '+refs/heads/*:refs/remotes/origin/*',
+    '+refs/tags/*:refs/tags/*',
+  ],
+  fetchCommit: (url: string, sha: string) => ['fetch', '--quiet', '--no-tags', '--', url, sha],
+  verifyCommit: (rev: string) => ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`],
+  worktreeAdd: (dir: string, commit: string) => ['worktree', 'add', '--detach', '--quiet', '--', dir, commit],
+  worktreeRemove: (dir: string) => ['worktree', 'remove', '--force', '--force', '--', dir],
+  // check-ref-format takes no "--"; its operand starts with "refs/", so it cannot read as an option.
+  checkBranch: (branch: string) => ['check-ref-format', `refs/heads/${branch}`],
+  push: (url: string, branch: string, expectedTip: string | null) => [
+    'push',
+    '--quiet',
+    // Replace only the tip this run last pushed; "<ref>:" (empty) means the branch must not exist yet.
+    `--force-with-lease=refs/heads/${branch}:${expectedTip ?? ''}`,
+    '--',
+    url,
+    `HEAD:refs/heads/${branch}`,
+  ],
+  // The type before the object: a validated SHA can never be read as an option.
+  catCommit: (sha: string) => ['cat-file', 'commit', sha],
+};
 
 export interface GitOptions {
   dataDir: string;
@@ -204,7 +257,7 @@ export const cacheDirFor = (dataDir: string, url: string): string => join(dataDi
 async function refreshCache(cacheDir: string, url: string, opts: GitOptions): Promise<void> {
   if (!existsSync(join(cacheDir, 'HEAD'))) {
     await mkdir(cacheDir, { recursive: true });
-    await git(['init', '--bare', '--quiet', cacheDir], { cwd: cacheDir, phase: 'fetch' });
+    await git(gitArgv.initBare(cacheDir), { cwd: cacheDir, phase: 'fetch' });
   }
   // Our file channel and agents' own working files (Aider's chat history) never get committed.
   const exclude = join(cacheDir, 'info', 'exclude');
@@ -215,28 +268,14 @@ async function refreshCache(cacheDir: string, url: string, opts: GitOptions): Pr
     await appendFile(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
   }
   try {
-    await git(
-      [
-        'fetch',
-        '--quiet',
-        '--prune',
-        '--no-tags',
-        url,
-        '+refs/heads/*:refs/remotes/origin/*',
-        '+refs/tags/*:refs/tags/*',
-      ],
-      { cwd: cacheDir, phase: 'fetch', timeoutMs: REMOTE_TIMEOUT_MS },
-    );
+    await git(gitArgv.fetchAll(url), { cwd: cacheDir, phase: 'fetch', timeoutMs: REMOTE_TIMEOUT_MS });
   } catch (err) {
     throw remoteFailure(err, 'git fetch', opts.repoLabel ?? url);
   }
 }
 
 async function verifyCommit(cacheDir: string, rev: string): Promise<string | undefined> {
-  const res = await gitRaw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
-    cwd: cacheDir,
-    phase: 'worktree',
-  });
+  const res = await gitRaw(gitArgv.verifyCommit(rev), { cwd: cacheDir, phase: 'worktree' });
   return res.exitCode === 0 ? res.output.trim() : undefined;
 }
 
@@ -252,7 +291,7 @@ async function resolveRef(cacheDir: string, url: string, ref: string): Promise<s
   if (sha || ref.length !== 40) return sha;
   // A commit no branch points at any more (e.g. an earlier attempt of a force-pushed branch):
   // servers that allow fetching by SHA still have it.
-  await gitRaw(['fetch', '--quiet', '--no-tags', url, ref], {
+  await gitRaw(gitArgv.fetchCommit(url, ref.toLowerCase()), {
     cwd: cacheDir,
     phase: 'fetch',
     timeoutMs: REMOTE_TIMEOUT_MS,
@@ -278,13 +317,14 @@ export interface PrepareOptions extends GitOptions {
  */
 export async function prepareWorktree(repoUrl: string, ref: string, opts: PrepareOptions): Promise<Worktree> {
   const label = opts.repoLabel ?? repoUrl;
-  if (!ref || ref.startsWith('-') || /\s|\.\.|[~^:?*[\\]/.test(ref)) {
-    throw failure(ErrorType.ConfigInvalid, `ref "${ref}" for repo ${label} is not a valid branch name or commit`);
-  }
-  const cacheDir = cacheDirFor(opts.dataDir, repoUrl);
+  checkRepoLocation(repoUrl, `repo ${label}`);
+  checkRef(ref, label);
+  // Absolute, so neither the cache nor the worktree path can start with "-".
+  const dataDir = resolve(opts.dataDir);
+  const cacheDir = cacheDirFor(dataDir, repoUrl);
   const suffix = (opts.label ?? '').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
   const dir = join(
-    opts.dataDir,
+    dataDir,
     'worktrees',
     // Named for this worker process, so a later worker can remove what a crashed one left.
     ownedName([basename(cacheDir), suffix, randomUUID().slice(0, 8)].filter(Boolean).join('-')),
@@ -300,7 +340,7 @@ export async function prepareWorktree(repoUrl: string, ref: string, opts: Prepar
     }
     await mkdir(dirname(dir), { recursive: true });
     try {
-      await git(['worktree', 'add', '--detach', '--quiet', dir, commit], { cwd: cacheDir, phase: 'worktree' });
+      await git(gitArgv.worktreeAdd(dir, commit), { cwd: cacheDir, phase: 'worktree' });
     } catch (err) {
       // Cancelled or failed half way: nobody else knows this directory, so clean it up here.
       await rm(dir, { recursive: true, force: true });
@@ -341,24 +381,80 @@ export async function commitAll(dir: string, message: string): Promise<CommitRes
   return { commit, changedFiles };
 }
 
-/** Pushes HEAD to `refs/heads/<branch>` at `repoUrl`, forced: the branch belongs to Switchyard. */
-export async function pushBranch(
-  dir: string,
-  repoUrl: string,
-  branch: string,
-  opts: { repoLabel?: string } = {},
-): Promise<void> {
-  const check = await gitRaw(['check-ref-format', `refs/heads/${branch}`], { cwd: dir, phase: 'push' });
+/** What git prints for a ref whose lease did not hold: the remote tip is not the expected one. */
+const LEASE_REJECTED = /\(stale info\)/;
+
+export interface PushOptions {
+  repoLabel?: string;
+  /** The tip this run last pushed, or null when it has not pushed yet (the branch must not exist). */
+  expectedTip: string | null;
+}
+
+/**
+ * Pushes HEAD to `refs/heads/<branch>` at `repoUrl` with a lease: it replaces only `expectedTip`,
+ * so a branch holding commits Switchyard did not make in this run is never rewritten (that is a
+ * non-retryable ConfigInvalid saying what to do).
+ */
+export async function pushBranch(dir: string, repoUrl: string, branch: string, opts: PushOptions): Promise<void> {
+  const label = opts.repoLabel ?? repoUrl;
+  checkRepoLocation(repoUrl, `repo ${label}`);
+  const why = refProblem(`refs/heads/${branch}`);
+  if (why)
+    throw failure(ErrorType.ConfigInvalid, `branch "${printable(branch)}" refused: ${why}`, { nonRetryable: true });
+  // Checked at run time too: the value may come from a history written before the lease existed.
+  const tip: unknown = opts.expectedTip;
+  if (tip !== null && (typeof tip !== 'string' || !COMMIT_SHA_RE.test(tip))) {
+    const shown = typeof tip === 'string' ? `"${printable(tip)}"` : String(tip);
+    throw failure(ErrorType.ConfigInvalid, `expected tip ${shown} is not a full commit SHA or null`, {
+      nonRetryable: true,
+    });
+  }
+  const check = await gitRaw(gitArgv.checkBranch(branch), { cwd: dir, phase: 'push' });
   if (check.exitCode !== 0) throw failure(ErrorType.ConfigInvalid, `"${branch}" is not a valid branch name`);
   try {
-    await git(['push', '--quiet', '--force', repoUrl, `HEAD:refs/heads/${branch}`], {
+    await git(gitArgv.push(repoUrl, branch, opts.expectedTip), {
       cwd: dir,
       phase: 'push',
       timeoutMs: REMOTE_TIMEOUT_MS,
     });
   } catch (err) {
-    throw remoteFailure(err, `git push to ${branch}`, opts.repoLabel ?? repoUrl);
+    if (err instanceof GitError && LEASE_REJECTED.test(err.result.output)) {
+      const was =
+        opts.expectedTip === null
+          ? 'it already exists and this run has not pushed to it'
+          : `its tip is no longer ${opts.expectedTip.slice(0, 12)}, the commit this run last pushed`;
+      throw failure(
+        ErrorType.ConfigInvalid,
+        `branch ${branch} of repo ${label} holds commits Switchyard did not make in this run (${was}); ` +
+          'nothing was pushed. Run the task again with `switchyard submit --rerun`, which pushes to a new branch, ' +
+          `or delete or rename ${branch} in the repo and resume the task.`,
+        { nonRetryable: true },
+      );
+    }
+    throw remoteFailure(err, `git push to ${branch}`, label);
   }
+}
+
+/**
+ * The tip of `refs/heads/<branch>` on the remote as the cache clone last fetched it (prepareWorktree
+ * fetches every branch), or undefined when the branch was not there.
+ */
+export async function remoteBranchTip(worktree: Worktree, branch: string): Promise<string | undefined> {
+  const why = refProblem(`refs/heads/${branch}`);
+  if (why)
+    throw failure(ErrorType.ConfigInvalid, `branch "${printable(branch)}" refused: ${why}`, { nonRetryable: true });
+  return verifyCommit(worktree.cacheDir, `refs/remotes/origin/${branch}`);
+}
+
+/** The full message of commit `sha` in the cache clone (headers dropped, text as committed). */
+export async function commitMessage(worktree: Worktree, sha: string): Promise<string> {
+  if (!COMMIT_SHA_RE.test(sha)) {
+    throw failure(ErrorType.ConfigInvalid, `"${printable(sha)}" is not a full commit SHA`, { nonRetryable: true });
+  }
+  const raw = await git(gitArgv.catCommit(sha), { cwd: worktree.cacheDir, phase: 'worktree' });
+  // Headers end at the first empty line; multi-line headers (gpgsig) continue with a space.
+  const end = raw.indexOf('\n\n');
+  return end === -1 ? '' : raw.slice(end + 2);
 }
 
 /** Removes a worktree and its bookkeeping. Safe to call twice, and after a cancellation. */
@@ -372,7 +468,7 @@ export async function removeWorktree(worktree: Worktree | string): Promise<void>
   }
   await withLock(cacheDir, async () => {
     if (existsSync(dir)) {
-      const res = await gitRaw(['worktree', 'remove', '--force', '--force', dir], run);
+      const res = await gitRaw(gitArgv.worktreeRemove(resolve(dir)), run);
       if (res.exitCode !== 0) await rm(dir, { recursive: true, force: true });
     }
     await gitRaw(['worktree', 'prune'], run);

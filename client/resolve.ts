@@ -4,9 +4,9 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TaskInput, TaskSpec } from '../workflows/api.js';
-import { fallbackAllowed, route, RoutingError, type RouteDecision } from '../workflows/routing.js';
+import { isRemoteUrl, refProblem, repoLocationProblem } from '../workflows/grammar.js';
+import { fallbackAllowed, preferredAiProblem, route, RoutingError, type RouteDecision } from '../workflows/routing.js';
 import type { Config } from '../worker/config-schema.js';
-import { isRemoteUrl } from '../worker/config.js';
 import { parseDuration } from '../worker/duration.js';
 import { NO_STAGING, TaskFileError } from './task-file.js';
 
@@ -20,13 +20,16 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
   const issues: string[] = [];
 
   let repoName = task.repo;
-  const repoConfig = config.repos[task.repo];
+  const repoConfig = Object.hasOwn(config.repos, task.repo) ? config.repos[task.repo] : undefined;
   if (!repoConfig) {
-    if (looksLikeRepoLocation(task.repo)) {
+    if (looksLikeRepoLocation(task.repo) || task.repo.startsWith('-')) {
       // A local path is taken relative to the task file, like paths in the config are.
-      if (!isRemoteUrl(task.repo) && !isAbsolute(task.repo)) {
+      if (!isRemoteUrl(task.repo) && !isAbsolute(task.repo) && !task.repo.startsWith('-')) {
         repoName = resolve(task.sourcePath ? dirname(task.sourcePath) : process.cwd(), task.repo);
       }
+      // The location becomes a git operand as is: the same rule as the worker's (activities/git.ts).
+      const why = repoLocationProblem(repoName);
+      if (why) issues.push(`repo: ${why}`);
     } else {
       const names = Object.keys(config.repos);
       issues.push(
@@ -37,6 +40,11 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
     }
   }
 
+  const base = task.base ?? repoConfig?.base ?? 'main';
+  const baseWhy = refProblem(base);
+  if (baseWhy)
+    issues.push(`base: ${baseWhy}${task.base === undefined ? ` (the base of repo ${task.repo} in the config)` : ''}`);
+
   let staging = task.staging ?? repoConfig?.staging;
   if (task.staging === NO_STAGING && !config.staging[NO_STAGING]) staging = undefined;
   if (staging !== undefined && !config.staging[staging]) {
@@ -45,6 +53,11 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
       `staging: no staging target named "${staging}" in the config ` +
         `(configured: ${names.length ? names.join(', ') : 'none'}); use "none" to skip the staging stage`,
     );
+  }
+
+  if (task.preferredAi !== undefined) {
+    const why = preferredAiProblem(task.preferredAi, config.providers);
+    if (why) issues.push(`preferred_ai: ${why}`);
   }
 
   let decision: RouteDecision | undefined;
@@ -59,7 +72,7 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
 
   const input: TaskInput = {
     task: { ...task, repo: repoName },
-    base: task.base ?? repoConfig?.base ?? 'main',
+    base,
     maxDevAttempts: task.maxDevAttempts ?? config.pipeline.maxDevAttempts,
     // Ad-hoc (URL / path) repos have no settings, so they get the safe default: one task at a time.
     serial: repoConfig?.serial ?? true,

@@ -7,6 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { TaskSpec } from '../workflows/api.js';
+import {
+  MAX_TASK_ID_LENGTH,
+  NAME_RE,
+  printable,
+  refProblem,
+  repoLocationProblem,
+  TASK_ID_RE,
+  taskIdProblem,
+} from '../workflows/grammar.js';
 import { closestMatch, describe, lineOf, yamlErrorIssue } from '../worker/config.js';
 
 export class TaskFileError extends Error {
@@ -40,10 +49,14 @@ const KEYS = {
 type Key = keyof typeof KEYS;
 const KNOWN_KEYS = Object.keys(KEYS) as Key[];
 
-export const TASK_ID_RE = /^[a-z0-9-]+$/;
-export const MAX_TASK_ID_LENGTH = 64;
-/** Provider and staging names as the config allows them. */
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+export { MAX_TASK_ID_LENGTH, TASK_ID_RE };
+/**
+ * The body travels to the workflow in its start input (Temporal refuses payloads over 2 MB, and
+ * every byte stays in history): 256 KiB of UTF-8 leaves room for the rest of the input.
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
+/** Titles are shown in lists, the Web UI and search attributes: one short line. */
+export const MAX_TITLE_LENGTH = 200;
 const COMPLEXITY = ['low', 'medium', 'high'] as const;
 export const MAX_DEV_ATTEMPTS_LIMIT = 20;
 /** `staging: none` (or `false`) in a task file: skip deploy-staging even if the repo has a default. */
@@ -154,29 +167,40 @@ export function parseTaskText(text: string, file: string): TaskSpec {
   // id: explicit, else the file name.
   let id = text_('id', false);
   if (id !== undefined) {
-    if (!TASK_ID_RE.test(id)) problem('id', `"${id}" may only contain lowercase letters, digits and "-"`);
-    else if (id.length > MAX_TASK_ID_LENGTH)
-      problem('id', `is ${id.length} characters long; at most ${MAX_TASK_ID_LENGTH}`);
+    const why = taskIdProblem(id);
+    if (why) problem('id', why);
   } else if (get('id') === undefined) {
     id = basename(file).replace(/\.md$/i, '');
-    if (!TASK_ID_RE.test(id) || id.length > MAX_TASK_ID_LENGTH) {
-      problem(
-        'id',
-        `not set, and the file name "${id}" is not a valid task id (lowercase letters, digits and "-", ` +
-          `at most ${MAX_TASK_ID_LENGTH} characters); set id: in the front matter`,
-      );
+    const why = taskIdProblem(id);
+    if (why) problem('id', `not set, and the file name gives no valid task id: ${why}; set id: in the front matter`);
+  }
+
+  // repo: a config name, or a location git is given as an operand (resolve.ts checks it exists).
+  const repo = text_('repo', true);
+  if (repo !== undefined && !NAME_RE.test(repo)) {
+    const why = repoLocationProblem(repo);
+    if (why) problem('repo', `${why}; or name a repo from the config`);
+  }
+
+  const title = text_('title', true);
+  if (title !== undefined) {
+    if (/[\u0000-\u001f\u007f]/.test(title)) problem('title', `"${printable(title)}" must be one line of text`);
+    else if (title.length > MAX_TITLE_LENGTH) {
+      problem('title', `is ${title.length} characters long; at most ${MAX_TITLE_LENGTH}`);
     }
   }
 
-  const repo = text_('repo', true);
-  const title = text_('title', true);
   const base = text_('base', false);
+  if (base !== undefined) {
+    const why = refProblem(base);
+    if (why) problem('base', why);
+  }
 
   const preferredAi = text_('preferred_ai', false);
   if (preferredAi !== undefined && !NAME_RE.test(preferredAi)) {
     problem(
       'preferred_ai',
-      `"${preferredAi}" is not a provider name; use claude-code, codex, gemini, aider, gpu, claude-api, auto ` +
+      `"${printable(preferredAi)}" is not a provider name; use claude-code, codex, gemini, aider, gpu, claude-api, auto ` +
         'or a provider name from the config',
     );
   }
@@ -223,7 +247,7 @@ export function parseTaskText(text: string, file: string): TaskSpec {
   else {
     staging = text_('staging', false);
     if (staging !== undefined && !NAME_RE.test(staging)) {
-      problem('staging', `"${staging}" is not a staging target name (letters, digits, ".", "_" or "-")`);
+      problem('staging', `"${printable(staging)}" is not a staging target name (letters, digits, ".", "_" or "-")`);
     }
   }
 
@@ -235,6 +259,15 @@ export function parseTaskText(text: string, file: string): TaskSpec {
     issues.push({
       line: close + 2,
       text: 'body: empty; describe the work below the closing "---" (what to do, acceptance criteria)',
+    });
+  }
+  const bodyBytes = Buffer.byteLength(body, 'utf8');
+  if (bodyBytes > MAX_BODY_BYTES) {
+    issues.push({
+      line: close + 2,
+      text:
+        `body: ${bytes(bodyBytes)} of UTF-8, more than the limit of ${bytes(MAX_BODY_BYTES)}; ` +
+        'put large material (logs, specs, data) in the repo and refer to it by path',
     });
   }
 
@@ -262,4 +295,11 @@ export function parseTaskText(text: string, file: string): TaskSpec {
   if (maxDevAttempts !== undefined) spec.maxDevAttempts = maxDevAttempts;
   if (staging !== undefined) spec.staging = staging;
   return spec;
+}
+
+/** 262144 → "262,144 bytes (256 KiB)". */
+function bytes(n: number): string {
+  const kib = n / 1024;
+  const unit = kib >= 1024 ? `${(kib / 1024).toFixed(1)} MiB` : `${Number.isInteger(kib) ? kib : kib.toFixed(1)} KiB`;
+  return `${n.toLocaleString('en-US')} bytes (${unit})`;
 }

@@ -3,10 +3,21 @@
  * worker/config.ts; this file only says what is valid.
  */
 import { z } from 'zod';
+import { NAME_RE, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { parseDuration } from './duration.js';
 
 const argv = z.array(z.string().min(1)).min(1, 'an argv array with at least the program, e.g. ["npm", "test"]');
-const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, digits, ".", "_" or "-"');
+const name = z.string().regex(NAME_RE, 'letters, digits, ".", "_" or "-"');
+
+/** Non-empty text checked by a grammar rule (workflows/grammar.ts: a problem text or undefined). */
+const grammar = (problem: (value: string) => string | undefined) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      const why = value === '' ? undefined : problem(value);
+      if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+    });
 /** "7d", "12h", "30m", "45s", "250ms" or a number of seconds. */
 export const durationSchema = z.union([
   z.number().nonnegative(),
@@ -15,8 +26,8 @@ export const durationSchema = z.union([
 
 export const repoSchema = z.strictObject({
   /** A git URL or a local path (relative to the config file). */
-  url: z.string().min(1),
-  base: z.string().min(1).default('main'),
+  url: grammar((url) => repoLocationProblem(url, { allowRelative: true })),
+  base: grammar(refProblem).default('main'),
   testCommand: argv.optional(),
   // The testing activity's own limit is 6 h; the runner must time out (TIMEOUT) well before it.
   testTimeoutSec: z

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { isRemoteUrl } from '../workflows/grammar.js';
 import { configSchema, type Config } from './config-schema.js';
 
 export type { Config } from './config-schema.js';
@@ -100,10 +101,8 @@ export function parseConfig(text: string, file: string): Config {
 // ---------------------------------------------------------------------------------------------
 // Relative paths
 
-/** A git remote rather than a local path: scheme://…, file://…, or scp-like user@host:path. */
-export function isRemoteUrl(url: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\\s@]+@[^/\\\s:]+:/.test(url);
-}
+// One rule for what is a git remote rather than a local path: the grammar's.
+export { isRemoteUrl };
 
 function resolveArgv(argv: string[], dir: string): string[] {
   return argv.map((word) => (word.startsWith('./') || word.startsWith('../') ? resolve(dir, word) : word));

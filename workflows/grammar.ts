@@ -3,6 +3,10 @@
  * locations and config names. One module, pure (the workflow bundle, the worker and the CLI share
  * it), so submit, every CLI command, the workflow's own input check and the git call sites agree.
  * Each check returns a problem text, or undefined when the value is fine.
+ *
+ * The rules are stricter than git's own: no value may start with "-" (it would read as an option),
+ * and shell and quote characters are refused even where git would take them, so a value is never
+ * one quoting mistake away from being a command.
  */
 
 export const TASK_ID_RE = /^[a-z0-9][a-z0-9-]*$/;
@@ -10,66 +14,91 @@ export const MAX_TASK_ID_LENGTH = 64;
 
 /** Task ids: lowercase letters, digits and "-", not starting with "-" (it would read as an option). */
 export function taskIdProblem(id: string): string | undefined {
-  if (id.length > MAX_TASK_ID_LENGTH) return `is ${id.length} characters long; at most ${MAX_TASK_ID_LENGTH}`;
   if (!TASK_ID_RE.test(id)) {
-    return `"${printable(id)}" is not a task id: lowercase letters, digits and "-", starting with a letter or digit`;
+    return (
+      `"${printable(id)}" is not a task id: lowercase letters, digits and "-", starting with a letter or digit, ` +
+      `at most ${MAX_TASK_ID_LENGTH} characters`
+    );
   }
+  if (id.length > MAX_TASK_ID_LENGTH) return `is ${id.length} characters long; at most ${MAX_TASK_ID_LENGTH}`;
   return undefined;
 }
 
 /** Provider, staging target and repo names as the config allows them. */
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+export const MAX_REF_LENGTH = 255;
+/** Characters a ref may hold here: letters and digits of any script and . _ - / + @ # (git allows more). */
+const REF_CHARS = /^[\p{L}\p{N}._/+@#-]+$/u;
+
 /**
  * A branch, tag or full ref name by `git check-ref-format` rules, or a commit SHA; never anything
- * that starts with "-".
+ * that starts with "-" (nor a path component that does), and no shell or quote characters.
  */
 export function refProblem(ref: string): string | undefined {
   const bad = (why: string) => `"${printable(ref)}" is not a valid branch, tag or commit: ${why}`;
   if (ref === '') return bad('empty');
-  if (ref.length > 255) return bad('longer than 255 characters');
+  if (ref.length > MAX_REF_LENGTH) return bad(`longer than ${MAX_REF_LENGTH} characters`);
   if (ref.startsWith('-')) return bad('starts with "-"');
-  // Control characters, space and ~ ^ : ? * [ \ are never allowed in a ref.
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(ref)) return bad('contains a space, a control character or one of ~^:?*[\\');
+  // A leading "+" in a refspec forces the update.
+  if (ref.startsWith('+')) return bad('starts with "+"');
+  if (/[\u0000-\u001f\u007f]/.test(ref)) return bad('contains a control character (newline, tab, …)');
+  if (/\s/u.test(ref)) return bad('contains a space');
+  if (/[~^:?*[\\]/.test(ref)) return bad('contains one of ~ ^ : ? * [ \\');
+  if (!REF_CHARS.test(ref)) {
+    return bad('only letters, digits and . _ - / + @ # are allowed (no shell or quote characters)');
+  }
   if (ref.includes('..')) return bad('contains ".."');
   if (ref.includes('@{') || ref === '@') return bad('contains "@{" or is "@"');
   if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//')) return bad('has an empty path component');
   if (ref.endsWith('.')) return bad('ends with "."');
   for (const part of ref.split('/')) {
     if (part.startsWith('.')) return bad('a path component starts with "."');
+    if (part.startsWith('-')) return bad('a path component starts with "-"');
     if (part.endsWith('.lock')) return bad('a path component ends with ".lock"');
   }
   return undefined;
 }
 
+/** A full commit id (SHA-1 or SHA-256), as git prints it. */
+export const COMMIT_SHA_RE = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+
 /** Transports git runs programs for (`ext::sh -c …`, `fd::3`) or that name a helper: never from a task. */
 const TRANSPORT_HELPER = /^[A-Za-z][A-Za-z0-9+.-]*::/;
-/** URL schemes a repo may use. */
+/** URL schemes a repo may use; any other `x://` would make git run a `git-remote-x` helper. */
 export const ALLOWED_SCHEMES = ['https', 'http', 'ssh', 'git', 'file'] as const;
 const SCHEME_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
 /** scp-like `user@host:path` (the user part optional in git, required here to tell it from a path). */
 const SCP_LIKE = /^([A-Za-z0-9._~-]+)@([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(.*)$/;
-const HOST = /^([A-Za-z0-9._~%!$&'()*+,;=-]*(:[^@/]*)?@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/.*)?$/;
+/** `[user[:password]@]host[:port][/path]` of a scheme URL. */
+const HOST = /^([A-Za-z0-9._~%+-]*(:[A-Za-z0-9._~%+-]*)?@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/.*)?$/;
+/** Shell and quote characters: never in a repo location, whatever the form. */
+const SHELL_CHARS = /[;&|$`'"\\<>(){}*?!]/;
 
 /** Whether `url` is a git URL (as opposed to a path or a repo name); says nothing of its safety. */
 export function isRemoteUrl(url: string): boolean {
   return SCHEME_URL.test(url) || SCP_LIKE.test(url) || TRANSPORT_HELPER.test(url);
 }
 
+export interface RepoLocationOptions {
+  /** Also accept a relative path such as `repos/app` (the config resolves it against its own directory). */
+  allowRelative?: boolean;
+}
+
 /**
  * A repo location git may be given: an allowed-scheme URL, `user@host:path`, or an absolute or
- * `./` path. Nothing that starts with "-", no transport helpers, no control characters.
+ * `./` path. Nothing that starts with "-", no transport helpers, no control, shell or quote characters.
  */
-export function repoLocationProblem(location: string): string | undefined {
+export function repoLocationProblem(location: string, opts: RepoLocationOptions = {}): string | undefined {
   const bad = (why: string) => `"${printable(location)}" is not a usable repo location: ${why}`;
   if (location === '') return bad('empty');
   if (location.startsWith('-')) return bad('starts with "-"');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(location)) return bad('contains a control character (newline, tab, …)');
   if (TRANSPORT_HELPER.test(location)) {
     return bad('transport helpers such as "ext::" and "fd::" are not allowed; use https://, ssh://, git:// or file://');
   }
+  const shell = SHELL_CHARS.exec(location);
+  if (shell) return bad(`contains "${shell[0]}" (no shell or quote characters)`);
   const scheme = SCHEME_URL.exec(location);
   if (scheme) {
     const name = scheme[1].toLowerCase();
@@ -78,24 +107,28 @@ export function repoLocationProblem(location: string): string | undefined {
     }
     const rest = scheme[2];
     if (name === 'file') return rest.startsWith('/') ? undefined : bad('a file:// URL needs an absolute path');
-    if (!HOST.test(rest) || rest.startsWith('-')) return bad('the host part is not a host name');
+    if (/\s/.test(rest)) return bad('a URL cannot contain spaces (write them as %20)');
+    if (rest.startsWith('-') || /^[^/]*@-/.test(rest)) return bad('the user or host starts with "-"');
+    if (!HOST.test(rest)) return bad('the host part is not a host name');
     return undefined;
   }
   const scp = SCP_LIKE.exec(location);
   if (scp) {
     if (scp[1].startsWith('-') || scp[2].startsWith('-')) return bad('the user or host starts with "-"');
     if (scp[3].startsWith('-')) return bad('the path starts with "-"');
+    if (/\s/.test(scp[3])) return bad('a user@host:path location cannot contain spaces');
     return undefined;
   }
   if (location.startsWith('/') || location.startsWith('./') || location.startsWith('../') || location === '.') {
     return undefined;
   }
+  // A relative path has no ":" before its first "/" (git would read `host:path` as ssh).
+  if (opts.allowRelative && !/^[^/]*:/.test(location)) return undefined;
   return bad('use https://, ssh://, git://, file://, user@host:path, or a path starting with / or ./');
 }
 
 /** A value as it may be shown in a message: control characters made visible, long values cut. */
 export function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
   const shown = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return shown.length > 80 ? `${shown.slice(0, 77)}…` : shown;
 }

@@ -111,8 +111,32 @@ export function route(
 }
 
 /** Names that only make sense on the job platform. */
+export const DELEGATED_TARGET_NAMES = ['gpu', 'claude-api'] as const;
+/** Agent CLIs a provider may be of (`kind:`); `preferred_ai` may name one to mean "a provider of that kind". */
+export const AGENT_KINDS = [CLAUDE_CODE, 'codex', 'gemini', 'aider'] as const;
+/** Every name DESIGN §6 gives a meaning to, besides configured provider names. */
+export const BUILTIN_AI_NAMES: readonly string[] = [...AGENT_KINDS, ...DELEGATED_TARGET_NAMES, AUTO];
+
 function isDelegatedTargetName(name: string): boolean {
-  return name === 'gpu' || name === 'claude-api';
+  return (DELEGATED_TARGET_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Why `preferred_ai` names nothing the config can run, or undefined when it is `auto`, a configured
+ * provider's name, or the kind of one (`codex` for a provider of kind codex). Checked at submit,
+ * so an unknown name is an error instead of a silent run on the default.
+ */
+export function preferredAiProblem(preferred: string, providers: RoutableProviders): string | undefined {
+  if (preferred === AUTO) return undefined;
+  const names = Object.keys(providers);
+  if (names.includes(preferred)) return undefined;
+  const kinds = AGENT_KINDS as readonly string[];
+  if (kinds.includes(preferred) && names.some((n) => providers[n].kind === preferred)) return undefined;
+  const valid = `${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'}, or "auto"`;
+  if (BUILTIN_AI_NAMES.includes(preferred)) {
+    return `"${preferred}" is not configured: no provider has that name or kind (configured providers: ${valid})`;
+  }
+  return `"${preferred}" is not a configured provider (configured providers: ${valid})`;
 }
 
 /**

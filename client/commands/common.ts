@@ -9,6 +9,7 @@ import {
   errorText,
   type ConnectOptions,
 } from '../switchyard-client.js';
+import { taskIdProblem } from '../../workflows/grammar.js';
 
 export const ExitCode = {
   ok: 0,
@@ -120,11 +121,10 @@ export function printJson(io: CliIo, value: unknown): void {
   io.stdout(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Task ids as the task file allows them; checked before anything talks to Temporal. */
-export function checkTaskId(taskId: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(taskId)) {
-    throw new UsageError(`"${taskId}" is not a task id (lowercase letters, digits and "-", at most 64 characters)`);
-  }
+/** Task ids as the task file allows them (one grammar); checked before anything talks to Temporal. */
+export function checkTaskId(taskId: string, argument = '<taskId>'): string {
+  const why = taskIdProblem(taskId);
+  if (why) throw new UsageError(`argument ${argument}: ${why}`);
   return taskId;
 }
 

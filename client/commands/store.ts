@@ -3,12 +3,14 @@
  * from Temporal — artifacts never travel through workflow history.
  */
 import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { STAGES } from '../../workflows/api.js';
+import { STAGES, taskWorkflowId } from '../../workflows/api.js';
 import { loadConfig } from '../../worker/config.js';
 import type { CostGrouping, Store } from '../../activities/store/index.js';
 import { resolveDatabaseUrl } from './database.js';
-import { UsageError, type CliIo } from './common.js';
+import { TaskNotFoundError, errorText } from '../switchyard-client.js';
+import { UsageError, checkTaskId, withClient, type CliIo, type GlobalOptions } from './common.js';
 import { DEFAULT_DATA_DIR, locateConfig } from './config-path.js';
 import { formatCostTable, formatLogs } from '../output.js';
 
@@ -52,6 +54,30 @@ function parseSince(v: string): Date {
   return d;
 }
 
+/**
+ * Nothing stored for the id: an unknown task is an error like in every other command (exit 2); a
+ * task Temporal knows that has stored nothing yet is not.
+ */
+async function checkTaskKnown(io: CliIo, globals: GlobalOptions, store: Store, taskId: string): Promise<void> {
+  const [artifacts, events] = await Promise.all([store.listArtifacts({ taskId }), store.listEvents(taskId)]);
+  if (artifacts.length || events.length) return;
+  try {
+    await withClient(io, globals, (client) =>
+      client.client.workflow
+        .getHandle(taskWorkflowId(taskId))
+        .describe()
+        .catch((err: unknown) => {
+          throw err instanceof WorkflowNotFoundError ? new TaskNotFoundError(taskId, client.namespace) : err;
+        }),
+    );
+  } catch (err) {
+    if (err instanceof TaskNotFoundError) throw err;
+    throw new UsageError(
+      `nothing stored for task ${taskId}, and Temporal could not say whether the task exists: ${errorText(err)}`,
+    );
+  }
+}
+
 export function registerStore(program: Command, io: CliIo): void {
   program
     .command('logs <taskId>')
@@ -62,28 +88,32 @@ export function registerStore(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', "data dir of the embedded store (default: the config's dataDir)")
     .option('--config <file>', 'config file (for its dataDir)')
     .option('--json', 'one JSON document: artifacts and events')
-    .action(async (taskId: string, flags: StoreFlags & { stage?: string; kind?: string; attempt?: number }) => {
-      if (flags.stage && !(STAGES as readonly string[]).includes(flags.stage))
-        throw new UsageError(`--stage must be one of ${STAGES.join(', ')}, got "${flags.stage}"`);
-      await withStore(io, flags, async (store) => {
-        const artifacts = await store.listArtifacts({
-          taskId,
-          stage: flags.stage,
-          kind: flags.kind,
-          attempt: flags.attempt,
+    .action(
+      async (taskId: string, flags: StoreFlags & { stage?: string; kind?: string; attempt?: number }, cmd: Command) => {
+        checkTaskId(taskId);
+        if (flags.stage && !(STAGES as readonly string[]).includes(flags.stage))
+          throw new UsageError(`--stage must be one of ${STAGES.join(', ')}, got "${flags.stage}"`);
+        await withStore(io, flags, async (store) => {
+          const artifacts = await store.listArtifacts({
+            taskId,
+            stage: flags.stage,
+            kind: flags.kind,
+            attempt: flags.attempt,
+          });
+          const events = flags.stage || flags.kind || flags.attempt ? [] : await store.listEvents(taskId);
+          if (!artifacts.length && !events.length) await checkTaskKnown(io, cmd.optsWithGlobals(), store, taskId);
+          if (flags.json) {
+            io.stdout(`${JSON.stringify({ taskId, artifacts, events }, null, 2)}\n`);
+            return;
+          }
+          if (!artifacts.length && !events.length)
+            throw new UsageError(
+              `nothing stored for task ${taskId}${flags.stage || flags.kind ? ' with those filters' : ''}`,
+            );
+          io.stdout(formatLogs(artifacts, events));
         });
-        const events = flags.stage || flags.kind || flags.attempt ? [] : await store.listEvents(taskId);
-        if (flags.json) {
-          io.stdout(`${JSON.stringify({ taskId, artifacts, events }, null, 2)}\n`);
-          return;
-        }
-        if (!artifacts.length && !events.length)
-          throw new UsageError(
-            `nothing stored for task ${taskId}${flags.stage || flags.kind ? ' with those filters' : ''}`,
-          );
-        io.stdout(formatLogs(artifacts, events));
-      });
-    });
+      },
+    );
 
   program
     .command('cost')

@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   cacheDirFor,
   commitAll,
+  commitMessage,
   prepareWorktree,
   pushBranch,
+  remoteBranchTip,
   removeWorktree,
   resolveRepo,
 } from '../../activities/git.js';
@@ -114,7 +116,7 @@ describe('commitAll and pushBranch', () => {
       const res = await commitAll(wt.dir, 'switchyard(t1): development attempt 1\n\nDid things\n');
       expect(res).not.toBeNull();
       expect(res!.changedFiles.sort()).toEqual(['README.md', 'added.txt']);
-      await pushBranch(wt.dir, origin, 'switchyard/t1');
+      await pushBranch(wt.dir, origin, 'switchyard/t1', { expectedTip: null });
 
       expect(gitIn(origin, 'rev-parse', 'refs/heads/switchyard/t1')).toBe(res!.commit);
       expect(gitIn(origin, 'rev-parse', `${res!.commit}^`)).toBe(mainCommit);
@@ -123,12 +125,12 @@ describe('commitAll and pushBranch', () => {
       );
       expect(gitIn(origin, 'ls-tree', '-r', '--name-only', res!.commit)).not.toContain('.switchyard');
 
-      // A retried attempt re-creates the branch from another start: the force push replaces it.
+      // A retried attempt re-creates the branch from another start: the lease on its own tip replaces it.
       const again = await prepareWorktree(origin, firstCommit, { dataDir });
       try {
         writeFileSync(join(again.dir, 'other.txt'), 'x\n');
         const second = await commitAll(again.dir, 'retry');
-        await pushBranch(again.dir, origin, 'switchyard/t1');
+        await pushBranch(again.dir, origin, 'switchyard/t1', { expectedTip: res!.commit });
         expect(gitIn(origin, 'rev-parse', 'refs/heads/switchyard/t1')).toBe(second!.commit);
       } finally {
         await removeWorktree(again);
@@ -166,9 +168,9 @@ describe('commitAll and pushBranch', () => {
   it('push errors never carry credentials from the URL', async () => {
     const wt = await prepareWorktree(origin, 'main', { dataDir });
     try {
-      const err = await pushBranch(wt.dir, 'http://bot:s3cret-token@127.0.0.1:1/x.git', 'switchyard/t3').catch(
-        (e: unknown) => e as Error,
-      );
+      const err = await pushBranch(wt.dir, 'http://bot:s3cret-token@127.0.0.1:1/x.git', 'switchyard/t3', {
+        expectedTip: null,
+      }).catch((e: unknown) => e as Error);
       expect(err).toBeInstanceOf(Error);
       expect(err!.message).toContain('http://***@127.0.0.1:1/x.git');
       expect(err!.message).not.toContain('s3cret-token');
@@ -183,7 +185,7 @@ describe('commitAll and pushBranch', () => {
     try {
       writeFileSync(join(wt.dir, 'step1.txt'), '1\n');
       commit = (await commitAll(wt.dir, 'step 1'))!.commit;
-      await pushBranch(wt.dir, origin, 'switchyard/t2');
+      await pushBranch(wt.dir, origin, 'switchyard/t2', { expectedTip: null });
     } finally {
       await removeWorktree(wt);
     }
@@ -193,6 +195,83 @@ describe('commitAll and pushBranch', () => {
       expect(readFileSync(join(next.dir, 'step1.txt'), 'utf8')).toBe('1\n');
     } finally {
       await removeWorktree(next);
+    }
+  });
+});
+
+describe('push lease, remoteBranchTip and commitMessage', () => {
+  /** A worktree at `ref` with one new commit; returns it and the commit. */
+  async function commitOn(ref: string, file: string, message: string) {
+    const wt = await prepareWorktree(origin, ref, { dataDir });
+    writeFileSync(join(wt.dir, file), `${file}\n`);
+    const c = await commitAll(wt.dir, message);
+    return { wt, commit: c!.commit };
+  }
+
+  it('a push that extends its own tip works, and remoteBranchTip and commitMessage read it back', async () => {
+    const branch = 'switchyard/lease-own';
+    const first = await commitOn('main', 'one.txt', 'switchyard(lease-own): development attempt 1\n\nFirst.\n');
+    try {
+      await pushBranch(first.wt.dir, origin, branch, { expectedTip: null });
+      writeFileSync(join(first.wt.dir, 'two.txt'), 'two\n');
+      const second = (await commitAll(first.wt.dir, 'second\n\nTrailer-Like: x\n'))!.commit;
+      await pushBranch(first.wt.dir, origin, branch, { expectedTip: first.commit });
+      expect(gitIn(origin, 'rev-parse', `refs/heads/${branch}`)).toBe(second);
+    } finally {
+      await removeWorktree(first.wt);
+    }
+    // A fresh worktree fetched the branch: the cache's view of the remote tip and the message.
+    const reader = await prepareWorktree(origin, 'main', { dataDir });
+    try {
+      const tip = await remoteBranchTip(reader, branch);
+      expect(tip).toBe(gitIn(origin, 'rev-parse', `refs/heads/${branch}`));
+      expect(await remoteBranchTip(reader, 'switchyard/never-pushed')).toBeUndefined();
+      expect(await commitMessage(reader, tip!)).toBe('second\n\nTrailer-Like: x\n');
+      expect(await commitMessage(reader, first.commit)).toBe(
+        'switchyard(lease-own): development attempt 1\n\nFirst.\n',
+      );
+    } finally {
+      await removeWorktree(reader);
+    }
+  });
+
+  it('the lease refuses to push over a commit Switchyard did not make in this run', async () => {
+    const branch = 'switchyard/lease-foreign';
+    const mine = await commitOn('main', 'mine.txt', 'mine');
+    try {
+      await pushBranch(mine.wt.dir, origin, branch, { expectedTip: null });
+      // Someone else moves the branch on the remote.
+      const foreign = gitIn(origin, 'commit-tree', `${mine.commit}^{tree}`, '-p', mine.commit, '-m', 'foreign');
+      gitIn(origin, 'update-ref', `refs/heads/${branch}`, foreign);
+
+      writeFileSync(join(mine.wt.dir, 'again.txt'), 'again\n');
+      await commitAll(mine.wt.dir, 'second attempt');
+      const err = await failureOf(pushBranch(mine.wt.dir, origin, branch, { expectedTip: mine.commit }));
+      expect(err.type).toBe('ConfigInvalid');
+      expect(err.nonRetryable).toBe(true);
+      expect(err.message).toContain(branch);
+      expect(err.message).toMatch(/holds commits Switchyard did not make in this run/);
+      expect(err.message).toMatch(/submit --rerun/);
+      expect(err.message).toMatch(/delete or rename/);
+      expect(gitIn(origin, 'rev-parse', `refs/heads/${branch}`)).toBe(foreign);
+    } finally {
+      await removeWorktree(mine.wt);
+    }
+  });
+
+  it("a run's first push is refused when the branch already exists", async () => {
+    const branch = 'switchyard/lease-exists';
+    gitIn(origin, 'branch', branch, firstCommit);
+    const mine = await commitOn('main', 'first.txt', 'first');
+    try {
+      const err = await failureOf(pushBranch(mine.wt.dir, origin, branch, { expectedTip: null }));
+      expect(err.type).toBe('ConfigInvalid');
+      expect(err.nonRetryable).toBe(true);
+      expect(err.message).toMatch(/already exists/);
+      expect(err.message).toContain(branch);
+      expect(gitIn(origin, 'rev-parse', `refs/heads/${branch}`)).toBe(firstCommit);
+    } finally {
+      await removeWorktree(mine.wt);
     }
   });
 });

@@ -183,6 +183,35 @@ describe('operator commands check their arguments before they connect', () => {
     expect(r.stderr).toMatch(/"Fix_Login" is not a task id/);
   });
 
+  // One grammar for every command that takes a task id; `--` makes commander pass "--help" as the id.
+  it.each([['status'], ['watch'], ['answer', '--text', 'x'], ['resume'], ['pause'], ['unpause'], ['cancel'], ['logs']])(
+    '%s refuses a task id that starts with "-", naming the argument',
+    async (command, ...rest) => {
+      for (const id of ['--help', '-x', 'a;b', '$(id)']) {
+        const r = await cli([command, ...rest, '--', id]);
+        expect(r.code, `${command} ${id}`).toBe(2);
+        expect(r.stderr).toContain(`error: argument <taskId>: "${id}" is not a task id`);
+        expect(r.stderr).not.toMatch(/cannot reach Temporal|no database/);
+      }
+    },
+  );
+
+  it('submit refuses an id of "--help" from the task file, naming id', async () => {
+    write('dash-id.md', GOOD_TASK.replace('id: fix-login', 'id: "--help"'));
+    const r = await cli(['submit', 'dash-id.md']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dash-id\.md: id: "--help" is not a task id/);
+    expect(r.stderr).not.toMatch(/cannot reach Temporal/);
+  });
+
+  it('submit refuses an unknown preferred_ai, naming the configured providers', async () => {
+    write('unknown-ai.md', GOOD_TASK.replace('title:', 'preferred_ai: gpu\ntitle:'));
+    const r = await cli(['submit', 'unknown-ai.md']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/preferred_ai: "gpu" is not configured: .*configured providers: "fake", or "auto"/);
+    expect(r.stderr).not.toMatch(/cannot reach Temporal/);
+  });
+
   it('resume checks its numbers and flag combinations', async () => {
     const budget = await cli(['resume', 'fix-login', '--budget', '-3']);
     expect(budget.code).toBe(2);

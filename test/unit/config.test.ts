@@ -265,6 +265,33 @@ providers:
     expect(cfg.providers.a).toMatchObject({ command: ['node', '/etc/sy/agents/a.mjs'] });
   });
 
+  it('refuses repo urls and bases that could become an option or shell text, naming the field', () => {
+    const err = configError(
+      [
+        'repos:', //                                                   1
+        '  a: { url: "--upload-pack=touch${IFS}PWNED;x@y:" }', //       2
+        '  b: { url: "ext::sh -c touch% PWNED" }', //                   3
+        '  c: { url: "/srv/x", base: "--orphan" }', //                  4
+        '  d: { url: "/srv/x", base: "main;touch PWNED" }', //          5
+        '  e: { url: "https://host/$(touch x)" }', //                   6
+        '  f: { url: "svn://host/x" }', //                              7
+      ].join('\n'),
+    );
+    expect(err.issues.map((i) => i.split(':')[0])).toEqual([
+      'repos.a.url',
+      'repos.b.url',
+      'repos.c.base',
+      'repos.d.base',
+      'repos.e.url',
+      'repos.f.url',
+    ]);
+    expect(err.issues[0]).toBe(
+      'repos.a.url: "--upload-pack=touch${IFS}PWNED;x@y:" is not a usable repo location: starts with "-" (line 2)',
+    );
+    expect(err.issues[1]).toMatch(/transport helpers such as "ext::" and "fd::" are not allowed/);
+    expect(err.issues[2]).toMatch(/"--orphan" is not a valid branch, tag or commit: starts with "-"/);
+  });
+
   it('keeps an absolute dataDir', () => {
     expect(parseConfig('dataDir: /var/lib/sy\n', '/etc/sy/c.yaml').dataDir).toBe('/var/lib/sy');
   });

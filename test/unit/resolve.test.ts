@@ -133,6 +133,30 @@ describe('resolveTaskInput', () => {
     expect(err.issues).toEqual(['provider: no agent provider is configured; add one under "providers:" in the config']);
   });
 
+  it('refuses an unknown preferred_ai, naming the field and the configured providers', () => {
+    const err = resolveError(spec('repo: webapp\npreferred_ai: mystery-ai'));
+    expect(err.issues).toEqual([
+      'preferred_ai: "mystery-ai" is not a configured provider (configured providers: "scripted", "claude-code", or "auto")',
+    ]);
+    const builtin = resolveError(spec('repo: webapp\npreferred_ai: gpu'));
+    expect(builtin.issues).toEqual([
+      'preferred_ai: "gpu" is not configured: no provider has that name or kind (configured providers: "scripted", "claude-code", or "auto")',
+    ]);
+    expect(resolveTaskInput(spec('repo: webapp\npreferred_ai: auto'), config).provider).toBe('scripted');
+    expect(resolveTaskInput(spec('repo: webapp\npreferred_ai: claude-code'), config).provider).toBe('claude-code');
+  });
+
+  it('checks repo locations and base refs of specs that did not come through the parser', () => {
+    const good = spec('repo: webapp');
+    const err = resolveError({ ...good, repo: '--upload-pack=touch${IFS}PWNED;x@y:', base: 'main;touch PWNED' });
+    expect(err.issues.map((i) => i.split(':')[0])).toEqual(['repo', 'base']);
+    expect(err.issues[0]).toMatch(/starts with "-"/);
+    expect(resolveError({ ...good, repo: 'ext::sh -c x' }).issues[0]).toMatch(/^repo: .*transport helpers/);
+    expect(resolveError({ ...good, base: '--orphan' }).issues).toEqual([
+      'base: "--orphan" is not a valid branch, tag or commit: starts with "-"',
+    ]);
+  });
+
   it('names the task when it has no source file', () => {
     const task: TaskSpec = { ...spec('repo: ghost'), sourcePath: undefined };
     expect(resolveError(task).file).toBe('task t');

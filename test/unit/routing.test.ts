@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackAllowed, route, RoutingError, type RoutableProviders } from '../../workflows/routing.js';
+import {
+  BUILTIN_AI_NAMES,
+  fallbackAllowed,
+  preferredAiProblem,
+  route,
+  RoutingError,
+  type RoutableProviders,
+} from '../../workflows/routing.js';
 
 const providers: RoutableProviders = {
   scripted: { kind: 'command' },
@@ -177,5 +184,38 @@ describe('fallbackAllowed', () => {
     expect(fallbackAllowed({ needsClaudeCode: false, preferredAi: 'auto' })).toBe(true);
     expect(fallbackAllowed({ needsClaudeCode: false, preferredAi: 'codex' })).toBe(false);
     expect(fallbackAllowed({ needsClaudeCode: true })).toBe(false);
+  });
+});
+
+describe('preferredAiProblem', () => {
+  const configured: RoutableProviders = {
+    scripted: { kind: 'command' },
+    'codex-team': { kind: 'codex' },
+    'gemini-cloud': { kind: 'gemini', delegated: true },
+  };
+
+  it.each(['auto', 'scripted', 'codex-team', 'codex', 'gemini', 'gemini-cloud'])('accepts %s', (name) => {
+    expect(preferredAiProblem(name, configured)).toBeUndefined();
+  });
+
+  it('refuses a builtin name nothing is configured for, listing what is', () => {
+    for (const name of ['claude-code', 'aider', 'gpu', 'claude-api']) {
+      expect(BUILTIN_AI_NAMES).toContain(name);
+      expect(preferredAiProblem(name, configured)).toBe(
+        `"${name}" is not configured: no provider has that name or kind ` +
+          '(configured providers: "scripted", "codex-team", "gemini-cloud", or "auto")',
+      );
+    }
+  });
+
+  it('refuses an unknown name, listing what is configured', () => {
+    expect(preferredAiProblem('mystery-ai', configured)).toBe(
+      '"mystery-ai" is not a configured provider (configured providers: "scripted", "codex-team", "gemini-cloud", or "auto")',
+    );
+    expect(preferredAiProblem('x', {})).toMatch(/configured providers: none, or "auto"/);
+  });
+
+  it('does not take "command" (a kind, not an agent) as a provider', () => {
+    expect(preferredAiProblem('command', configured)).toMatch(/not a configured provider/);
   });
 });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseTaskFile, parseTaskText, TaskFileError } from '../../client/task-file.js';
+import {
+  MAX_BODY_BYTES,
+  MAX_TITLE_LENGTH,
+  parseTaskFile,
+  parseTaskText,
+  TaskFileError,
+} from '../../client/task-file.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const FILE = 'tasks/fix-login.md';
@@ -108,7 +114,14 @@ staging: staging-1
   });
 
   it.each([
-    ['id: Fix_Login', 'id: "Fix_Login" may only contain lowercase letters, digits and "-" (line 2)'],
+    [
+      'id: Fix_Login',
+      'id: "Fix_Login" is not a task id: lowercase letters, digits and "-", starting with a letter or digit, at most 64 characters (line 2)',
+    ],
+    [
+      'id: "--help"',
+      'id: "--help" is not a task id: lowercase letters, digits and "-", starting with a letter or digit, at most 64 characters (line 2)',
+    ],
     [`id: ${'a'.repeat(65)}`, 'id: is 65 characters long; at most 64 (line 2)'],
     ['id: 42', 'id: expected text, got 42 (quote it: id: "42") (line 2)'],
     ['complexity_hint: huge', 'complexity_hint: expected one of low, medium, high, got "huge" (line 2)'],
@@ -139,7 +152,74 @@ staging: staging-1
   it('rejects a default id from a file name that does not fit, asking for id:', () => {
     const err = taskError(task('repo: r\ntitle: t'), 'tasks/Fix Login.md');
     expect(err.issues).toEqual([
-      'id: not set, and the file name "Fix Login" is not a valid task id (lowercase letters, digits and "-", at most 64 characters); set id: in the front matter',
+      'id: not set, and the file name gives no valid task id: "Fix Login" is not a task id: lowercase letters, digits and "-", starting with a letter or digit, at most 64 characters; set id: in the front matter',
+    ]);
+  });
+
+  // Every field that reaches a process or an id: the grammar (workflows/grammar.ts) at parse time.
+  it.each([
+    ['id', 'id: "-x"'],
+    ['id', 'id: "a;b"'],
+    ['id', 'id: "$(touch x)"'],
+    ['repo', 'repo: "--upload-pack=touch${IFS}PWNED;x@y:"'],
+    ['repo', 'repo: "ext::sh -c touch% PWNED"'],
+    ['repo', 'repo: "fd::3"'],
+    ['repo', 'repo: "git@host:repo;touch x"'],
+    ['repo', 'repo: "https://host/$(touch x)"'],
+    ['repo', 'repo: "/srv/`touch x`"'],
+    ['repo', 'repo: "/srv/a\\nb"'],
+    ['repo', 'repo: "svn://host/x"'],
+    ['base', 'base: "--upload-pack=touch PWNED"'],
+    ['base', 'base: "main;touch PWNED"'],
+    ['base', 'base: "$(touch PWNED)"'],
+    ['base', 'base: "`touch PWNED`"'],
+    ['base', `base: "it's"`],
+    ['base', 'base: "a\\nb"'],
+    ['base', 'base: "feature/-x"'],
+    ['preferred_ai', 'preferred_ai: "-codex"'],
+    ['preferred_ai', 'preferred_ai: "codex;ls"'],
+    ['staging', 'staging: "--x"'],
+    ['staging', 'staging: "s$(x)"'],
+    ['title', 'title: "two\\nlines"'],
+  ])('refuses a hostile %s: %s', (field, line) => {
+    const front = ['repo: r', 'title: t', line].filter((l, i) => i === 2 || !l.startsWith(`${field}:`));
+    const err = taskError(task(front.join('\n')));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0].startsWith(`${field}: `)).toBe(true);
+  });
+
+  it.each([
+    'repo: "https://github.com/acme/app.git"',
+    'repo: "git@github.com:acme/app.git"',
+    'repo: "ssh://git@host:2222/acme/app.git"',
+    'repo: "file:///srv/git/app"',
+    'repo: "/srv/git/app"',
+    'repo: "./checkouts/app"',
+    'base: "release/2.1"',
+    'base: "v1.2.3"',
+    'base: "0123abcd0123abcd0123abcd0123abcd0123abcd"',
+    'base: "refs/heads/main"',
+  ])('accepts %s', (line) => {
+    const key = line.split(':')[0];
+    const front = ['repo: r', 'title: t'].filter((l) => !l.startsWith(`${key}:`));
+    expect(() => parseTaskText(task([...front, line].join('\n')), FILE)).not.toThrow();
+  });
+
+  it('refuses a body over MAX_BODY_BYTES, with its size and the limit', () => {
+    expect(MAX_BODY_BYTES).toBe(256 * 1024);
+    // Counted in UTF-8 bytes: 100,000 three-byte characters are 300,000 bytes.
+    const err = taskError(task('repo: r\ntitle: t', '€'.repeat(100_000)));
+    expect(err.issues).toEqual([
+      'body: 300,000 bytes (293.0 KiB) of UTF-8, more than the limit of 262,144 bytes (256 KiB); ' +
+        'put large material (logs, specs, data) in the repo and refer to it by path (line 5)',
+    ]);
+    expect(() => parseTaskText(task('repo: r\ntitle: t', 'x'.repeat(MAX_BODY_BYTES)), FILE)).not.toThrow();
+  });
+
+  it('refuses a title longer than MAX_TITLE_LENGTH', () => {
+    const err = taskError(task(`repo: r\ntitle: ${'t'.repeat(MAX_TITLE_LENGTH + 1)}`));
+    expect(err.issues).toEqual([
+      `title: is ${MAX_TITLE_LENGTH + 1} characters long; at most ${MAX_TITLE_LENGTH} (line 3)`,
     ]);
   });
 

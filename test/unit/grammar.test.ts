@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isRemoteUrl,
+  MAX_TASK_ID_LENGTH,
+  printable,
+  refProblem,
+  repoLocationProblem,
+  taskIdProblem,
+} from '../../workflows/grammar.js';
+
+describe('taskIdProblem', () => {
+  it.each(['a', 'fix-login', '42', 'x-1-y', 'a'.repeat(MAX_TASK_ID_LENGTH)])('accepts %s', (id) => {
+    expect(taskIdProblem(id)).toBeUndefined();
+  });
+
+  it.each([
+    '',
+    '--help',
+    '-x',
+    'Fix',
+    'a_b',
+    'a.b',
+    'a b',
+    'a;b',
+    '$(x)',
+    '`x`',
+    "a'b",
+    'a\nb',
+    'é',
+    'a'.repeat(MAX_TASK_ID_LENGTH + 1),
+  ])('refuses %j', (id) => {
+    expect(taskIdProblem(id)).toBeDefined();
+  });
+
+  it('says what a task id is, showing control characters', () => {
+    expect(taskIdProblem('--help')).toBe(
+      '"--help" is not a task id: lowercase letters, digits and "-", starting with a letter or digit, at most 64 characters',
+    );
+    expect(taskIdProblem('a\nb')).toContain('"a\\x0ab"');
+    expect(taskIdProblem('a'.repeat(65))).toBe('is 65 characters long; at most 64');
+  });
+});
+
+describe('refProblem', () => {
+  it.each([
+    'main',
+    'release/2.1',
+    'v1.2.3',
+    'feature/JIRA-12_x',
+    'refs/heads/main',
+    'refs/tags/v1',
+    'switchyard/fix-login.run-2',
+    'user@work',
+    'fix+1',
+    'issue#12',
+    'fonctionnalité/été',
+    '0123abcd0123abcd0123abcd0123abcd0123abcd',
+    'HEAD',
+  ])('accepts %s', (ref) => {
+    expect(refProblem(ref)).toBeUndefined();
+  });
+
+  it.each([
+    ['', /empty/],
+    ['--upload-pack=touch PWNED', /starts with "-"/],
+    ['-b', /starts with "-"/],
+    ['+main', /starts with "\+"/],
+    ['feature/-x', /component starts with "-"/],
+    ['main;touch PWNED', /space|shell/],
+    ['main;touch', /shell or quote/],
+    ['$(touch x)', /space/],
+    ['$(touch)', /shell or quote/],
+    ['`touch x`', /space/],
+    ['`touch`', /shell or quote/],
+    ["it's", /shell or quote/],
+    ['a"b', /shell or quote/],
+    ['a|b', /shell or quote/],
+    ['a&b', /shell or quote/],
+    ['a>b', /shell or quote/],
+    ['a\nb', /control character/],
+    ['a\tb', /control character/],
+    ['a b', /space/],
+    ['a..b', /\.\./],
+    ['a~1', /~/],
+    ['a^', /\^/],
+    ['a:b', /:/],
+    ['a?', /\?/],
+    ['a*', /\*/],
+    ['a[b', /\[/],
+    ['a\\b', /\\/],
+    ['a@{1}', /shell or quote|@\{/],
+    ['@', /"@"/],
+    ['/main', /empty path component/],
+    ['main/', /empty path component/],
+    ['a//b', /empty path component/],
+    ['main.', /ends with "\."/],
+    ['.hidden', /starts with "\."/],
+    ['a/.b', /starts with "\."/],
+    ['main.lock', /\.lock/],
+    ['x'.repeat(256), /longer than 255/],
+  ])('refuses %j', (ref, why) => {
+    const problem = refProblem(ref);
+    expect(problem).toMatch(why);
+    expect(problem).toMatch(/is not a valid branch, tag or commit/);
+  });
+});
+
+describe('repoLocationProblem', () => {
+  it.each([
+    'https://github.com/acme/app.git',
+    'http://127.0.0.1:8080/x.git',
+    'HTTPS://github.com/acme/app.git',
+    'ssh://git@host:2222/acme/app.git',
+    'ssh://host/~user/app.git',
+    'git://host/app.git',
+    'file:///srv/git/app',
+    'git@github.com:acme/app.git',
+    'deploy@[::1]:app.git',
+    'https://bot:token@host/x.git',
+    'https://host/a%20b.git',
+    '/srv/git/app',
+    '/srv/My Repos/app',
+    './checkouts/app',
+    '../app',
+    '.',
+  ])('accepts %s', (location) => {
+    expect(repoLocationProblem(location)).toBeUndefined();
+  });
+
+  it.each([
+    ['', /empty/],
+    ['--upload-pack=touch${IFS}PWNED;x@y:', /starts with "-"/],
+    ['-oProxyCommand=x', /starts with "-"/],
+    ['ext::sh -c touch% PWNED', /transport helpers/],
+    ['fd::3', /transport helpers/],
+    ['foo::bar', /transport helpers/],
+    ['svn://host/x', /scheme "svn" is not allowed/],
+    ['x-remote://host/x', /scheme "x-remote" is not allowed/],
+    ['ssh://-oProxyCommand=touch/x', /user or host starts with "-"/],
+    ['ssh://user@-host/x', /user or host starts with "-"/],
+    ['-u@host:x', /starts with "-"/],
+    ['user@-host:x', /user or host starts with "-"/],
+    ['user@host:-x', /path starts with "-"/],
+    ['git@host:repo;touch x', /contains ";"/],
+    ['https://host/$(touch x)', /contains "\$"/],
+    ['/srv/`touch x`', /contains "`"/],
+    ["/srv/it's", /contains "'"/],
+    ['/srv/a"b', /contains """/],
+    ['/srv/a|b', /contains "\|"/],
+    ['/srv/a&b', /contains "&"/],
+    ['/srv/a\nb', /control character/],
+    ['/srv/a\rb', /control character/],
+    ['https://host/a b.git', /spaces/],
+    ['user@host:a b', /spaces/],
+    ['file://relative/x', /absolute path/],
+    ['https://', /host/],
+    ['app', /use https:\/\//],
+    ['host:path', /use https:\/\//],
+  ])('refuses %j', (location, why) => {
+    const problem = repoLocationProblem(location);
+    expect(problem).toMatch(why);
+    expect(problem).toMatch(/is not a usable repo location/);
+  });
+
+  it('accepts a plain relative path only when asked to (the config resolves it)', () => {
+    expect(repoLocationProblem('repos/app')).toBeDefined();
+    expect(repoLocationProblem('repos/app', { allowRelative: true })).toBeUndefined();
+    expect(repoLocationProblem('host:app', { allowRelative: true })).toBeDefined();
+    expect(repoLocationProblem('-app', { allowRelative: true })).toMatch(/starts with "-"/);
+    expect(repoLocationProblem('ext::x', { allowRelative: true })).toMatch(/transport helpers/);
+  });
+});
+
+describe('isRemoteUrl and printable', () => {
+  it.each([
+    ['https://x/y.git', true],
+    ['ssh://git@x/y', true],
+    ['file:///a/b', true],
+    ['git@github.com:a/b.git', true],
+    ['ext::sh', true],
+    ['/abs/path', false],
+    ['../rel', false],
+    ['rel/dir', false],
+    ['./odd@name:dir', false],
+  ])('%s remote=%s', (url, remote) => {
+    expect(isRemoteUrl(url)).toBe(remote);
+  });
+
+  it('shows control characters and cuts long values', () => {
+    expect(printable('a\nb\u0000')).toBe('a\\x0ab\\x00');
+    expect(printable('x'.repeat(200))).toHaveLength(78);
+  });
+});
