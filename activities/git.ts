@@ -121,6 +121,7 @@ export const gitArgv = {
   ],
   // The type before the object: a validated SHA can never be read as an option.
   catCommit: (sha: string) => ['cat-file', 'commit', sha],
+  changedFiles: (sha: string) => ['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--root', sha],
 };
 
 export interface GitOptions {
@@ -455,6 +456,15 @@ export async function commitMessage(worktree: Worktree, sha: string): Promise<st
   // Headers end at the first empty line; multi-line headers (gpgsig) continue with a space.
   const end = raw.indexOf('\n\n');
   return end === -1 ? '' : raw.slice(end + 2);
+}
+
+/** The paths commit `sha` changed against its first parent, from the cache clone. */
+export async function changedFiles(worktree: Worktree, sha: string): Promise<string[]> {
+  if (!COMMIT_SHA_RE.test(sha)) {
+    throw failure(ErrorType.ConfigInvalid, `"${printable(sha)}" is not a full commit SHA`, { nonRetryable: true });
+  }
+  const out = await git(gitArgv.changedFiles(sha), { cwd: worktree.cacheDir, phase: 'worktree' });
+  return out.split('\0').filter(Boolean);
 }
 
 /** Removes a worktree and its bookkeeping. Safe to call twice, and after a cancellation. */

@@ -349,7 +349,7 @@ function withCost(err: unknown, costUsd: number): unknown {
   return ApplicationFailure.create({
     type: err.type ?? undefined,
     message: err.message,
-    nonRetryable: err.nonRetryable,
+    nonRetryable: err.nonRetryable ?? undefined,
     details,
     nextRetryDelay: err.nextRetryDelay ?? undefined,
     cause: err.cause instanceof Error ? err.cause : undefined,

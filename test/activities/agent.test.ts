@@ -12,7 +12,7 @@ import type { AgentRunInput, DeveloperInput } from '../../workflows/api.js';
 import type { Config } from '../../worker/config-schema.js';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
+import { gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, runIn, tempDir } from './fixtures.js';
 
 const fakeAgent = resolve(import.meta.dirname, '../fakes/agent.mjs');
 const origin = makeRepo({ 'src/login.js': 'export const next = "/";\n' });
@@ -308,11 +308,11 @@ describe('runDeveloper and the task branch', () => {
   it('a retried attempt whose commit an earlier attempt pushed returns it without running the agent again', async () => {
     const input = { ...developerInput(), branch: 'switchyard/retried', trailer: 'run-9 development 1' };
     process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
-    const first = await attemptEnv('retried', 1).run(() => acts.runDeveloper(input));
+    const first = await runIn(attemptEnv('retried', 1), () => acts.runDeveloper(input));
     expect(first.outcome).toBe('committed');
     rmSync(recordFile, { force: true });
     // The worker died after the push: Temporal runs the same activity again.
-    const again = await attemptEnv('retried', 2).run(() => acts.runDeveloper(input));
+    const again = await runIn(attemptEnv('retried', 2), () => acts.runDeveloper(input));
     expect(existsSync(recordFile)).toBe(false);
     expect(again).toMatchObject({ outcome: 'committed', commit: first.commit, costUsd: 0.42 });
     expect(again.changedFiles.sort()).toEqual(['README.md', 'src/feature.txt']);
@@ -321,8 +321,8 @@ describe('runDeveloper and the task branch', () => {
 
   it('every paid attempt is its own ledger row, and the result sums them', async () => {
     process.env.FAKE_AGENT_SCENARIO = 'analysis,summary,usage';
-    const one = await attemptEnv('paid-twice', 1).run(() => acts.runAnalyst(analystInput()));
-    const two = await attemptEnv('paid-twice', 2).run(() => acts.runAnalyst(analystInput()));
+    const one = await runIn(attemptEnv('paid-twice', 1), () => acts.runAnalyst(analystInput()));
+    const two = await runIn(attemptEnv('paid-twice', 2), () => acts.runAnalyst(analystInput()));
     expect(one.costUsd).toBe(0.42);
     expect(two.costUsd).toBeCloseTo(0.84, 10);
     expect(await testStore.store.costByKeyPrefix('wf-paid-twice/run-paid-twice/1/usage/')).toBeCloseTo(0.84, 10);
