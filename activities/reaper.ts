@@ -91,6 +91,7 @@ export async function reapDeadOwners(
   }
   for (const name of records) await rm(join(dirs.procs, name), { force: true });
 
+  if (report.processes + report.worktrees + report.spoolFiles === 0) return report;
   opts.log?.(
     `reaped what stopped workers left (${report.owners.join(', ')}): ${report.processes} processes, ` +
       `${report.worktrees} worktrees, ${report.spoolFiles} spool files`,
