@@ -23,7 +23,10 @@ export interface ProcessProgress {
 
 export interface RunProcessOptions {
   cwd: string;
-  /** The complete environment of the child (nothing is inherited implicitly). Default: process.env. */
+  /**
+   * The complete environment of the child (nothing is inherited implicitly), plus SWITCHYARD_WORKER
+   * naming this process (how the watchdog and the reaper recognise its descendants). Default: process.env.
+   */
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
@@ -60,7 +63,8 @@ const MAX_LINE_CHARS = 16 * 1024;
 /** After the leader exited and its group was reaped, how long output pipes may stay open. */
 const PIPE_DRAIN_MS = 2_000;
 
-// Groups still running, killed if the worker process exits so no agent outlives it.
+// Groups still running, killed at once on a clean exit; the watchdog (process-guard.ts) covers
+// every other way the process can die.
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 function trackGroup(pgid: number): void {

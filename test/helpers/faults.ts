@@ -172,9 +172,15 @@ export interface PrivatePostgres {
  * test may stop and start. PostgreSQL refuses to run as root: then it runs as `postgres`.
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  const versions = (existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : []).sort(
+    (a, b) => Number(b) - Number(a),
+  );
   const bin = versions.map((v) => join('/usr/lib/postgresql', v, 'bin')).find((b) => existsSync(join(b, 'pg_ctl')));
-  if (!bin) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql/*/bin');
+  if (!bin)
+    throw new Error(
+      'no PostgreSQL server binaries under /usr/lib/postgresql/*/bin: install postgresql (.ci/run does), ' +
+        'or set SWITCHYARD_TEST_PG=skip',
+    );
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-fault-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
