@@ -102,7 +102,11 @@ describe.concurrent('services going away', () => {
     expect(done.state, done.detail).toBe('done');
     expect(await commitsOnBranch(env.repoDir, done.branch!)).toBe(1);
     const attempts = await activityAttempts(temporal.address, stageWorkflowId('restart-stage', 'development', 1));
-    expect(attempts.filter((a) => a.activityType === 'runDeveloper').map((a) => a.attempt)).toEqual([1]);
+    const developer = attempts.filter((a) => a.activityType === 'runDeveloper').map((a) => a.attempt);
+    // An outage shorter than the heartbeat timeout (10 s) must not cost a second run; a longer one
+    // may (the server cannot tell it from a dead worker), but never more.
+    expect(developer).toEqual(outage < 7_000 ? [1] : [expect.any(Number)]);
+    expect(developer[0]).toBeLessThanOrEqual(2);
     expect((await usageRows(env.env.DATABASE_URL, 'restart-stage')).length).toBe(2);
     expect(entries(join(env.dir, 'data'), 'worktrees')).toEqual([]);
     measured.push(`dev server restart during development: down ${outage} ms`);

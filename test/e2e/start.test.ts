@@ -5,7 +5,7 @@
  * server and agents down with it, and the next `start` on the same data dir finishes the task.
  */
 import { execa, type ResultPromise } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { isAlive } from '../../worker/pid.js';
 import { CLI, e2eEnv } from '../helpers/e2e.js';
 import { commitsOnBranch, entries, processesMarkedBy, runningProcessFile, within } from '../helpers/faults.js';
 import { processStartTime } from '../../activities/ownership.js';
+import { startEmbeddedPostgres } from '../../worker/embedded-pg.js';
 
 const cwd = await mkdtemp(join(tmpdir(), 'switchyard-e2e-start-'));
 afterAll(() => rm(cwd, { recursive: true, force: true }));
@@ -141,6 +142,24 @@ describe('switchyard start killed with SIGKILL', () => {
       expect(await isPortFree(port)).toBe(true);
     } finally {
       await env.cleanup();
+    }
+  });
+});
+
+describe('the embedded store lock of a start that was killed', () => {
+  it('does not hold when its pid now belongs to another process (pid and start time, not pid alone)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-pg-lock-'));
+    try {
+      // A live pid (this one) with another start time: a recycled pid, not the start that wrote it.
+      const stale = { pid: process.pid, pidStart: (processStartTime(process.pid) ?? 0) + 1, url: null, startedAt: '' };
+      writeFileSync(join(dataDir, 'pg.json'), JSON.stringify(stale));
+      const pg = await startEmbeddedPostgres({ dataDir });
+      await pg.stop();
+      // The same record with the right start time does hold.
+      writeFileSync(join(dataDir, 'pg.json'), JSON.stringify({ ...stale, pidStart: stale.pidStart - 1 }));
+      await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(/already served by this process/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
