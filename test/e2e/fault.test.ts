@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stageWorkflowId, taskWorkflowId, type Stage } from '../../workflows/api.js';
+import { Client, Connection } from '@temporalio/client';
+import { answerSignal, stageWorkflowId, taskWorkflowId, type Stage } from '../../workflows/api.js';
 import { isAlive } from '../../worker/pid.js';
 import { e2eEnv, type E2eEnv, type WorkerProcess } from '../helpers/e2e.js';
 import {
@@ -149,8 +150,16 @@ describe.concurrent('a worker killed with SIGKILL', () => {
     await env.waitForState('kill-wait', ['needs-input']);
     await killWorker(env, first);
     await env.startWorker();
-    const answered = await env.cli(['answer', 'kill-wait', '--text', 'hello']);
-    expect(answered.exitCode, answered.stderr).toBe(0);
+    // Straight from a client, with no query first: the signal's workflow task goes to the dead
+    // worker's sticky queue and must move to the shared one within the bound.
+    const connection = await Connection.connect({ address: temporalAddress() });
+    try {
+      await new Client({ connection }).workflow.getHandle(taskWorkflowId('kill-wait')).signal(answerSignal, {
+        text: 'hello',
+      });
+    } finally {
+      await connection.close();
+    }
     const done = await env.waitForState('kill-wait', ['done', 'failed', 'hold'], 120_000);
     expect(done.state, done.detail).toBe('done');
     expect(await commitsOnBranch(env.repoDir, done.branch!)).toBe(1);
