@@ -12,6 +12,9 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { execa } from 'execa';
 import { ProcessStartError } from './errors.js';
 import { OutputCap, stripAnsi, type OutputCapOptions } from './output-cap.js';
+import { guardGroup, ownerMarker, OWNER_ENV, releaseGuard } from './process-guard.js';
+
+export { configureProcessRecords, releaseProcessRecords } from './process-guard.js';
 
 export interface ProcessProgress {
   lines: number;
@@ -20,7 +23,10 @@ export interface ProcessProgress {
 
 export interface RunProcessOptions {
   cwd: string;
-  /** The complete environment of the child (nothing is inherited implicitly). Default: process.env. */
+  /**
+   * The complete environment of the child (nothing is inherited implicitly), plus SWITCHYARD_WORKER
+   * naming this process (how the watchdog and the reaper recognise its descendants). Default: process.env.
+   */
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
@@ -50,13 +56,15 @@ export interface ProcessResult {
   truncated: boolean;
 }
 
-const DEFAULT_HEARTBEAT_MS = 5_000;
+// Well inside the 10 s heartbeat timeout (the worker throttles what it sends to 2 s anyway).
+const DEFAULT_HEARTBEAT_MS = 2_000;
 const DEFAULT_KILL_GRACE_MS = 3_000;
 const MAX_LINE_CHARS = 16 * 1024;
 /** After the leader exited and its group was reaped, how long output pipes may stay open. */
 const PIPE_DRAIN_MS = 2_000;
 
-// Groups still running, killed if the worker process exits so no agent outlives it.
+// Groups still running, killed at once on a clean exit; the watchdog (process-guard.ts) covers
+// every other way the process can die.
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 function trackGroup(pgid: number): void {
@@ -102,7 +110,8 @@ export async function runProcess(argv: readonly string[], opts: RunProcessOption
 
   const sub = execa(argv[0], argv.slice(1), {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    // The marker lets the watchdog find every descendant, even one started before it was told.
+    env: { ...(opts.env ?? process.env), [OWNER_ENV]: ownerMarker().slice(OWNER_ENV.length + 1) },
     extendEnv: false,
     detached: true,
     reject: false,
@@ -137,6 +146,7 @@ export async function runProcess(argv: readonly string[], opts: RunProcessOption
   };
   if (pgid !== undefined) {
     trackGroup(pgid);
+    guardGroup(pgid, { command: argv[0], cwd: opts.cwd });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.timeoutMs !== undefined) {
       timers.push(
@@ -200,7 +210,10 @@ export async function runProcess(argv: readonly string[], opts: RunProcessOption
   } finally {
     for (const t of timers) clearTimeout(t);
     opts.signal?.removeEventListener('abort', onAbort);
-    if (pgid !== undefined) liveGroups.delete(pgid);
+    if (pgid !== undefined) {
+      liveGroups.delete(pgid);
+      releaseGuard(pgid);
+    }
     if (tee) await new Promise<void>((resolve) => tee.end(resolve));
   }
 }
@@ -328,10 +341,34 @@ export function setStickyHeartbeat(details: Record<string, unknown>): void {
   if (ctx) stickyDetails.set(ctx, { ...stickyDetails.get(ctx), ...details });
 }
 
+/** The last details each attempt heartbeated, which the keep-alive repeats. */
+const lastDetails = new WeakMap<Context, Record<string, unknown>>();
+
 /** Heartbeats `details` plus the attempt's sticky details. */
 export function heartbeat(details: Record<string, unknown>): void {
   const ctx = activityContext();
-  ctx?.heartbeat({ ...stickyDetails.get(ctx), ...details });
+  if (!ctx) return;
+  const all = { ...stickyDetails.get(ctx), ...details };
+  lastDetails.set(ctx, all);
+  ctx.heartbeat(all);
+}
+
+/**
+ * Repeats the attempt's last heartbeat every `everyMs` until the returned function is called, so
+ * no phase (a store write, a lock, reading a spool file) goes silent long enough to hit the
+ * heartbeat timeout: that timeout detects a dead worker; startToClose bounds a stuck activity.
+ * The worker runs every activity with a heartbeat timeout under this.
+ */
+export function keepHeartbeating(ctx: Context, everyMs: number): () => void {
+  const timer = setInterval(() => {
+    try {
+      ctx.heartbeat(lastDetails.get(ctx) ?? { ...stickyDetails.get(ctx), phase: 'starting' });
+    } catch {
+      // Heartbeating after the attempt completed: nothing to keep alive.
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export function heartbeatPhase(phase: string): void {

@@ -12,6 +12,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/api.js';
 import { freePorts, isPortFree } from './ports.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 import { isAlive } from './pid.js';
+import { guardProcess, releaseGuard } from '../activities/process-guard.js';
 
 export interface DevServer {
   /** host:port for Connection.connect. */
@@ -118,7 +119,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   void exited.then(() => (hasExited = true));
 
   live.add(child);
-  void exited.then(() => live.delete(child));
+  // Even a SIGKILLed parent takes its server down within seconds (the process watchdog).
+  if (child.pid !== undefined) guardProcess(child.pid);
+  void exited.then(() => {
+    live.delete(child);
+    if (child.pid !== undefined) releaseGuard(child.pid);
+  });
   installParentHooks();
 
   let stopping: Promise<void> | undefined;
@@ -169,8 +175,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 }
 
-// A parent that crashes or is terminated must not leave servers running; a SIGKILLed one is
-// handled by reclaimDataDir on the next start in the same data directory.
+// A parent that crashes or is terminated must not leave servers running; a SIGKILLed one's server
+// is stopped by the watchdog, or (if that died too) by reclaimDataDir on the next start.
 const live = new Set<ChildProcess>();
 const FATAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 let hooksInstalled = false;

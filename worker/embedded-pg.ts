@@ -11,6 +11,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PgliteWireServer } from './pglite-wire-server.js';
 import { isAlive } from './pid.js';
+import { ownerAlive, processStartTime } from '../activities/ownership.js';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -28,9 +29,18 @@ export interface EmbeddedPostgres {
 
 interface ServerRecord {
   pid: number;
+  /** /proc start time of pid, so a recycled pid does not hold the lock (absent in older records). */
+  pidStart?: number;
   url: string | null;
   startedAt: string;
 }
+
+/** The recording process still runs: same pid and, when recorded, the same start time. */
+function holderAlive(r: ServerRecord): boolean {
+  if (r.pidStart === undefined || processStartTime(r.pid) === undefined) return isAlive(r.pid);
+  return ownerAlive({ pid: r.pid, startTime: r.pidStart });
+}
+const pidStart = (): number | undefined => processStartTime(process.pid);
 
 export const embeddedPgDataDir = (dataDir: string): string => path.join(dataDir, 'pg');
 const recordFile = (dataDir: string): string => path.join(dataDir, 'pg.json');
@@ -50,7 +60,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     server = new PgliteWireServer(db, { host, port: opts.port ?? 0, log: opts.log });
     const port = await server.start();
     const url = `postgres://postgres@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
-    await writeRecord(opts.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() });
+    await writeRecord(opts.dataDir, {
+      pid: process.pid,
+      pidStart: pidStart(),
+      url,
+      startedAt: new Date().toISOString(),
+    });
     opts.log?.(`embedded PostgreSQL (PGlite) for ${pgDir} on ${url}`);
 
     let stopping: Promise<void> | undefined;
@@ -76,7 +91,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 /** The URL of the embedded server another process runs for this data dir, if one is running. */
 export async function findEmbeddedPostgres(dataDir: string): Promise<{ url: string; pid: number } | undefined> {
   const record = await readRecord(dataDir);
-  if (!record || !record.url || !isAlive(record.pid)) return undefined;
+  if (!record || !record.url || !holderAlive(record)) return undefined;
   return { url: record.url, pid: record.pid };
 }
 
@@ -84,15 +99,19 @@ async function takeLock(dataDir: string): Promise<void> {
   const file = recordFile(dataDir);
   for (let tries = 0; tries < 2; tries++) {
     try {
-      await fs.writeFile(file, JSON.stringify({ pid: process.pid, url: null, startedAt: new Date().toISOString() }), {
-        flag: 'wx',
-      });
+      const record: ServerRecord = {
+        pid: process.pid,
+        pidStart: pidStart(),
+        url: null,
+        startedAt: new Date().toISOString(),
+      };
+      await fs.writeFile(file, JSON.stringify(record), { flag: 'wx' });
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = await readRecord(dataDir);
-    if (holder && isAlive(holder.pid)) {
+    if (holder && holderAlive(holder)) {
       const who = holder.pid === process.pid ? 'this process' : `process ${holder.pid}`;
       throw new Error(
         `the embedded PostgreSQL data in ${embeddedPgDataDir(dataDir)} is already served by ${who}` +

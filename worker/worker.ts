@@ -3,9 +3,19 @@
  * dependencies injected. Used by `switchyard worker`, `switchyard start` and the tests.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type ActivityInterceptors,
+  type LogLevel,
+} from '@temporalio/worker';
 import { existsSync } from 'node:fs';
+import type { Context as ActivityContext } from '@temporalio/activity';
 import { createActivities } from '../activities/index.js';
+import { configureProcessRecords, keepHeartbeating, releaseProcessRecords } from '../activities/process.js';
+import { reapDeadOwners } from '../activities/reaper.js';
 import { createTemporalActivities } from '../activities/temporal.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 import type { SwitchyardActivities } from '../workflows/activity-types.js';
@@ -54,8 +64,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
   const log = opts.log ?? ((m: string) => console.error(m));
 
+  // Before any work: a watchdog ties this process's children to it, and what a crashed predecessor
+  // left in the data dir (processes, worktrees, spool files) goes.
+  configureProcessRecords(opts.dataDir);
+  await reapDeadOwners(opts.dataDir, { log });
   const store = await openStore(opts.databaseUrl, log);
-  const cleanup: (() => Promise<void>)[] = [() => store.close()];
+  const cleanup: (() => Promise<void>)[] = [() => store.close(), async () => releaseProcessRecords()];
   const closeAll = async () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   };
@@ -125,5 +139,28 @@ function createWorker(
     shutdownGraceTime: '10s',
     // Cancellation reaches an activity with a heartbeat response: keep that latency short.
     maxHeartbeatThrottleInterval: '2s',
+    // A workflow task (a signal) for a worker that died moves to the shared queue after 1 s instead
+    // of 10 s, so the next worker handles it at once; a live worker answers its sticky queue in ms.
+    stickyQueueScheduleToStartTimeout: '1s',
+    interceptors: { activity: [keepAlive] },
   });
+}
+
+const KEEPALIVE_MS = 2_000;
+
+/** Every activity with a heartbeat timeout heartbeats in every phase (see keepHeartbeating). */
+function keepAlive(ctx: ActivityContext): ActivityInterceptors {
+  return {
+    inbound: {
+      async execute(input, next) {
+        if (!ctx.info.heartbeatTimeoutMs) return next(input);
+        const stop = keepHeartbeating(ctx, KEEPALIVE_MS);
+        try {
+          return await next(input);
+        } finally {
+          stop();
+        }
+      },
+    },
+  };
 }

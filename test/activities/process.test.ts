@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -6,6 +8,9 @@ import { CancelledFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessStartError } from '../../activities/errors.js';
 import { runActivityProcess, runProcess, type ActivityProgress } from '../../activities/process.js';
+import { processStartTime } from '../../activities/ownership.js';
+import { reapDeadOwners } from '../../activities/reaper.js';
+import { PROJECT_ROOT } from '../../worker/paths.js';
 import { isAlive } from '../../worker/pid.js';
 import { mockActivityEnv, removeAll, runIn, tempDir } from './fixtures.js';
 
@@ -181,5 +186,129 @@ describe('runActivityProcess', () => {
       runActivityProcess(['echo', 'cleanup'], { cwd: dir, phase: 'cleanup', cancellable: false }),
     );
     expect(res.output).toBe('cleanup\n');
+  });
+});
+
+/**
+ * A "worker" in its own Node process (the built modules): it configures process records in
+ * `dataDir`, starts a tree through runProcess plus one marked process it never registers (the race
+ * of dying between spawn and registration), prints what it started, and waits to be killed.
+ */
+const processModule = join(PROJECT_ROOT, 'dist', 'activities', 'process.js');
+const guardModule = join(PROJECT_ROOT, 'dist', 'activities', 'process-guard.js');
+const ownershipModule = join(PROJECT_ROOT, 'dist', 'activities', 'ownership.js');
+const workerScript = `
+  const { configureProcessRecords, runProcess } = await import(${JSON.stringify(processModule)});
+  const { watchdogPid, ownerMarker } = await import(${JSON.stringify(guardModule)});
+  const { spawn } = await import('node:child_process');
+  const { existsSync, readFileSync } = await import('node:fs');
+  const dataDir = process.env.DATA_DIR;
+  configureProcessRecords(dataDir);
+  const pidFile = dataDir + '/tree.pid';
+  void runProcess(['sh', '-c', 'sleep 300 & echo $! > ' + pidFile + '.tmp; mv ' + pidFile + '.tmp ' + pidFile + '; wait'],
+    { cwd: dataDir });
+  const [name, value] = ownerMarker().split('=');
+  const unregistered = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, [name]: value } });
+  while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+  console.log(JSON.stringify({ grandchild: Number(readFileSync(pidFile, 'utf8')), unregistered: unregistered.pid, watchdog: watchdogPid() }));
+  setInterval(() => {}, 1000);
+`;
+
+async function startFakeWorker(dataDir: string) {
+  for (const m of [processModule, guardModule, ownershipModule])
+    if (!existsSync(m)) throw new Error(`${m} is missing: run npm run build`);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', workerScript], {
+    env: { ...process.env, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`fake worker exited early (${code})`)));
+  });
+  const pids = JSON.parse(first) as { grandchild: number; unregistered: number; watchdog: number };
+  const exited = new Promise((r) => child.once('exit', r));
+  return { child, pids, owner: { pid: child.pid!, startTime: processStartTime(child.pid!)! }, exited };
+}
+
+async function waitUntil(what: string, cond: () => boolean, ms = 10_000): Promise<number> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`gave up waiting: ${what}`);
+    await delay(50);
+  }
+  return Date.now() - t0;
+}
+
+describe('processes bound to their worker', () => {
+  it('a SIGKILLed worker takes every group it started down within seconds, unregistered ones included', async () => {
+    const dataDir = tempDir('watchdog');
+    try {
+      const w = await startFakeWorker(dataDir);
+      const records = readdirSync(join(dataDir, 'procs'));
+      // The owner file and one group record, both carrying the worker's pid and start time.
+      const tag = `o${w.owner.pid}-${w.owner.startTime}_`;
+      expect(records.filter((n) => n.startsWith(tag)).sort()).toEqual([
+        expect.stringMatching(/_g\d+-\d+\.json$/),
+        `${tag}worker.json`,
+      ]);
+      expect(isAlive(w.pids.grandchild) && isAlive(w.pids.unregistered)).toBe(true);
+      w.child.kill('SIGKILL');
+      await w.exited;
+      const took = await waitUntil(
+        'the worker’s processes to end',
+        () => !isAlive(w.pids.grandchild) && !isAlive(w.pids.unregistered) && !isAlive(w.pids.watchdog),
+      );
+      expect(took).toBeLessThan(5_000);
+      expect(readFileSync(join(dataDir, 'procs', 'watchdog.log'), 'utf8')).toMatch(/SIGTERM to [2-9] processes/);
+    } finally {
+      removeAll([dataDir]);
+    }
+  });
+
+  it('the next worker reaps what a crashed one left (watchdog lost too) and leaves a live owner alone', async () => {
+    const dataDir = tempDir('reaper');
+    const live = await startFakeWorker(tempDir('reaper-live'));
+    try {
+      const dead = await startFakeWorker(dataDir);
+      const deadTag = `o${dead.owner.pid}-${dead.owner.startTime}`;
+      const liveTag = `o${live.owner.pid}-${live.owner.startTime}`;
+      // Losing the watchdog with the worker (a whole-tree SIGKILL) leaves the processes running.
+      process.kill(dead.pids.watchdog, 'SIGKILL');
+      await waitUntil('the watchdog to die', () => !isAlive(dead.pids.watchdog));
+      dead.child.kill('SIGKILL');
+      await dead.exited;
+      await delay(300);
+      expect(isAlive(dead.pids.grandchild) && isAlive(dead.pids.unregistered)).toBe(true);
+
+      for (const tag of [deadTag, liveTag]) {
+        mkdirSync(join(dataDir, 'worktrees', `${tag}_repo-task-1-analyst-1-abcd`), { recursive: true });
+        writeFileSync(join(dataDir, 'worktrees', `${tag}_repo-task-1-analyst-1-abcd`, 'file'), 'x');
+        mkdirSync(join(dataDir, 'spool'), { recursive: true });
+        writeFileSync(join(dataDir, 'spool', `${tag}_task-1_1-transcript-abcd.log`), 'x');
+      }
+      writeFileSync(join(dataDir, 'spool', 'untagged.log'), 'x');
+      const messages: string[] = [];
+      const report = await reapDeadOwners(dataDir, { log: (m) => messages.push(m) });
+
+      expect(report).toEqual({ owners: [deadTag], processes: 3, worktrees: 1, spoolFiles: 1 });
+      expect(isAlive(dead.pids.grandchild) || isAlive(dead.pids.unregistered)).toBe(false);
+      expect(isAlive(live.pids.grandchild) && isAlive(live.pids.unregistered)).toBe(true);
+      expect(readdirSync(join(dataDir, 'worktrees'))).toEqual([`${liveTag}_repo-task-1-analyst-1-abcd`]);
+      expect(readdirSync(join(dataDir, 'spool')).sort()).toEqual([
+        `${liveTag}_task-1_1-transcript-abcd.log`,
+        'untagged.log',
+      ]);
+      expect(readdirSync(join(dataDir, 'procs')).filter((n) => n.startsWith(deadTag))).toEqual([]);
+      expect(messages).toEqual([
+        `reaped what stopped workers left (${deadTag}): 3 processes, 1 worktrees, 1 spool files`,
+      ]);
+      // Nothing left to do the second time.
+      expect((await reapDeadOwners(dataDir)).owners).toEqual([]);
+    } finally {
+      live.child.kill('SIGKILL');
+      await live.exited;
+      await waitUntil('the live worker’s processes to end', () => !isAlive(live.pids.grandchild));
+      removeAll([dataDir]);
+    }
   });
 });

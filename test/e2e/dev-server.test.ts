@@ -149,15 +149,17 @@ describe('startDevServer with a SQLite file', () => {
 
 describe('a dev server whose parent dies', () => {
   const devServerModule = path.join(root, 'dist', 'worker', 'dev-server.js');
+  const guardModule = path.join(root, 'dist', 'activities', 'process-guard.js');
 
   /** Starts a dev server from a separate Node process running the built module. */
   async function startInChild(dataDir: string, mode: 'crash' | 'hang') {
     if (!fs.existsSync(devServerModule)) throw new Error(`${devServerModule} is missing: run npm run build`);
     const script = `
       const { startDevServer } = await import(${JSON.stringify(devServerModule)});
+      const { watchdogPid } = await import(${JSON.stringify(guardModule)});
       const s = await startDevServer({ dataDir: process.env.DATA_DIR, port: 0, headless: true, dbFile: null,
         temporalCli: process.env.CLI });
-      console.log(JSON.stringify({ pid: s.pid }));
+      console.log(JSON.stringify({ pid: s.pid, watchdog: watchdogPid() }));
       if (process.env.MODE === 'crash') setTimeout(() => { throw new Error('parent crashed on purpose'); }, 10);
       else setInterval(() => {}, 1000);
     `;
@@ -174,7 +176,8 @@ describe('a dev server whose parent dies', () => {
       readline.createInterface({ input: child.stdout }).once('line', resolve);
       void exited.then((code) => reject(new Error(`child exited (${code}) before starting: ${stderr}`)));
     });
-    return { child, exited, serverPid: (JSON.parse(first) as { pid: number }).pid };
+    const started = JSON.parse(first) as { pid: number; watchdog: number };
+    return { child, exited, serverPid: started.pid, watchdogPid: started.watchdog };
   }
 
   it('stops the server when the parent process crashes', async () => {
@@ -190,11 +193,24 @@ describe('a dev server whose parent dies', () => {
     await waitFor(`dev server pid ${serverPid} to end`, () => !isAlive(serverPid));
   });
 
-  it('stops a leftover server from a SIGKILLed parent when the data directory is used again', async () => {
-    const dataDir = await tempDir();
-    const { child, exited, serverPid } = await startInChild(dataDir, 'hang');
+  it('stops the server within seconds when the parent process is SIGKILLed (the watchdog)', async () => {
+    const { child, exited, serverPid } = await startInChild(await tempDir(), 'hang');
     child.kill('SIGKILL');
     await exited;
+    const t0 = Date.now();
+    await waitFor(`dev server pid ${serverPid} to end`, () => !isAlive(serverPid), 15_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('stops a leftover server from a SIGKILLed parent when the data directory is used again', async () => {
+    const dataDir = await tempDir();
+    const { child, exited, serverPid, watchdogPid } = await startInChild(dataDir, 'hang');
+    // The watchdog lost too (a whole-tree SIGKILL): nothing stops the server until the next start.
+    process.kill(watchdogPid, 'SIGKILL');
+    await waitFor('the watchdog to end', () => !isAlive(watchdogPid));
+    child.kill('SIGKILL');
+    await exited;
+    await new Promise((r) => setTimeout(r, 300));
     expect(isAlive(serverPid)).toBe(true); // no exit hook runs on SIGKILL
 
     const messages: string[] = [];

@@ -6,6 +6,9 @@
 //   fake-agent: wrong-first         developer's first fix is wrong; it fixes it once it sees the failure report
 //   fake-agent: wait-for <path>     developer waits until <path> exists before working
 //   fake-agent: hang <pidfile>      developer starts a process tree, writes its pids to <pidfile>, never ends
+//   fake-agent: stall-<role> <file> (role analyst or developer) the first run of that role starts a child,
+//                                   writes {"pid","child"} to <file>, then keeps rewriting a file in its
+//                                   worktree and never ends; once <file> exists, runs normally
 // The fix: greet.js returns the greeting given in the answer (default "hello").
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,19 @@ const answer = answers.match(/Answer[^\n]*:\n(.+)/)?.[1]?.trim();
 mkdirSync('.switchyard', { recursive: true });
 console.log(`fake agent: ${role} for ${process.env.SWITCHYARD_TASK_ID} attempt ${process.env.SWITCHYARD_ATTEMPT}`);
 await sleep(50);
+
+const stall = directive(`stall-${role}`);
+if (typeof stall === 'string' && !existsSync(stall)) {
+  // A killed worker's agent that would go on editing its abandoned worktree if nothing stopped it.
+  const child = spawn('sleep', ['300'], { stdio: 'ignore' });
+  writeFileSync(`${stall}.tmp`, JSON.stringify({ pid: process.pid, child: child.pid }));
+  renameSync(`${stall}.tmp`, stall);
+  for (let i = 0; ; i++) {
+    writeFileSync('still-running.txt', `${i}\n`);
+    console.log('still working…');
+    await sleep(200);
+  }
+}
 
 if (role === 'analyst') {
   if (directive('ask') && !answer) {

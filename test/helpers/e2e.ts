@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskStatus } from '../../workflows/api.js';
+import { processStartTime } from '../../activities/ownership.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { startTestStore, type TestStore } from './store.js';
 import { temporalAddress, uniqueTaskQueue } from './temporal.js';
@@ -61,8 +62,19 @@ export interface E2eEnv {
   cli(args: string[], opts?: { input?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   status(taskId: string): Promise<TaskStatus>;
   waitForState(taskId: string, states: string[], timeoutMs?: number): Promise<TaskStatus>;
-  startWorker(): Promise<void>;
+  startWorker(): Promise<WorkerProcess>;
   cleanup(): Promise<void>;
+}
+
+/** A `switchyard worker` process an e2e test started. */
+export interface WorkerProcess {
+  pid: number;
+  /** Its /proc start time: with the pid, the owner tag its worktrees and spool files carry. */
+  startTime: number;
+  /** What it printed so far (stdout+stderr). */
+  output(): string;
+  kill(signal?: NodeJS.Signals): void;
+  exited: Promise<unknown>;
 }
 
 export async function e2eEnv(name: string): Promise<E2eEnv> {
@@ -157,6 +169,10 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
     async startWorker() {
       const p = execa('node', [CLI, 'worker', '--config', configPath], { env, cwd: dir, reject: false, all: true });
       workers.push(p);
+      let output = '';
+      p.all?.on('data', (d: Buffer) => (output += d.toString()));
+      const pid = p.pid!;
+      const startTime = processStartTime(pid) ?? 0;
       // A worker that dies at start says why.
       await Promise.race([
         new Promise((r) => setTimeout(r, 1500)),
@@ -164,6 +180,7 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
           throw new Error(`worker exited early (${r.exitCode}): ${r.all}`);
         }),
       ]);
+      return { pid, startTime, output: () => output, kill: (sig = 'SIGTERM') => p.kill(sig), exited: p };
     },
     async cleanup() {
       for (const w of workers) w.kill('SIGTERM');

@@ -1,0 +1,172 @@
+/**
+ * The fault suite, part 1: kill -9 a real worker process in analysis, in development (agent
+ * mid-run), in testing (a test command that sleeps) and while the task waits for input, then start
+ * a new worker. Each time: the task ends done with one commit on its branch, nothing of the old
+ * worker runs a few seconds later (by the pids it recorded, its environment marker, and cwd), no
+ * worktree or spool file is left, the ledger holds exactly the agent runs that completed, and the
+ * retry started within 15 s of the kill (a signal after the restart is handled within 3 s).
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { answerSignal, stageWorkflowId, taskWorkflowId, type Stage } from '../../workflows/api.js';
+import { isAlive } from '../../worker/pid.js';
+import { e2eEnv, type E2eEnv, type WorkerProcess } from '../helpers/e2e.js';
+import {
+  activityAttempts,
+  commitsOnBranch,
+  entries,
+  ownerTagOf,
+  processesMarkedBy,
+  processesWithCwdIn,
+  runningProcessFile,
+  signalLatencies,
+  usageRows,
+  within,
+} from '../helpers/faults.js';
+import { temporalAddress } from '../helpers/temporal.js';
+
+/** Bounds the issue sets: processes of a dead worker, the retry, a signal after a restart. */
+const ORPHAN_BOUND_MS = 5_000;
+const RETRY_BOUND_MS = 15_000;
+const SIGNAL_BOUND_MS = 3_000;
+
+const envs: E2eEnv[] = [];
+afterAll(async () => {
+  await Promise.all(envs.map((e) => e.cleanup()));
+});
+const measured: string[] = [];
+afterAll(() => console.log(`fault suite measurements:\n  ${measured.join('\n  ')}`));
+
+async function environment(name: string): Promise<E2eEnv> {
+  const env = await e2eEnv(name);
+  envs.push(env);
+  return env;
+}
+
+/** Kills `worker` with SIGKILL and checks that all it started is gone within the bound. */
+async function killWorker(env: E2eEnv, worker: WorkerProcess, started: number[] = []) {
+  const tag = ownerTagOf(worker);
+  const dataDir = join(env.dir, 'data');
+  const worktrees = entries(dataDir, 'worktrees')
+    .filter((n) => n.startsWith(`${tag}_`))
+    .map((n) => join(dataDir, 'worktrees', n));
+  const killedAt = Date.now();
+  worker.kill('SIGKILL');
+  await worker.exited;
+  const orphansGoneMs = await within(`the processes of worker ${tag} to end`, ORPHAN_BOUND_MS, () => {
+    return (
+      started.every((pid) => !isAlive(pid)) &&
+      processesMarkedBy(tag).length === 0 &&
+      worktrees.every((dir) => processesWithCwdIn(dir).length === 0)
+    );
+  });
+  return { killedAt, tag, worktrees, orphansGoneMs };
+}
+
+/** What every scenario ends with: done, one commit, no leftovers, the ledger, the reaper's line. */
+async function checkAfterRecovery(env: E2eEnv, taskId: string, paidRuns: number, deadTag: string, next: WorkerProcess) {
+  const done = await env.waitForState(taskId, ['done', 'failed', 'hold'], 120_000);
+  expect(done.state, done.detail).toBe('done');
+  expect(await commitsOnBranch(env.repoDir, done.branch!)).toBe(1);
+  const dataDir = join(env.dir, 'data');
+  expect(entries(dataDir, 'worktrees')).toEqual([]);
+  expect(entries(dataDir, 'spool')).toEqual([]);
+  expect(entries(dataDir, 'procs').filter((n) => n.startsWith(`${deadTag}_`))).toEqual([]);
+  // The killed run reported no cost (the fake reports usage at the end): one row per completed run.
+  const rows = await usageRows(env.env.DATABASE_URL, taskId);
+  expect(rows).toHaveLength(paidRuns);
+  expect(new Set(rows.map((r) => r.key)).size).toBe(paidRuns);
+  expect(rows.reduce((s, r) => s + r.costUsd, 0)).toBeCloseTo(done.costUsd, 6);
+  expect(next.output()).toContain(`reaped what stopped workers left (${deadTag})`);
+  return done;
+}
+
+async function retryDelay(taskId: string, stage: Stage, activity: string, killedAt: number): Promise<number> {
+  const attempts = await activityAttempts(temporalAddress(), stageWorkflowId(taskId, stage, 1));
+  const retried = attempts.find((a) => a.activityType === activity);
+  expect(retried?.attempt, JSON.stringify(attempts)).toBe(2);
+  return retried!.startedAt - killedAt;
+}
+
+describe.concurrent('a worker killed with SIGKILL', () => {
+  it('in analysis (agent mid-run): the retry runs the analyst once more, nothing of the first run survives', async () => {
+    const env = await environment('kill-analysis');
+    const marker = join(env.dir, 'analyst.json');
+    const first = await env.startWorker();
+    const task = await env.writeTask('kill-analysis', `Fix the greeting.\n\nfake-agent: stall-analyst ${marker}`);
+    expect((await env.cli(['submit', task])).exitCode).toBe(0);
+    const agent = await runningProcessFile(marker);
+    const killed = await killWorker(env, first, [agent.pid, agent.child]);
+    expect(killed.worktrees).toHaveLength(1);
+    const second = await env.startWorker();
+    await checkAfterRecovery(env, 'kill-analysis', 2, killed.tag, second);
+    const retry = await retryDelay('kill-analysis', 'analysis', 'runAnalyst', killed.killedAt);
+    measured.push(`analysis: orphans gone ${killed.orphansGoneMs} ms, retry started ${retry} ms after the kill`);
+    expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+  });
+
+  it('in development (agent mid-run, editing its worktree): one commit, one paid development run', async () => {
+    const env = await environment('kill-development');
+    const marker = join(env.dir, 'developer.json');
+    const first = await env.startWorker();
+    const task = await env.writeTask('kill-dev', `Fix the greeting.\n\nfake-agent: stall-developer ${marker}`);
+    expect((await env.cli(['submit', task])).exitCode).toBe(0);
+    const agent = await runningProcessFile(marker);
+    const killed = await killWorker(env, first, [agent.pid, agent.child]);
+    expect(killed.worktrees).toHaveLength(1);
+    const second = await env.startWorker();
+    await checkAfterRecovery(env, 'kill-dev', 2, killed.tag, second);
+    const retry = await retryDelay('kill-dev', 'development', 'runDeveloper', killed.killedAt);
+    measured.push(`development: orphans gone ${killed.orphansGoneMs} ms, retry started ${retry} ms after the kill`);
+    expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+  });
+
+  it('in testing (a test command that sleeps): the tests run again and pass', async () => {
+    const env = await environment('kill-testing');
+    const marker = join(env.dir, 'tests.json');
+    // The first run records itself and a background child, then sleeps; later runs test for real.
+    const script = `if [ ! -e "$0" ]; then sleep 300 & printf '{"pid":%s,"child":%s}' $$ $! > "$0.tmp" && mv "$0.tmp" "$0"; wait; fi; exec node --test`;
+    await env.writeConfig(['sh', '-c', script, marker]);
+    const first = await env.startWorker();
+    const task = await env.writeTask('kill-test', 'Fix the greeting.');
+    expect((await env.cli(['submit', task])).exitCode).toBe(0);
+    const tests = await runningProcessFile(marker);
+    const killed = await killWorker(env, first, [tests.pid, tests.child]);
+    expect(killed.worktrees).toHaveLength(1);
+    const second = await env.startWorker();
+    const done = await checkAfterRecovery(env, 'kill-test', 2, killed.tag, second);
+    expect(done.lastTest?.status).toBe('PASS');
+    const retry = await retryDelay('kill-test', 'testing', 'runTests', killed.killedAt);
+    measured.push(`testing: orphans gone ${killed.orphansGoneMs} ms, retry started ${retry} ms after the kill`);
+    expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+  });
+
+  it('while waiting for input: an answer sent right after the restart is handled within 3 s', async () => {
+    const env = await environment('kill-waiting');
+    const first = await env.startWorker();
+    const task = await env.writeTask('kill-wait', 'Fix the greeting.\n\nfake-agent: ask');
+    expect((await env.cli(['submit', task])).exitCode).toBe(0);
+    await env.waitForState('kill-wait', ['needs-input']);
+    await killWorker(env, first);
+    await env.startWorker();
+    // Straight from a client, with no query first: the signal's workflow task goes to the dead
+    // worker's sticky queue and must move to the shared one within the bound.
+    const connection = await Connection.connect({ address: temporalAddress() });
+    try {
+      await new Client({ connection }).workflow.getHandle(taskWorkflowId('kill-wait')).signal(answerSignal, {
+        text: 'hello',
+      });
+    } finally {
+      await connection.close();
+    }
+    const done = await env.waitForState('kill-wait', ['done', 'failed', 'hold'], 120_000);
+    expect(done.state, done.detail).toBe('done');
+    expect(await commitsOnBranch(env.repoDir, done.branch!)).toBe(1);
+    expect(entries(join(env.dir, 'data'), 'worktrees')).toEqual([]);
+    expect((await usageRows(env.env.DATABASE_URL, 'kill-wait')).length).toBe(3);
+    const [latency] = await signalLatencies(temporalAddress(), taskWorkflowId('kill-wait'), 'answer');
+    measured.push(`waiting: answer handled ${latency} ms after it was signalled (new worker)`);
+    expect(latency).toBeLessThanOrEqual(SIGNAL_BOUND_MS);
+  });
+});
