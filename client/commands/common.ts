@@ -5,6 +5,7 @@ import {
   StateError,
   SwitchyardClient,
   TaskAlreadyRunningError,
+  TaskExistsError,
   TaskNotFoundError,
   errorText,
   type ConnectOptions,
@@ -66,6 +67,7 @@ export function exitCodeFor(err: unknown): number {
     err instanceof StateError ||
     err instanceof TaskNotFoundError ||
     err instanceof TaskAlreadyRunningError ||
+    err instanceof TaskExistsError ||
     hasIssues(err)
   ) {
     return ExitCode.usage;

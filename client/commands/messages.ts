@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ResumeInput } from '../../workflows/api.js';
+import type { TaskStatusView } from '../switchyard-client.js';
 import {
   UsageError,
   checkTaskId,
@@ -42,6 +43,13 @@ export function answerText(io: CliIo, opts: AnswerOptions): string {
   return text;
 }
 
+/** Temporal keeps a message for a task whose worker is down; say so instead of implying it took effect. */
+function noteIfNoWorker(io: CliIo, before: TaskStatusView): void {
+  if (before.queryError) {
+    io.stderr(`note: ${before.queryError}; Temporal keeps the message and the task acts on it when a worker runs.\n`);
+  }
+}
+
 export function registerMessages(program: Command, io: CliIo): void {
   const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
@@ -56,8 +64,9 @@ export function registerMessages(program: Command, io: CliIo): void {
       checkTaskId(taskId);
       const text = answerText(io, opts);
       await withClient(io, globals(cmd), async (client) => {
-        await client.answer(taskId, { text, by: opts.by });
+        const before = await client.answer(taskId, { text, by: opts.by });
         io.stdout(`answer sent to ${taskId}; analysis runs again with it. Follow with: switchyard watch ${taskId}\n`);
+        noteIfNoWorker(io, before);
       });
     });
 
@@ -92,6 +101,7 @@ export function registerMessages(program: Command, io: CliIo): void {
               ? `abort sent to ${taskId}; it will end as failed.\n`
               : `resume sent to ${taskId}; ${before.heldStage ?? 'the held stage'} runs again. Follow with: switchyard watch ${taskId}\n`,
           );
+          noteIfNoWorker(io, before);
         });
       },
     );
@@ -110,12 +120,13 @@ export function registerMessages(program: Command, io: CliIo): void {
       .action(async (taskId: string, opts: { note?: string; by?: string }, cmd: Command) => {
         checkTaskId(taskId);
         await withClient(io, globals(cmd), async (client) => {
-          await client[kind](taskId, { note: opts.note, by: opts.by });
+          const before = await client[kind](taskId, { note: opts.note, by: opts.by });
           io.stdout(
             kind === 'pause'
               ? `pause sent to ${taskId}; it stops at the next stage boundary. Continue with: switchyard unpause ${taskId}\n`
               : `unpause sent to ${taskId}; it goes on.\n`,
           );
+          noteIfNoWorker(io, before);
         });
       });
   }
@@ -129,6 +140,7 @@ export function registerMessages(program: Command, io: CliIo): void {
       await withClient(io, globals(cmd), async (client) => {
         const before = await client.cancel(taskId);
         io.stdout(`cancellation requested for ${taskId} (was ${before.state}, stage ${before.stage}).\n`);
+        noteIfNoWorker(io, before);
       });
     });
 }

@@ -42,9 +42,14 @@ export function registerStatus(program: Command, io: CliIo): void {
         throw new UsageError(`--repo "${opts.repo}" must be a non-empty name without quotes or backslashes`);
       }
       await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
-        const rows = await client.list({ state: opts.state, repo: opts.repo, limit: opts.limit });
+        const [rows, worker] = await Promise.all([
+          client.list({ state: opts.state, repo: opts.repo, limit: opts.limit }),
+          client.workerPolling(),
+        ]);
         if (opts.json) printJson(io, rows);
         else io.stdout(formatList(rows));
+        // The rows come from Temporal's visibility store either way; a person should know nothing moves.
+        if (!worker) io.stderr(`note: no worker is polling task queue ${client.taskQueue}; running tasks wait for one\n`);
       });
     });
 }

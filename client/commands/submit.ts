@@ -12,6 +12,7 @@ import { exitCodeForSettled } from './watch.js';
 
 interface SubmitOptions {
   wait?: boolean;
+  rerun?: boolean;
   json?: boolean;
   config?: string;
 }
@@ -30,6 +31,7 @@ export function registerSubmit(program: Command, io: CliIo, run: CliRun): void {
     .description('validate a task file and start it')
     .argument('<task.md>', 'task file: YAML front matter + markdown body')
     .option('--wait', 'follow the task until it is done, fails or waits for a person')
+    .option('--rerun', 'run a task id again whose earlier run has ended (a new run on its own branch)')
     .option('--json', 'print one JSON document on stdout')
     .option('--config <file>', 'config file (default: switchyard.config.yaml or $SWITCHYARD_CONFIG)')
     .action(async (file: string, opts: SubmitOptions, cmd: Command) => {
@@ -38,12 +40,13 @@ export function registerSubmit(program: Command, io: CliIo, run: CliRun): void {
       // With --json, stdout holds the document alone; progress goes to stderr.
       const say = opts.json ? io.stderr : io.stdout;
       await withClient(io, globals, async (client) => {
-        const started = await client.submit(input);
+        const started = await client.submit(input, { rerun: opts.rerun });
         const { task } = input;
         if (!opts.json) {
           say(
             `submitted ${task.id} — ${task.title}\n` +
               `  workflow ${started.workflowId} (run ${started.runId})\n` +
+              (started.run > 1 ? `  rerun ${started.run}: pushes to ${started.branch}\n` : '') +
               `  provider ${input.provider} — ${input.providerReason}\n`,
           );
         }
