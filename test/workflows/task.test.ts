@@ -127,12 +127,12 @@ afterAll(async () => {
 });
 
 let seq = 0;
-function input(over: Partial<TaskInput> & { repo?: string } = {}): TaskInput {
+function input({ repo, ...over }: Partial<TaskInput> & { repo?: string } = {}): TaskInput {
   const id = `wf-${Date.now().toString(36)}-${++seq}`;
   return {
     task: {
       id,
-      repo: over.repo ?? `repo-${id}`,
+      repo: repo ?? `repo-${id}`,
       title: `Task ${id}`,
       allowDelegation: false,
       needsClaudeCode: false,
