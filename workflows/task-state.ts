@@ -105,13 +105,19 @@ function countsText(s: TaskStatus): string {
 
 const DETAILS_IGNORED = 3;
 
-/** Caps of the memo snapshot: with every field at its cap it stays under 5 KB of JSON. */
+/** Caps of the memo snapshot: with every field at its cap it stays under 5 KiB of JSON. */
 export const MEMO_CAPS = {
   title: 200,
+  /** detail, holdReason */
   text: 300,
+  /** each question (what a person must read to answer) */
+  question: 250,
+  /** transition outcome, ignored-signal reason, provider reason */
+  short: 150,
+  /** who sent a signal (a transition's note) */
+  actor: 80,
   questions: 5,
-  question: 200,
-  transitions: 5,
+  transitions: 4,
   ignoredSignals: 3,
 } as const;
 
@@ -130,17 +136,17 @@ export function statusMemo(s: TaskStatus): StatusMemo {
     attempts: { ...s.attempts },
     maxDevAttempts: s.maxDevAttempts,
     provider: s.provider,
-    providerReason: cut(s.providerReason),
+    providerReason: cut(s.providerReason, MEMO_CAPS.short),
     costUsd: s.costUsd,
     transitions: s.transitions.slice(-MEMO_CAPS.transitions).map((t) => ({
       ...t,
-      outcome: cut(t.outcome),
-      ...(t.note === undefined ? {} : { note: cut(t.note, MEMO_CAPS.question) }),
+      outcome: cut(t.outcome, MEMO_CAPS.short),
+      ...(t.note === undefined ? {} : { note: cut(t.note, MEMO_CAPS.actor) }),
     })),
     transitionCount: s.transitions.length,
     ignoredSignals: s.ignoredSignals
       .slice(-MEMO_CAPS.ignoredSignals)
-      .map((i) => ({ ...i, reason: cut(i.reason, MEMO_CAPS.question) })),
+      .map((i) => ({ ...i, reason: cut(i.reason, MEMO_CAPS.short) })),
     ignoredSignalCount: s.ignoredSignals.length,
   };
   if (s.questions?.length) {

@@ -361,7 +361,7 @@ describe('taskWorkflow', () => {
     const memo = (await h.describe()).memo?.[MEMO_STATUS_KEY] as StatusMemo;
     expect(memo).toMatchObject({ state: 'done', stage: 'testing', costUsd: done.costUsd, commit: done.commit });
     expect(memo.transitions.at(-1)).toMatchObject({ from: 'testing', to: 'done' });
-    expect(JSON.stringify(memo).length).toBeLessThan(5000);
+    expect(JSON.stringify(memo).length).toBeLessThan(5 * 1024);
 
     const c = callsOf(i.task.id);
     const events = filed.filter((e) => e.taskId === i.task.id);
