@@ -151,12 +151,13 @@ function input({ repo, ...over }: Partial<TaskInput> & { repo?: string } = {}): 
   };
 }
 
-async function start(i: TaskInput, script: Script = {}) {
+async function start(i: TaskInput, script: Script = {}, memo?: Record<string, unknown>) {
   scripts.set(i.task.id, script);
   return w.client.workflow.start('taskWorkflow', {
     workflowId: taskWorkflowId(i.task.id),
     taskQueue: w.taskQueue,
     args: [i],
+    memo,
   });
 }
 
@@ -336,10 +337,14 @@ describe('taskWorkflow', () => {
   it('keeps a status snapshot in the memo, and an answer, note and actor go in redacted everywhere', async () => {
     const token = 'ghp_' + 'Q'.repeat(36);
     const i = input();
-    const h = await start(i, {
-      analyst: (_, n) => (n === 1 ? { questions: ['Which token?'] } : {}),
-      developer: (_, n) => (n === 1 ? { outcome: 'no-changes', commit: undefined } : {}),
-    });
+    const h = await start(
+      i,
+      {
+        analyst: (_, n) => (n === 1 ? { questions: ['Which token?'] } : {}),
+        developer: (_, n) => (n === 1 ? { outcome: 'no-changes', commit: undefined } : {}),
+      },
+      { title: 'as the client set it' },
+    );
     await waitForState(h, 'needs-input');
     const asking = await eventually(async () => {
       const memo = (await h.describe()).memo?.[MEMO_STATUS_KEY] as StatusMemo | undefined;
@@ -351,7 +356,8 @@ describe('taskWorkflow', () => {
       questions: ['Which token?'],
       paused: false,
     });
-    expect((await h.describe()).memo?.title).toBeUndefined(); // the client sets it; this start did not
+    // The status key is merged in: the title the client set at start stays.
+    expect((await h.describe()).memo?.title).toBe('as the client set it');
 
     await h.signal(answerSignal, { text: `use ${token}`, by: `ana ${token}` });
     await waitForState(h, 'hold');
