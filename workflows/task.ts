@@ -60,6 +60,7 @@ import {
   parseTaskInput,
 } from './messages.js';
 import { analystPrompt, developerPrompt, preview, type FailureReport } from './prompts.js';
+import { redactSecrets } from './redact.js';
 import { analysisWorkflow } from './stages/analysis.js';
 import { deployStagingWorkflow } from './stages/deploy-staging.js';
 import { developmentWorkflow } from './stages/development.js';
@@ -547,8 +548,10 @@ function checkedInput(raw: unknown): TaskInput {
   const problems = r.ok ? [] : r.problems;
   const workflowId = workflowInfo().workflowId;
   if (r.ok && workflowId !== taskWorkflowId(r.input.task.id)) {
+    const expected = taskWorkflowId(r.input.task.id);
+    // Stage children are named after the task id: a second id for the same task would collide with them.
     problems.push(
-      `workflowId: "${printable(workflowId)}" must be "${taskWorkflowId(r.input.task.id)}" (task- and the task id)`,
+      redactSecrets(`workflowId: "${printable(workflowId)}" must be "${expected}" for task ${r.input.task.id}`),
     );
   }
   if (r.ok && problems.length === 0) return r.input;
