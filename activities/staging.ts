@@ -12,6 +12,7 @@ import { prepareWorktree, removeWorktree, resolveRepo } from './git.js';
 import { tailText } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess } from './process.js';
 import { SHELL_NOT_FOUND_CODES, TIMEOUT_EXIT_CODE } from './test-runner.js';
+import { redactSecrets } from '../workflows/redact.js';
 
 export interface StagingDeps {
   config: Config;
@@ -57,7 +58,7 @@ export async function runStagingCheck(input: StagingRunInput, deps: StagingDeps)
       if (err instanceof ProcessStartError) {
         throw failure(
           ErrorType.StagingEnvPermanent,
-          `staging command ${JSON.stringify(target.command[0])} of target ${input.target} cannot be started (${err.code})`,
+          `staging command ${JSON.stringify(redactSecrets(target.command[0]))} of target ${input.target} cannot be started (${err.code})`,
         );
       }
       throw err;
@@ -65,7 +66,7 @@ export async function runStagingCheck(input: StagingRunInput, deps: StagingDeps)
     if (!res.timedOut && res.exitCode !== null && SHELL_NOT_FOUND_CODES.includes(res.exitCode)) {
       throw failure(
         ErrorType.StagingEnvPermanent,
-        `staging command of target ${input.target} exited ${res.exitCode} (command not found or not executable): ${tailText(res.output.trim(), 1000)}`,
+        `staging command of target ${input.target} exited ${res.exitCode} (command not found or not executable): ${tailText(redactSecrets(res.output.trim()), 1000)}`,
       );
     }
     // A check that hangs is reported as failed (exit 124, like timeout(1)) with a note in the output.

@@ -12,6 +12,7 @@ import { prepareWorktree, removeWorktree, resolveRepo } from './git.js';
 import { tailText } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess } from './process.js';
 import { parseTestCounts } from './test-parsers.js';
+import { redactSecrets } from '../workflows/redact.js';
 
 /** Shell conventions for "command not found" and "found but not executable". */
 export const SHELL_NOT_FOUND_CODES = [127, 126];
@@ -34,6 +35,8 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
       `repo ${repo.name} has no testCommand${repo.configured ? ` (set repos.${repo.name}.testCommand in the config)` : ' (it is not in config.repos)'}`,
     );
   }
+  // The command as it is shown (status, history, failure messages): secret-shaped words masked.
+  const shown = command.map(redactSecrets);
   heartbeatPhase('worktree');
   const wt = await prepareWorktree(repo.url, input.commit, {
     dataDir: deps.dataDir,
@@ -60,7 +63,7 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
       if (err instanceof ProcessStartError) {
         throw failure(
           ErrorType.ToolMissing,
-          `test command ${JSON.stringify(command[0])} of repo ${repo.name} cannot be started (${err.code})`,
+          `test command ${JSON.stringify(shown[0])} of repo ${repo.name} cannot be started (${err.code})`,
         );
       }
       throw err;
@@ -68,7 +71,7 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
     if (!res.timedOut && res.exitCode !== null && SHELL_NOT_FOUND_CODES.includes(res.exitCode)) {
       throw failure(
         ErrorType.ToolMissing,
-        `test command ${JSON.stringify(command.join(' '))} of repo ${repo.name} exited ${res.exitCode} (command not found or not executable): ${tailText(res.output.trim(), 1000)}`,
+        `test command ${JSON.stringify(shown.join(' '))} of repo ${repo.name} exited ${res.exitCode} (command not found or not executable): ${tailText(redactSecrets(res.output.trim()), 1000)}`,
       );
     }
     const status = res.timedOut ? 'TIMEOUT' : res.exitCode === 0 ? 'PASS' : 'FAIL';
@@ -81,7 +84,7 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
       output: res.output,
       outputBytes: res.outputBytes,
       truncated: res.truncated,
-      command: [...command],
+      command: shown,
       commit: wt.commit,
     };
   } finally {

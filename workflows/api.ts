@@ -61,6 +61,8 @@ export const ErrorType = {
   StagingTransient: 'StagingTransient',
   DelegationRejected: 'DelegationRejected',
   DelegatedJobFailed: 'DelegatedJobFailed',
+  /** A workflow's start input failed its schema (workflows/messages.ts); details: `[{ problems }]`. */
+  InvalidInput: 'InvalidInput',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -138,13 +140,60 @@ export interface OperatorInput {
   note?: string;
 }
 
-export const answerSignal = defineSignal<[AnswerInput]>('answer');
+/**
+ * Every payload is checked by workflows/messages.ts before it touches state; one that fails is
+ * recorded in `ignoredSignals` with the reason. `answer` also takes a bare string as the text.
+ */
+export const answerSignal = defineSignal<[AnswerInput | string]>('answer');
 export const resumeSignal = defineSignal<[ResumeInput]>('resume');
 export const pauseSignal = defineSignal<[OperatorInput?]>('pause');
 export const unpauseSignal = defineSignal<[OperatorInput?]>('unpause');
 export const statusQuery = defineQuery<TaskStatus>('status');
 /** From a stage workflow to its task: what the stage is doing now (e.g. waiting for a usage-limit reset). */
 export const stageProgressSignal = defineSignal<[{ stage: Stage; detail: string }]>('stageProgress');
+
+/** Memo key of the status snapshot (`StatusMemo`), so `status` and `list` need no worker. */
+export const MEMO_STATUS_KEY = 'status';
+/** Memo key of the task's title (set at start by the client). */
+export const MEMO_TITLE_KEY = 'title';
+
+export interface IgnoredSignal {
+  signal: string;
+  state: TaskState;
+  at: string;
+  reason: string;
+}
+
+/**
+ * A compact copy of TaskStatus kept in the workflow's memo (a few KB at most: long texts are cut,
+ * lists keep their last entries, `*Count` says how many there are in all).
+ */
+export interface StatusMemo {
+  v: 1;
+  taskId: string;
+  title: string;
+  repo: string;
+  state: TaskState;
+  stage: Stage;
+  detail: string;
+  questions?: string[];
+  questionCount?: number;
+  holdReason?: string;
+  heldStage?: Stage;
+  paused: boolean;
+  attempts: Record<Stage, number>;
+  maxDevAttempts: number;
+  provider: string;
+  providerReason: string;
+  costUsd: number;
+  budgetUsd?: number;
+  branch?: string;
+  commit?: string;
+  transitions: Transition[];
+  transitionCount: number;
+  ignoredSignals: IgnoredSignal[];
+  ignoredSignalCount: number;
+}
 
 export interface Transition {
   from: string;
@@ -197,7 +246,8 @@ export interface TaskStatus {
   lastTest?: TestSummary;
   lastStaging?: StagingSummary;
   transitions: Transition[];
-  ignoredSignals: { signal: string; state: TaskState; at: string; reason: string }[];
+  /** Signals not acted on (wrong state or a payload that failed its schema), newest last, at most 50. */
+  ignoredSignals: IgnoredSignal[];
 }
 
 // ---------------------------------------------------------------------------------------------

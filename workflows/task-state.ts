@@ -2,7 +2,8 @@
  * taskWorkflow's state: one plain JSON object (what the `status` query returns) and the small pure
  * functions that change or describe it.
  */
-import type { Stage, TaskInput, TaskState, TaskStatus, Transition } from './api.js';
+import type { Stage, StatusMemo, TaskInput, TaskState, TaskStatus, Transition } from './api.js';
+import { preview } from './prompts.js';
 
 export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
 
@@ -32,10 +33,13 @@ export function recordTransition(s: TaskStatus, from: string, to: string, outcom
   s.transitions.push(note ? { from, to, outcome, at, note } : { from, to, outcome, at });
 }
 
-/** Signals that do not fit the state are kept for the record, never acted on. */
+export const MAX_IGNORED_SIGNALS = 50;
+
+/** Signals that do not fit the state, or whose payload fails its schema, are kept for the record, never acted on. */
 export function recordIgnored(s: TaskStatus, signal: string, at: string, reason: string): void {
   s.ignoredSignals.push({ signal, state: s.state, at, reason });
-  if (s.ignoredSignals.length > 50) s.ignoredSignals.splice(0, s.ignoredSignals.length - 50);
+  if (s.ignoredSignals.length > MAX_IGNORED_SIGNALS)
+    s.ignoredSignals.splice(0, s.ignoredSignals.length - MAX_IGNORED_SIGNALS);
 }
 
 export function addCost(s: TaskStatus, usd: number): void {
@@ -73,6 +77,13 @@ export function currentDetails(s: TaskStatus): string {
   if (s.state === 'hold' && s.holdReason) {
     blocks.push(`**On hold:** ${s.holdReason}`, `Resume with \`switchyard resume ${s.taskId}\` (or \`--abort\`)`);
   }
+  if (s.ignoredSignals.length) {
+    const shown = s.ignoredSignals.slice(-DETAILS_IGNORED);
+    blocks.push(
+      `**Ignored signals** (${s.ignoredSignals.length})`,
+      shown.map((i) => `- \`${i.signal}\` at ${i.at} (${i.state}): ${i.reason}`).join('\n'),
+    );
+  }
   const facts: string[] = [];
   const attempts = Object.entries(s.attempts)
     .filter(([, n]) => n > 0)
@@ -90,4 +101,62 @@ export function currentDetails(s: TaskStatus): string {
 function countsText(s: TaskStatus): string {
   const c = s.lastTest?.counts;
   return c ? ` (${c.passed} passed, ${c.failed} failed)` : '';
+}
+
+const DETAILS_IGNORED = 3;
+
+/** Caps of the memo snapshot: with every field at its cap it stays under 5 KiB of JSON. */
+export const MEMO_CAPS = {
+  title: 200,
+  /** detail, holdReason */
+  text: 300,
+  /** each question (what a person must read to answer) */
+  question: 250,
+  /** transition outcome, ignored-signal reason, provider reason */
+  short: 150,
+  /** who sent a signal (a transition's note) */
+  actor: 80,
+  questions: 5,
+  transitions: 4,
+  ignoredSignals: 3,
+} as const;
+
+/** The status snapshot kept in the memo (see StatusMemo): what `status` shows when no worker polls. */
+export function statusMemo(s: TaskStatus): StatusMemo {
+  const cut = (t: string, max: number = MEMO_CAPS.text) => preview(t, max);
+  const memo: StatusMemo = {
+    v: 1,
+    taskId: s.taskId,
+    title: cut(s.title, MEMO_CAPS.title),
+    repo: cut(s.repo),
+    state: s.state,
+    stage: s.stage,
+    detail: cut(s.detail),
+    paused: s.paused,
+    attempts: { ...s.attempts },
+    maxDevAttempts: s.maxDevAttempts,
+    provider: s.provider,
+    providerReason: cut(s.providerReason, MEMO_CAPS.short),
+    costUsd: s.costUsd,
+    transitions: s.transitions.slice(-MEMO_CAPS.transitions).map((t) => ({
+      ...t,
+      outcome: cut(t.outcome, MEMO_CAPS.short),
+      ...(t.note === undefined ? {} : { note: cut(t.note, MEMO_CAPS.actor) }),
+    })),
+    transitionCount: s.transitions.length,
+    ignoredSignals: s.ignoredSignals
+      .slice(-MEMO_CAPS.ignoredSignals)
+      .map((i) => ({ ...i, reason: cut(i.reason, MEMO_CAPS.short) })),
+    ignoredSignalCount: s.ignoredSignals.length,
+  };
+  if (s.questions?.length) {
+    memo.questions = s.questions.slice(0, MEMO_CAPS.questions).map((q) => cut(q, MEMO_CAPS.question));
+    memo.questionCount = s.questions.length;
+  }
+  if (s.holdReason !== undefined) memo.holdReason = cut(s.holdReason);
+  if (s.heldStage !== undefined) memo.heldStage = s.heldStage;
+  if (s.budgetUsd !== undefined) memo.budgetUsd = s.budgetUsd;
+  if (s.branch !== undefined) memo.branch = s.branch;
+  if (s.commit !== undefined) memo.commit = s.commit;
+  return memo;
 }

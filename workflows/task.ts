@@ -15,14 +15,17 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
   answerSignal,
+  ErrorType,
   gateGrantedSignal,
   gateReleaseSignal,
   gateWorkflowId,
+  MEMO_STATUS_KEY,
   pauseSignal,
   resumeSignal,
   stageProgressSignal,
@@ -34,9 +37,11 @@ import {
   stageWorkflowId,
   statusQuery,
   taskBranch,
+  taskWorkflowId,
   unpauseSignal,
   type AnswerInput,
   type NotifyInput,
+  type OperatorInput,
   type ResumeInput,
   type Stage,
   type TaskInput,
@@ -45,7 +50,17 @@ import {
 import { shortActivity, storeActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
 import { describeFailure } from './failures.js';
-import { analystPrompt, developerPrompt, type FailureReport } from './prompts.js';
+import { printable } from './grammar.js';
+import {
+  parseAnswer,
+  parseGateGranted,
+  parseOperator,
+  parseResume,
+  parseStageProgress,
+  parseTaskInput,
+} from './messages.js';
+import { analystPrompt, developerPrompt, preview, type FailureReport } from './prompts.js';
+import { redactSecrets } from './redact.js';
 import { analysisWorkflow } from './stages/analysis.js';
 import { deployStagingWorkflow } from './stages/deploy-staging.js';
 import { developmentWorkflow } from './stages/development.js';
@@ -58,6 +73,7 @@ import {
   initialStatus,
   recordIgnored,
   recordTransition,
+  statusMemo,
 } from './task-state.js';
 import { formatDuration } from '../worker/duration.js';
 import { afterResume, decide, signalFits, type Decision } from './transitions.js';
@@ -77,7 +93,9 @@ export const FAILURE_CLEANUP_PATCH = 'failure-cleanup';
 
 const now = () => new Date().toISOString();
 
-export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
+export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
+  // Anyone with a Temporal client can start this: check the input before anything reads it.
+  const input = checkedInput(raw);
   const { task } = input;
   const workflowId = workflowInfo().workflowId;
   const s = initialStatus(input, workflowId, now());
@@ -87,35 +105,67 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
   const carry: { analysis: string; failure?: FailureReport; note?: string } = { analysis: '' };
   // Transitions up to `filed` are in the store; `eventDetails` adds what a transition alone does not say.
   const events = { filed: 0, details: {} as Record<number, Record<string, unknown>> };
+  // What publish() last sent, so unchanged values add nothing to history.
+  const published = { attributes: '', memo: '' };
 
+  // Every payload is checked before it touches state; a bad one is recorded, never thrown.
+  const ignore = (signal: string, reason: string) => {
+    recordIgnored(s, signal, now(), reason);
+    publish();
+  };
   setHandler(statusQuery, () => s);
-  setHandler(answerSignal, (a) => {
-    if (!signalFits('answer', s) || inbox.answer) return recordIgnored(s, 'answer', now(), 'not waiting for an answer');
-    if (!a?.text?.trim()) return recordIgnored(s, 'answer', now(), 'empty answer');
-    inbox.answer = a;
+  setHandler(answerSignal, (payload: unknown) => {
+    const a = parseAnswer(payload);
+    if (!a.ok) return ignore('answer', `invalid payload: ${a.reason}`);
+    if (!signalFits('answer', s)) return ignore('answer', 'not waiting for an answer');
+    if (inbox.answer) return ignore('answer', 'an answer is already being taken');
+    inbox.answer = a.value;
   });
-  setHandler(resumeSignal, (r) => {
-    if (!signalFits('resume', s) || inbox.resume) return recordIgnored(s, 'resume', now(), 'not on hold');
-    inbox.resume = r;
+  setHandler(resumeSignal, (payload: unknown) => {
+    const r = parseResume(payload);
+    if (!r.ok) return ignore('resume', `invalid payload: ${r.reason}`);
+    if (!signalFits('resume', s)) return ignore('resume', 'not on hold');
+    if (inbox.resume) return ignore('resume', 'a resume is already being taken');
+    inbox.resume = r.value;
   });
-  setHandler(pauseSignal, (op) => {
-    if (!signalFits('pause', s)) return recordIgnored(s, 'pause', now(), 'already paused, on hold or ended');
+  setHandler(pauseSignal, (payload: unknown) => {
+    const op = parseOperator(payload);
+    if (!op.ok) return ignore('pause', `invalid payload: ${op.reason}`);
+    if (!signalFits('pause', s)) return ignore('pause', 'already paused, on hold or ended');
     s.paused = true;
-    recordTransition(s, s.state, s.state, 'pause requested', now(), op?.by);
-  });
-  setHandler(unpauseSignal, (op) => {
-    if (!signalFits('unpause', s)) return recordIgnored(s, 'unpause', now(), 'not paused');
-    s.paused = false;
-    recordTransition(s, s.state, s.state, 'unpaused', now(), op?.by);
-  });
-  setHandler(gateGrantedSignal, () => {
-    inbox.granted = true;
-  });
-  setHandler(stageProgressSignal, ({ stage, detail }) => {
-    if (s.stage !== stage || s.state !== 'running') return;
-    s.detail = detail;
+    operatorDetails(op.value);
+    recordTransition(s, s.state, s.state, 'pause requested', now(), op.value.by);
     publish();
   });
+  setHandler(unpauseSignal, (payload: unknown) => {
+    const op = parseOperator(payload);
+    if (!op.ok) return ignore('unpause', `invalid payload: ${op.reason}`);
+    if (!signalFits('unpause', s)) return ignore('unpause', 'not paused');
+    s.paused = false;
+    operatorDetails(op.value);
+    recordTransition(s, s.state, s.state, 'unpaused', now(), op.value.by);
+    publish();
+  });
+  setHandler(gateGrantedSignal, (payload: unknown) => {
+    const g = parseGateGranted(payload);
+    if (!g.ok) return ignore('gateGranted', `invalid payload: ${g.reason}`);
+    if (g.value.repo !== task.repo) return ignore('gateGranted', 'a grant for another repo');
+    if (!gate.requested) return ignore('gateGranted', 'not waiting for the repo gate');
+    inbox.granted = true;
+  });
+  setHandler(stageProgressSignal, (payload: unknown) => {
+    const p = parseStageProgress(payload);
+    if (!p.ok) return ignore('stageProgress', `invalid payload: ${p.reason}`);
+    // Progress of a stage that has moved on is stale, not wrong: dropped without a record.
+    if (s.stage !== p.value.stage || s.state !== 'running') return;
+    s.detail = p.value.detail;
+    publish();
+  });
+
+  /** A note from pause/unpause goes with the transition's event in the store. */
+  function operatorDetails(op: OperatorInput) {
+    if (op.note) events.details[s.transitions.length] = { note: op.note };
+  }
 
   publish();
   try {
@@ -315,7 +365,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
     const a = inbox.answer!;
     inbox.answer = undefined;
     if (round) Object.assign(round, { answer: a.text, answeredBy: a.by, answeredAt: now() });
-    events.details[s.transitions.length] = { answer: a.text.slice(0, 4000) };
+    events.details[s.transitions.length] = { answer: preview(a.text) };
     recordTransition(s, 'needs-input', 'analysis', 'answered', now(), a.by);
     s.questions = undefined;
     s.state = 'running';
@@ -440,14 +490,26 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
   // ------------------------------------------------------------------------------------------
   // Telling the world
 
+  /** Search attributes, the memo snapshot and the Web UI's current details; upserts only what changed. */
   function publish(): void {
-    upsertSearchAttributes([
-      { key: SA_STATE, value: s.state },
-      { key: SA_STAGE, value: s.stage },
-      { key: SA_REPO, value: task.repo },
-      { key: SA_PROVIDER, value: s.provider },
-      { key: SA_COST_USD, value: s.costUsd },
-    ]);
+    const attributes = [s.state, s.stage, task.repo, s.provider, s.costUsd];
+    const attributesKey = JSON.stringify(attributes);
+    if (attributesKey !== published.attributes) {
+      published.attributes = attributesKey;
+      upsertSearchAttributes([
+        { key: SA_STATE, value: s.state },
+        { key: SA_STAGE, value: s.stage },
+        { key: SA_REPO, value: task.repo },
+        { key: SA_PROVIDER, value: s.provider },
+        { key: SA_COST_USD, value: s.costUsd },
+      ]);
+    }
+    const memo = statusMemo(s);
+    const memoKey = JSON.stringify(memo);
+    if (memoKey !== published.memo) {
+      published.memo = memoKey;
+      upsertMemo({ [MEMO_STATUS_KEY]: memo });
+    }
     setCurrentDetails(currentDetails(s));
   }
 
@@ -478,6 +540,35 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskStatus> {
       log.warn('notification failed', { kind, error: String(err) });
     }
   }
+}
+
+/** The start input checked by its schema; a bad one fails the run at once, listing every problem. */
+function checkedInput(raw: unknown): TaskInput {
+  const r = parseTaskInput(raw);
+  const problems = r.ok ? [] : r.problems;
+  const workflowId = workflowInfo().workflowId;
+  if (r.ok && workflowId !== taskWorkflowId(r.input.task.id)) {
+    const expected = taskWorkflowId(r.input.task.id);
+    // Stage children are named after the task id: a second id for the same task would collide with them.
+    problems.push(
+      redactSecrets(`workflowId: "${printable(workflowId)}" must be "${expected}" for task ${r.input.task.id}`),
+    );
+  }
+  if (r.ok && problems.length === 0) return r.input;
+  upsertSearchAttributes([{ key: SA_STATE, value: 'failed' }]);
+  setCurrentDetails(
+    [
+      '**failed** · invalid start input',
+      problems.map((p) => `- ${p}`).join('\n'),
+      "See the README for the start input's JSON shape, or submit with `switchyard submit <task.md>`.",
+    ].join('\n\n'),
+  );
+  throw ApplicationFailure.create({
+    message: `invalid start input: ${problems.join('; ')}`,
+    type: ErrorType.InvalidInput,
+    nonRetryable: true,
+    details: [{ problems }],
+  });
 }
 
 function shortSha(sha?: string): string {

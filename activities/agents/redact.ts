@@ -1,27 +1,16 @@
 /**
- * Masks secrets in agent output before anything is stored, heartbeated or returned: well-known
- * key shapes, bearer tokens, private key blocks, and the values of the variables a provider passes
- * through. Redact whole texts where possible: a private key block split into separate lines can
- * only be recognised by its BEGIN line (everything after it on the same text is masked).
+ * Masks secrets in agent output before anything is stored, heartbeated or returned: the key
+ * shapes of workflows/redact.ts (the one pattern set, shared with the workflow's masking of operator
+ * input) plus the values of the variables a provider passes through. Redact whole texts where
+ * possible: a private key block split into separate lines can only be recognised by its BEGIN line
+ * (everything after it on the same text is masked).
  */
+import { REDACTED, redactSecrets } from '../../workflows/redact.js';
 
-export const REDACTED = '[REDACTED]';
+export { REDACTED };
 
 /** Secret values shorter than this are not masked: they would mask ordinary words. */
 export const MIN_SECRET_LENGTH = 6;
-
-const KEY_PATTERNS: RegExp[] = [
-  // PEM private keys; an unterminated block (truncated output) is masked to the end.
-  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
-  /\bsk-ant-[A-Za-z0-9_-]{8,}/g,
-  /\bsk-[A-Za-z0-9_-]{16,}/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
-  /\bAIza[0-9A-Za-z_-]{35}\b/g,
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
-];
-const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 
 export type Redactor = (text: string) => string;
 
@@ -43,10 +32,7 @@ export function createRedactor(secretValues: readonly string[] = []): Redactor {
 
   return (text: string): string => {
     if (typeof text !== 'string' || text.length === 0) return text;
-    let out = valuesRe ? text.replace(valuesRe, REDACTED) : text;
-    for (const re of KEY_PATTERNS) out = out.replace(re, REDACTED);
-    out = out.replace(BEARER, `$1${REDACTED}`);
-    return out;
+    return redactSecrets(valuesRe ? text.replace(valuesRe, REDACTED) : text);
   };
 }
 

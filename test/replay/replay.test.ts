@@ -29,7 +29,8 @@ describe('replay', () => {
         ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
         : { workflowsPath: workflowsEntry() },
       history,
-      file,
+      // The workflow checks its own id against its input: replay under the id it ran with.
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? file,
     );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRedactor, redactDeep, REDACTED } from '../../activities/agents/redact.js';
+import { redactSecrets } from '../../workflows/redact.js';
 
 const ANTHROPIC = 'sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdef';
 const OPENAI = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
@@ -83,5 +84,29 @@ describe('redactDeep', () => {
       nested: { list: [REDACTED, 1, { key: REDACTED }] },
     });
     expect(value.lastTool).toContain('s3cr3t-value');
+  });
+});
+
+describe('redactSecrets (the workflow-safe patterns both sides share)', () => {
+  it('masks the same key shapes as the activity redactor, in operator text', () => {
+    const text = `use ${GHP} or ${OPENAI}; Authorization: Bearer abcdefgh12345678; aws ${AWS}`;
+    const out = redactSecrets(text);
+    expect(out).toBe(createRedactor()(text));
+    expect(out).toBe(`use ${REDACTED} or ${REDACTED}; Authorization: Bearer ${REDACTED}; aws ${REDACTED}`);
+  });
+
+  it('masks every key shape alone and next to exact secret values', () => {
+    for (const secret of [ANTHROPIC, OPENAI, GHP, PAT, AWS]) {
+      expect(redactSecrets(`x ${secret} y`)).toBe(`x ${REDACTED} y`);
+      expect(createRedactor(['some-value'])(`x ${secret} y`)).toBe(`x ${REDACTED} y`);
+    }
+  });
+
+  it('gives the same result on a second pass and leaves ordinary text alone', () => {
+    const once = redactSecrets(`a ${GHP} b`);
+    expect(redactSecrets(once)).toBe(once);
+    expect(redactSecrets('retry with the en-GB locale, see ticket sk-12')).toBe(
+      'retry with the en-GB locale, see ticket sk-12',
+    );
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answerSignal,
   ErrorType,
+  MEMO_STATUS_KEY,
   pauseSignal,
   resumeSignal,
   statusQuery,
@@ -21,6 +22,7 @@ import {
   type NotifyInput,
   type RecordEventsInput,
   type StagingSummary,
+  type StatusMemo,
   type TaskInput,
   type TaskStatus,
   type TestSummary,
@@ -127,12 +129,12 @@ afterAll(async () => {
 });
 
 let seq = 0;
-function input(over: Partial<TaskInput> & { repo?: string } = {}): TaskInput {
+function input({ repo, ...over }: Partial<TaskInput> & { repo?: string } = {}): TaskInput {
   const id = `wf-${Date.now().toString(36)}-${++seq}`;
   return {
     task: {
       id,
-      repo: over.repo ?? `repo-${id}`,
+      repo: repo ?? `repo-${id}`,
       title: `Task ${id}`,
       allowDelegation: false,
       needsClaudeCode: false,
@@ -149,12 +151,13 @@ function input(over: Partial<TaskInput> & { repo?: string } = {}): TaskInput {
   };
 }
 
-async function start(i: TaskInput, script: Script = {}) {
+async function start(i: TaskInput, script: Script = {}, memo?: Record<string, unknown>) {
   scripts.set(i.task.id, script);
   return w.client.workflow.start('taskWorkflow', {
     workflowId: taskWorkflowId(i.task.id),
     taskQueue: w.taskQueue,
     args: [i],
+    memo,
   });
 }
 
@@ -329,6 +332,55 @@ describe('taskWorkflow', () => {
     expect(final.state).toBe('failed');
     expect(final.ignoredSignals[0]).toMatchObject({ signal: 'answer', state: 'hold' });
     expect(final.transitions.at(-1)).toMatchObject({ to: 'failed', outcome: 'aborted by op: not worth it' });
+  });
+
+  it('keeps a status snapshot in the memo, and an answer, note and actor go in redacted everywhere', async () => {
+    const token = 'ghp_' + 'Q'.repeat(36);
+    const i = input();
+    const h = await start(
+      i,
+      {
+        analyst: (_, n) => (n === 1 ? { questions: ['Which token?'] } : {}),
+        developer: (_, n) => (n === 1 ? { outcome: 'no-changes', commit: undefined } : {}),
+      },
+      { title: 'as the client set it' },
+    );
+    await waitForState(h, 'needs-input');
+    const asking = await eventually(async () => {
+      const memo = (await h.describe()).memo?.[MEMO_STATUS_KEY] as StatusMemo | undefined;
+      return memo?.state === 'needs-input' ? memo : undefined;
+    }, 'the memo to show needs-input');
+    expect(asking).toMatchObject({
+      taskId: i.task.id,
+      title: i.task.title,
+      questions: ['Which token?'],
+      paused: false,
+    });
+    // The status key is merged in: the title the client set at start stays.
+    expect((await h.describe()).memo?.title).toBe('as the client set it');
+
+    await h.signal(answerSignal, { text: `use ${token}`, by: `ana ${token}` });
+    await waitForState(h, 'hold');
+    await h.signal(resumeSignal, { action: 'retry', note: `Authorization: Bearer ${token}`, by: 'op' });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    const memo = (await h.describe()).memo?.[MEMO_STATUS_KEY] as StatusMemo;
+    expect(memo).toMatchObject({ state: 'done', stage: 'testing', costUsd: done.costUsd, commit: done.commit });
+    expect(memo.transitions.at(-1)).toMatchObject({ from: 'testing', to: 'done' });
+    expect(JSON.stringify(memo).length).toBeLessThan(5 * 1024);
+
+    const c = callsOf(i.task.id);
+    const events = filed.filter((e) => e.taskId === i.task.id);
+    for (const [where, text] of Object.entries({
+      state: JSON.stringify(done),
+      memo: JSON.stringify(memo),
+      events: JSON.stringify(events),
+      prompts: JSON.stringify([...c.analyst, ...c.developer].map((x) => x.prompt)),
+    })) {
+      expect(text, where).not.toContain(token);
+    }
+    expect(done.rounds[0]).toMatchObject({ answer: 'use [REDACTED]', answeredBy: 'ana [REDACTED]' });
+    expect(c.developer[1]!.prompt).toContain('Authorization: Bearer [REDACTED]');
   });
 
   it('pause parks the task at the next stage boundary; unpause continues', async () => {

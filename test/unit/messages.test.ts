@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskInput } from '../../workflows/api.js';
+import {
+  INPUT_DEFAULTS,
+  MAX_MESSAGE_CHARS,
+  parseAnswer,
+  parseGateGranted,
+  parseOperator,
+  parseResume,
+  parseStageProgress,
+  parseTaskInput,
+} from '../../workflows/messages.js';
+import { REDACTED } from '../../workflows/redact.js';
+
+const GHP = 'ghp_' + 'A1b2C3d4E5'.repeat(4);
+
+const full: TaskInput = {
+  task: {
+    id: 'fix-login',
+    repo: 'webapp',
+    title: 'Fix the login redirect',
+    base: 'release/1.2',
+    allowDelegation: false,
+    needsClaudeCode: false,
+    body: 'Do it.',
+    sourcePath: '/tasks/fix-login.md',
+  },
+  base: 'release/1.2',
+  maxDevAttempts: 3,
+  budgetUsd: 4,
+  staging: 'preview',
+  serial: true,
+  provider: 'claude-code',
+  providerReason: 'default provider',
+  allowFallback: true,
+  waitTimeoutMs: 1000,
+  reminderEveryMs: 500,
+  run: 2,
+  branch: 'switchyard/fix-login.run-2',
+};
+
+const problemsOf = (raw: unknown) => {
+  const r = parseTaskInput(raw);
+  if (r.ok) throw new Error('expected problems');
+  return r.problems;
+};
+
+describe('parseTaskInput (the start input, shared by the CLI and the workflow)', () => {
+  it('takes what the CLI sends unchanged', () => {
+    expect(parseTaskInput(full)).toEqual({ ok: true, input: full });
+  });
+
+  it('fills the defaults a hand-typed input may leave out', () => {
+    const r = parseTaskInput({
+      task: { id: 'raw-1', repo: 'webapp', title: 'Raw', body: 'Do it.', base: 'dev', maxDevAttempts: 2 },
+      provider: 'codex',
+    });
+    expect(r).toEqual({
+      ok: true,
+      input: {
+        task: {
+          id: 'raw-1',
+          repo: 'webapp',
+          title: 'Raw',
+          body: 'Do it.',
+          base: 'dev',
+          maxDevAttempts: 2,
+          allowDelegation: false,
+          needsClaudeCode: false,
+        },
+        base: 'dev',
+        maxDevAttempts: 2,
+        serial: true,
+        provider: 'codex',
+        providerReason: INPUT_DEFAULTS.providerReason,
+        waitTimeoutMs: INPUT_DEFAULTS.waitTimeoutMs,
+        reminderEveryMs: INPUT_DEFAULTS.reminderEveryMs,
+      },
+    });
+  });
+
+  it.each([
+    ['a bare string', 'fix-login', ['input: expected an object ({…}), got a string']],
+    ['null', null, ['input: expected an object ({…}), got null']],
+    ['an array', [full], ['input: expected an object ({…}), got an array']],
+    ['no task', { provider: 'x' }, ['task: missing']],
+  ])('refuses %s', (_what, raw, expected) => {
+    expect(problemsOf(raw)).toEqual(expected);
+  });
+
+  it('lists every problem at once, each naming its field', () => {
+    const problems = problemsOf({ task: { id: 'raw-1' } });
+    expect(problems).toEqual(['task.repo: missing', 'task.title: missing', 'task.body: missing', 'provider: missing']);
+  });
+
+  it.each([
+    ['task.id', { task: { ...full.task, id: '--help' } }, /task\.id: "--help" is not a task id/],
+    ['task.id', { task: { ...full.task, id: 'Fix It' } }, /task\.id: .*not a task id/],
+    ['task.repo', { task: { ...full.task, repo: '--upload-pack=touch${IFS}x;x@y:' } }, /task\.repo: .*starts with "-"/],
+    ['task.repo', { task: { ...full.task, repo: 'ext::sh -c touch%20x' } }, /task\.repo: .*transport helpers/],
+    ['base', { base: 'main;touch x' }, /^base: .*not a valid branch/],
+    ['base', { base: '--upload-pack=x' }, /^base: .*starts with "-"/],
+    ['branch', { branch: 'a..b' }, /^branch: .*contains "\.\."/],
+    ['provider', { provider: '$(id)' }, /^provider: is not a provider name/],
+    ['staging', { staging: 'a b' }, /^staging: is not a staging target name/],
+    ['budgetUsd', { budgetUsd: 'abc' }, /^budgetUsd: expected a number, got a string$/],
+    ['budgetUsd', { budgetUsd: -1 }, /^budgetUsd: /],
+    ['maxDevAttempts', { maxDevAttempts: 2.5 }, /^maxDevAttempts: expected a whole number, got 2\.5$/],
+    ['serial', { serial: 'yes' }, /^serial: expected true or false, got a string$/],
+    ['waitTimeoutMs', { waitTimeoutMs: 0 }, /^waitTimeoutMs: must be at least 1/],
+    ['task.title', { task: { ...full.task, title: '  ' } }, /^task\.title: is empty$/],
+    ['task.body', { task: { ...full.task, body: '' } }, /^task\.body: is empty/],
+    ['an unknown field', { budget: 5 }, /^budget: unknown field$/],
+    ['an unknown task field', { task: { ...full.task, prefered_ai: 'x' } }, /^task\.prefered_ai: unknown field$/],
+  ])('names %s', (_what, over, expected) => {
+    const problems = problemsOf({ ...full, ...over });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it('accepts repo locations and names by the grammar', () => {
+    for (const repo of ['webapp', 'my.repo_2', '/srv/git/app', './app', 'https://example.com/a.git', 'git@host:a/b']) {
+      expect(parseTaskInput({ ...full, task: { ...full.task, repo } }).ok, repo).toBe(true);
+    }
+  });
+
+  it('never echoes a secret in a problem', () => {
+    const problems = problemsOf({ ...full, task: { ...full.task, id: GHP } });
+    expect(problems.join()).not.toContain(GHP);
+    expect(problems[0]).toContain(REDACTED);
+  });
+});
+
+describe('signal payloads', () => {
+  it('an answer: an object, or a bare string taken as the text; redacted', () => {
+    expect(parseAnswer({ text: 'en-GB', by: 'ana' })).toEqual({ ok: true, value: { text: 'en-GB', by: 'ana' } });
+    expect(parseAnswer('en-GB please')).toEqual({ ok: true, value: { text: 'en-GB please' } });
+    expect(parseAnswer(`token ${GHP}`)).toEqual({ ok: true, value: { text: `token ${REDACTED}` } });
+    expect(parseAnswer({ text: 'x', by: `Bearer ${GHP}` })).toEqual({
+      ok: true,
+      value: { text: 'x', by: `Bearer ${REDACTED}` },
+    });
+    expect(parseAnswer({ text: 'x', by: '  ' })).toEqual({ ok: true, value: { text: 'x' } });
+  });
+
+  it.each([
+    ['null', null, 'payload: expected an object ({…}), got null'],
+    ['nothing', undefined, 'payload: missing'],
+    ['an array', ['hi'], 'payload: expected an object ({…}), got an array'],
+    ['a number', 42, 'payload: expected an object ({…}), got 42'],
+    ['no text', { by: 'ana' }, 'text: missing'],
+    ['a blank text', { text: '  \n' }, 'text: is empty'],
+    ['a blank string', '   ', 'text: is empty'],
+    ['text of the wrong type', { text: ['a'] }, 'text: expected a string, got an array'],
+    ['an unknown field', { text: 'x', answer: 'y' }, 'answer: unknown field'],
+    ['a huge text', 'x'.repeat(MAX_MESSAGE_CHARS + 1), `text: is longer than ${MAX_MESSAGE_CHARS} characters`],
+  ])('refuses an answer of %s with the reason', (_what, raw, reason) => {
+    expect(parseAnswer(raw)).toEqual({ ok: false, reason });
+  });
+
+  it('an answer of exactly the limit is taken', () => {
+    expect(parseAnswer('x'.repeat(MAX_MESSAGE_CHARS)).ok).toBe(true);
+  });
+
+  it('a resume: retry or abort with limits; the note and by redacted', () => {
+    expect(parseResume({ action: 'retry', budgetUsd: 5, maxDevAttempts: 4, note: `use ${GHP}`, by: 'op' })).toEqual({
+      ok: true,
+      value: { action: 'retry', budgetUsd: 5, maxDevAttempts: 4, note: `use ${REDACTED}`, by: 'op' },
+    });
+    expect(parseResume({ action: 'abort' })).toEqual({ ok: true, value: { action: 'abort' } });
+  });
+
+  it.each([
+    [
+      'an unknown action and a string budget',
+      { action: 'explode', budgetUsd: 'abc' },
+      /action: must be "retry" or "abort"; budgetUsd: expected a number, got a string/,
+    ],
+    ['no action', { note: 'go' }, /^action: must be "retry" or "abort"$/],
+    ['null', null, /^payload: expected an object/],
+    ['a bare string', 'retry', /^payload: expected an object .*got a string$/],
+    ['a negative budget', { action: 'retry', budgetUsd: -5 }, /^budgetUsd: /],
+    ['zero attempts', { action: 'retry', maxDevAttempts: 0 }, /^maxDevAttempts: /],
+    ['a misspelt field', { action: 'retry', budget: 5 }, /^budget: unknown field$/],
+    ['a huge note', { action: 'retry', note: 'n'.repeat(MAX_MESSAGE_CHARS + 1) }, /^note: is longer than/],
+    ['a number by', { action: 'retry', by: 7 }, /^by: expected a string, got 7$/],
+  ])('refuses a resume with %s', (_what, raw, reason) => {
+    const r = parseResume(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  it('pause and unpause: no payload, or who and why', () => {
+    expect(parseOperator(undefined)).toEqual({ ok: true, value: {} });
+    expect(parseOperator({})).toEqual({ ok: true, value: {} });
+    expect(parseOperator({ by: 'op', note: `Bearer ${GHP}` })).toEqual({
+      ok: true,
+      value: { by: 'op', note: `Bearer ${REDACTED}` },
+    });
+    expect(parseOperator(null)).toEqual({ ok: false, reason: 'payload: expected an object ({…}), got null' });
+    expect(parseOperator({ reason: 'x' })).toEqual({ ok: false, reason: 'reason: unknown field' });
+    expect(parseOperator([])).toEqual({ ok: false, reason: 'payload: expected an object ({…}), got an array' });
+  });
+
+  it('the internal signals: stage progress and gate grants', () => {
+    expect(parseStageProgress({ stage: 'analysis', detail: 'waiting' }).ok).toBe(true);
+    expect(parseStageProgress({ stage: 'deploy', detail: 'x' })).toMatchObject({ ok: false, reason: /^stage: / });
+    expect(parseStageProgress({ stage: 'testing' })).toEqual({ ok: false, reason: 'detail: missing' });
+    expect(parseGateGranted({ repo: 'webapp' })).toEqual({ ok: true, value: { repo: 'webapp' } });
+    expect(parseGateGranted({})).toEqual({ ok: false, reason: 'repo: missing' });
+  });
+
+  it('a reason never echoes a secret and stays short', () => {
+    const r = parseResume({
+      action: 'retry',
+      [GHP]: 1,
+      ...Object.fromEntries(Array.from({ length: 200 }, (_, n) => [`k${n}`, n])),
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).not.toContain(GHP);
+    expect(r.reason.length).toBeLessThan(400);
+  });
+});
