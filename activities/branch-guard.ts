@@ -20,9 +20,7 @@ export function madeByAttempt(message: string, trailer: string): boolean {
 }
 
 export type BranchState =
-  | { kind: 'ours' }
-  | { kind: 'already-pushed'; commit: string }
-  | { kind: 'foreign'; tip: string | undefined };
+  { kind: 'ours' } | { kind: 'already-pushed'; commit: string } | { kind: 'foreign'; tip: string | undefined };
 
 /** Reads the branch as the worktree's fetch left it. */
 export async function branchState(

@@ -181,7 +181,9 @@ export function createActivities(deps: ActivityDeps) {
           throw failure(ErrorType.ConfigInvalid, foreignBranchMessage(input.branch, repo.name, state));
         }
         // The worker died after an earlier attempt pushed: that commit is the result, paid once.
-        log(`${input.branch} of ${repo.name} already has ${state.commit.slice(0, 12)} from this attempt; not run again`);
+        log(
+          `${input.branch} of ${repo.name} already has ${state.commit.slice(0, 12)} from this attempt; not run again`,
+        );
         const result: DeveloperResult = {
           provider: input.provider,
           exitCode: 0,
@@ -197,31 +199,35 @@ export function createActivities(deps: ActivityDeps) {
         };
         return result;
       };
-      return withAgentRun({ ...input, role: 'developer' }, async (dir, outcome, repo, rec) => {
-        const files = redactFiles(await readAgentFiles(dir), outcome);
-        await storeAgentFiles(rec, files, outcome.artifacts);
-        const base = { ...resultBase(outcome, input.provider), summary: files.summary, branch: input.branch };
-        if (outcome.failure) return { ...base, outcome: 'agent-failed', changedFiles: [] };
-        const firstLine = files.summary
-          .split('\n')
-          .find((l) => l.trim())
-          ?.trim();
-        const message =
-          `switchyard(${input.taskId}): development attempt ${input.attempt}\n${firstLine ? `\n${firstLine}\n` : ''}` +
-          `\n${commitTrailers(input.taskId, input.trailer)}`;
-        heartbeatPhase('commit');
-        const commit = await commitAll(dir, message);
-        if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
-        outcome.artifacts.push(
-          await rec.artifact('diff', outcome.redact(await diffOf(dir)), 'text/x-diff; charset=utf-8'),
-        );
-        heartbeatPhase('push');
-        await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name, expectedTip: input.expectedTip });
-        log(
-          `pushed ${commit.commit.slice(0, 12)} to ${input.branch} of ${repo.name} (${commit.changedFiles.length} files)`,
-        );
-        return { ...base, outcome: 'committed', commit: commit.commit, changedFiles: commit.changedFiles };
-      }, checkBranch);
+      return withAgentRun(
+        { ...input, role: 'developer' },
+        async (dir, outcome, repo, rec) => {
+          const files = redactFiles(await readAgentFiles(dir), outcome);
+          await storeAgentFiles(rec, files, outcome.artifacts);
+          const base = { ...resultBase(outcome, input.provider), summary: files.summary, branch: input.branch };
+          if (outcome.failure) return { ...base, outcome: 'agent-failed', changedFiles: [] };
+          const firstLine = files.summary
+            .split('\n')
+            .find((l) => l.trim())
+            ?.trim();
+          const message =
+            `switchyard(${input.taskId}): development attempt ${input.attempt}\n${firstLine ? `\n${firstLine}\n` : ''}` +
+            `\n${commitTrailers(input.taskId, input.trailer)}`;
+          heartbeatPhase('commit');
+          const commit = await commitAll(dir, message);
+          if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
+          outcome.artifacts.push(
+            await rec.artifact('diff', outcome.redact(await diffOf(dir)), 'text/x-diff; charset=utf-8'),
+          );
+          heartbeatPhase('push');
+          await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name, expectedTip: input.expectedTip });
+          log(
+            `pushed ${commit.commit.slice(0, 12)} to ${input.branch} of ${repo.name} (${commit.changedFiles.length} files)`,
+          );
+          return { ...base, outcome: 'committed', commit: commit.commit, changedFiles: commit.changedFiles };
+        },
+        checkBranch,
+      );
     },
 
     async runTests(input: TestRunInput): Promise<TestSummary> {

@@ -5,8 +5,9 @@
  */
 import os from 'node:os';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { createRedactor } from '../activities/agents/redact.js';
+import { parseTaskInput } from '../workflows/messages.js';
 import { preview } from '../workflows/prompts.js';
+import { redactSecrets } from '../workflows/redact.js';
 import { signalFits } from '../workflows/transitions.js';
 import {
   Client,
@@ -41,6 +42,7 @@ import {
   type OperatorInput,
   type ResumeInput,
   type Stage,
+  type StatusMemo,
   type TaskInput,
   type TaskState,
   type TaskStatus,
@@ -91,6 +93,14 @@ export class TaskAlreadyRunningError extends Error {
         ? `task ${taskId} is still finishing (${where}); submit it again once \`switchyard status ${taskId}\` shows it has closed`
         : `task ${taskId} is already running (${where}); use \`switchyard status ${taskId}\``,
     );
+  }
+}
+
+/** The start input fails the workflow's own schema (workflows/messages.ts). */
+export class InvalidTaskInputError extends Error {
+  override name = 'InvalidTaskInputError';
+  constructor(readonly issues: string[]) {
+    super(`the task's start input is not valid (${issues.length} problem(s))`);
   }
 }
 
@@ -183,7 +193,7 @@ export type WatchCallback = (
 ) => void;
 
 /** Secret-shaped words (tokens, keys) masked: the same patterns as agent output. */
-const redact = createRedactor([]);
+const redact = redactSecrets;
 
 /** An operator's note and name, redacted. */
 function operator(input: OperatorInput): OperatorInput {
@@ -270,7 +280,10 @@ export class SwitchyardClient {
     if (previous && !previous.running && !opts.rerun) {
       throw new TaskExistsError(task.id, await this.currentStatus(task.id), taskBranch(task.id, run));
     }
-    const input: TaskInput = { ...given, run, branch: taskBranch(task.id, run) };
+    // The workflow checks its input with the same schema; a problem is found here, before anything starts.
+    const checked = parseTaskInput({ ...given, run, branch: taskBranch(task.id, run) });
+    if (!checked.ok) throw new InvalidTaskInputError(checked.problems);
+    const input = checked.input;
     try {
       const handle = await this.client.workflow.start('taskWorkflow', {
         workflowId,
@@ -278,7 +291,9 @@ export class SwitchyardClient {
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         // A closed task's id is reused only when the user asked for a rerun (checked above).
-        workflowIdReusePolicy: opts.rerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy: opts.rerun
+          ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+          : WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
           { key: SA_STATE, value: 'running' },
           { key: SA_STAGE, value: 'analysis' },
@@ -636,7 +651,14 @@ async function statusFromRecord(
     ignoredSignals: [],
   };
   const memo = desc.memo?.[MEMO_STATUS_KEY];
-  const snapshot = memo && typeof memo === 'object' ? (memo as Partial<TaskStatus>) : {};
+  // The memo's own bookkeeping (version, counts of what it cut) is not part of a status.
+  const {
+    v: _v,
+    questionCount: _q,
+    transitionCount: _t,
+    ignoredSignalCount: _i,
+    ...snapshot
+  } = memo && typeof memo === 'object' ? (memo as Partial<StatusMemo>) : {};
   // The search attributes are written with the memo; the execution status decides a closed run's state.
   return { ...base, ...snapshot, state, stage, queryError };
 }

@@ -8,7 +8,15 @@
  * Text longer than MAX_MESSAGE_CHARS is refused, not cut: a cut answer could say something else.
  */
 import { z } from 'zod';
-import { STAGES, type AnswerInput, type OperatorInput, type ResumeInput, type Stage, type TaskInput } from './api.js';
+import {
+  STAGES,
+  taskBranch,
+  type AnswerInput,
+  type OperatorInput,
+  type ResumeInput,
+  type Stage,
+  type TaskInput,
+} from './api.js';
 import { NAME_RE, refProblem, repoLocationProblem, taskIdProblem } from './grammar.js';
 import { preview } from './prompts.js';
 import { redactSecrets } from './redact.js';
@@ -82,6 +90,11 @@ export const taskInputSchema = z
     reminderEveryMs: positiveMs.default(INPUT_DEFAULTS.reminderEveryMs),
     run: z.int().min(1).optional(),
     branch: grammar(refProblem).optional(),
+  })
+  // Development pushes to this branch: only the task's own (run-numbered) branch, never another's.
+  .refine((i) => i.branch === undefined || i.branch === taskBranch(i.task.id, i.run), {
+    path: ['branch'],
+    message: 'must be the task\'s own branch, switchyard/<task id> (".run-<n>" for run n > 1)',
   })
   .transform((i) => ({
     ...i,

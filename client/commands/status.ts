@@ -49,7 +49,8 @@ export function registerStatus(program: Command, io: CliIo): void {
         if (opts.json) printJson(io, rows);
         else io.stdout(formatList(rows));
         // The rows come from Temporal's visibility store either way; a person should know nothing moves.
-        if (!worker) io.stderr(`note: no worker is polling task queue ${client.taskQueue}; running tasks wait for one\n`);
+        if (!worker)
+          io.stderr(`note: no worker is polling task queue ${client.taskQueue}; running tasks wait for one\n`);
       });
     });
 }

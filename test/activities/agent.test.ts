@@ -332,7 +332,19 @@ describe('runDeveloper and the task branch', () => {
 /** A commit nobody at Switchyard made, on `branch` of the origin (on top of `parent`, default the base). */
 function makeForeignBranch(branch: string, parent = base): string {
   const tree = gitIn(origin, 'rev-parse', `${parent}^{tree}`);
-  const sha = gitIn(origin, '-c', 'user.name=Human', '-c', 'user.email=h@example.com', 'commit-tree', tree, '-p', parent, '-m', 'a person\'s work');
+  const sha = gitIn(
+    origin,
+    '-c',
+    'user.name=Human',
+    '-c',
+    'user.email=h@example.com',
+    'commit-tree',
+    tree,
+    '-p',
+    parent,
+    '-m',
+    "a person's work",
+  );
   gitIn(origin, 'update-ref', `refs/heads/${branch}`, sha);
   return sha;
 }

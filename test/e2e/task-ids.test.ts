@@ -68,7 +68,10 @@ describe('task ids', () => {
     try {
       const status = await timed(() => client.status('asks'));
       expect(status.ms).toBeLessThan(1000);
-      expect(status.value).toMatchObject({ state: 'needs-input', questions: ['Which greeting should greet() return?'] });
+      expect(status.value).toMatchObject({
+        state: 'needs-input',
+        questions: ['Which greeting should greet() return?'],
+      });
       expect(status.value.queryError).toMatch(/^no worker/);
       const answer = await timed(() => client.answer('asks', { text: 'hello' }));
       expect(answer.ms).toBeLessThan(1000);
