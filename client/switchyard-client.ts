@@ -19,7 +19,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import {
   DEFAULT_TASK_QUEUE,
   MEMO_STATUS_KEY,
@@ -367,7 +367,7 @@ export class SwitchyardClient {
         this.connection.workflowService.describeTaskQueue({
           namespace: this.namespace,
           taskQueue: { name: this.taskQueue },
-          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         }),
       );
       return (res.pollers ?? []).length > 0;

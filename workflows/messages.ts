@@ -92,10 +92,19 @@ export const taskInputSchema = z
     branch: grammar(refProblem).optional(),
   })
   // Development pushes to this branch: only the task's own (run-numbered) branch, never another's.
-  .refine((i) => i.branch === undefined || i.branch === taskBranch(i.task.id, i.run), {
-    path: ['branch'],
-    message: 'must be the task\'s own branch, switchyard/<task id> (".run-<n>" for run n > 1)',
-  })
+  .refine(
+    // Only a well-formed branch of a well-formed id is compared; a malformed one already has its problem.
+    (i) =>
+      i.branch === undefined ||
+      !!refProblem(i.branch) ||
+      typeof i.task?.id !== 'string' ||
+      !!taskIdProblem(i.task.id) ||
+      i.branch === taskBranch(i.task.id, i.run),
+    {
+      path: ['branch'],
+      message: 'must be the task\'s own branch, switchyard/<task id> (".run-<n>" for run n > 1)',
+    },
+  )
   .transform((i) => ({
     ...i,
     base: i.base ?? i.task.base ?? INPUT_DEFAULTS.base,
