@@ -22,6 +22,7 @@ import {
   runningProcessFile,
   signalLatencies,
   usageRows,
+  waitForPoller,
   within,
 } from '../helpers/faults.js';
 import { temporalAddress } from '../helpers/temporal.js';
@@ -149,7 +150,8 @@ describe.concurrent('a worker killed with SIGKILL', () => {
     expect((await env.cli(['submit', task])).exitCode).toBe(0);
     await env.waitForState('kill-wait', ['needs-input']);
     await killWorker(env, first);
-    await env.startWorker();
+    const second = await env.startWorker();
+    await waitForPoller(temporalAddress(), env.taskQueue, second.pid);
     // Straight from a client, with no query first: the signal's workflow task goes to the dead
     // worker's sticky queue and must move to the shared one within the bound.
     const connection = await Connection.connect({ address: temporalAddress() });

@@ -61,7 +61,7 @@ describe('store e2e', () => {
     expect(sizes.total).toBeLessThan(1_000_000);
   });
 
-  it('a retried activity (the first push fails) leaves one usage row; status cost agrees with the ledger', async () => {
+  it('a retried activity (the first push fails) has a ledger row per paid run; status cost agrees with the ledger', async () => {
     env = await e2eEnv('retry-once');
     // The origin's update hook fails the first push the way an overloaded server does; the retry
     // of the whole developer activity (agent, commit, push) then succeeds.
@@ -85,10 +85,11 @@ describe('store e2e', () => {
     expect(cost.exitCode, cost.stderr).toBe(0);
     const rows = (JSON.parse(cost.stdout) as { rows: { group: string; runs: number; costUsd: number }[] }).rows;
     const row = rows.find((x) => x.group === 'greet-once')!;
-    // One analyst run and one developer run, although the developer activity ran twice.
-    expect(row.runs).toBe(2);
+    // One analyst run and two developer runs: the developer activity ran (and was paid) twice.
+    expect(row.runs).toBe(3);
     expect(row.costUsd).toBeCloseTo(done.costUsd, 6);
-    expect(await env.db.store.taskCost('greet-once')).toBeCloseTo(0.03, 6);
+    expect(await env.db.store.taskCost('greet-once')).toBeCloseTo(0.05, 6);
+    expect(done.costUsd).toBeCloseTo(0.05, 6);
 
     const transcripts = await env.db.store.listArtifacts({
       taskId: 'greet-once',
@@ -99,6 +100,6 @@ describe('store e2e', () => {
 
     const table = await env.cli(['cost', '--by', 'provider']);
     expect(table.stdout).toMatch(/^PROVIDER\s+RUNS/m);
-    expect(table.stdout).toMatch(/^fake\s+2\s/m);
+    expect(table.stdout).toMatch(/^fake\s+3\s/m);
   });
 });

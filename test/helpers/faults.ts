@@ -10,6 +10,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import { freePorts } from '../../worker/ports.js';
@@ -155,6 +156,26 @@ export async function signalLatencies(address: string, workflowId: string, name:
       }
     }
     return out;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Waits until the worker process `pid` polls `taskQueue` for workflow tasks (the SDK's default
+ * identity is `<pid>@<host>`): a restart is over once the new worker polls.
+ */
+export async function waitForPoller(address: string, taskQueue: string, pid: number, ms = 60_000): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await within(`worker ${pid} polling ${taskQueue}`, ms, async () => {
+      const res = await connection.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: taskQueue },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
+    });
   } finally {
     await connection.close();
   }
