@@ -5,7 +5,15 @@
  * activity already finished the work (the worker died after the push); anything else holds
  * commits Switchyard did not make in this run, and nothing is pushed over them.
  */
+import { taskBranch } from '../workflows/api.js';
 import { commitMessage, remoteBranchTip, type Worktree } from './git.js';
+
+/** Whether `branch` is one of the task's own: `switchyard/<taskId>` or `switchyard/<taskId>.run-<n>`. */
+export function isTaskBranch(taskId: string, branch: string): boolean {
+  const m = /\.run-(\d{1,6})$/.exec(branch);
+  const run = m ? Number(m[1]) : 1;
+  return run >= 1 && branch === taskBranch(taskId, run);
+}
 
 const ATTEMPT_TRAILER = 'Switchyard-Attempt';
 

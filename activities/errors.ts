@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { NON_RETRYABLE_ERRORS, type ErrorTypeName } from '../workflows/api.js';
+import { redactUrlCredentials } from '../workflows/redact.js';
 
 export interface FailureOptions {
   nonRetryable?: boolean;
@@ -14,8 +15,8 @@ export interface FailureOptions {
   nextRetryDelayMs?: number;
 }
 
-/** `https://user:token@host/…` → `https://***@host/…`: failure messages end up in workflow history. */
-export const redactUrlCredentials = (s: string): string => s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+// Failure messages end up in workflow history: URL credentials never do.
+export { redactUrlCredentials } from '../workflows/redact.js';
 
 export function failure(type: ErrorTypeName, message: string, opts: FailureOptions = {}): ApplicationFailure {
   return ApplicationFailure.create({

@@ -13,7 +13,7 @@ import { ErrorType } from '../workflows/api.js';
 import { COMMIT_SHA_RE, isRemoteUrl, printable, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { ownedName } from './ownership.js';
-import { tailText } from './output-cap.js';
+import { tailText, type OutputCapOptions } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess, type ProcessResult } from './process.js';
 
 export const SWITCHYARD_DIR = '.switchyard';
@@ -121,6 +121,7 @@ export const gitArgv = {
   ],
   // The type before the object: a validated SHA can never be read as an option.
   catCommit: (sha: string) => ['cat-file', 'commit', sha],
+  showHead: () => ['show', '--stat', '--patch', '--format=fuller', 'HEAD'],
   changedFiles: (sha: string) => ['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--root', sha],
 };
 
@@ -163,6 +164,7 @@ interface GitRun {
   input?: string;
   timeoutMs?: number;
   cancellable?: boolean;
+  cap?: OutputCapOptions;
 }
 
 async function gitRaw(args: string[], run: GitRun): Promise<ProcessResult> {
@@ -174,6 +176,7 @@ async function gitRaw(args: string[], run: GitRun): Promise<ProcessResult> {
       timeoutMs: run.timeoutMs ?? LOCAL_TIMEOUT_MS,
       phase: run.phase,
       cancellable: run.cancellable,
+      cap: run.cap,
     });
   } catch (err) {
     if (err instanceof ProcessStartError) {
@@ -458,6 +461,16 @@ export async function commitMessage(worktree: Worktree, sha: string): Promise<st
   return end === -1 ? '' : raw.slice(end + 2);
 }
 
+/** A diff goes to the store whole unless a generated file makes it huge. */
+const DIFF_CAP: OutputCapOptions = { headBytes: 4 * 1024 * 1024, tailBytes: 1024 * 1024 };
+
+/** The commit just made in `dir`, as a patch with stats (capped head and tail like every output). */
+export async function commitDiff(dir: string): Promise<string> {
+  const res = await gitRaw(gitArgv.showHead(), { cwd: dir, phase: 'commit', cap: DIFF_CAP });
+  if (res.exitCode !== 0) throw new GitError(gitArgv.showHead(), res);
+  return res.output;
+}
+
 /** The paths commit `sha` changed against its first parent, from the cache clone. */
 export async function changedFiles(worktree: Worktree, sha: string): Promise<string[]> {
   if (!COMMIT_SHA_RE.test(sha)) {
@@ -489,5 +502,10 @@ export async function removeWorktree(worktree: Worktree | string): Promise<void>
 async function cacheDirOf(dir: string): Promise<string | undefined> {
   const text = await readFile(join(dir, '.git'), 'utf8').catch(() => undefined);
   const m = text?.match(/^gitdir:\s*(.+)$/m);
-  return m ? dirname(dirname(m[1].trim())) : undefined;
+  if (!m) return undefined;
+  const cacheDir = resolve(dirname(dirname(m[1].trim())));
+  // An agent may have rewritten .git: only a cache clone of this data dir (<dataDir>/worktrees/<name>
+  // → <dataDir>/cache/repos/<name>) is trusted; anything else is removed as a plain directory.
+  const caches = join(dirname(dirname(resolve(dir))), 'cache', 'repos');
+  return dirname(cacheDir) === caches ? cacheDir : undefined;
 }

@@ -21,15 +21,15 @@ import { runCliAgent, type CliAgentOutcome } from './agents/cli-agent.js';
 import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
 import { createRedactor } from './agents/redact.js';
 import { readAgentFiles } from './agents/prompt-files.js';
-import { execa } from 'execa';
 import { rm } from 'node:fs/promises';
 import { failure } from './errors.js';
 import { capText } from './output-cap.js';
-import { ApplicationFailure } from '@temporalio/common';
-import { branchState, commitTrailers, foreignBranchMessage } from './branch-guard.js';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { branchState, commitTrailers, foreignBranchMessage, isTaskBranch } from './branch-guard.js';
 import {
   changedFiles,
   commitAll,
+  commitDiff,
   prepareWorktree,
   pushBranch,
   removeWorktree,
@@ -105,8 +105,14 @@ export function createActivities(deps: ActivityDeps) {
     });
     const transcript = rec.spoolPath('transcript');
     try {
-      const settled = await before?.(wt, repo, earlier);
-      if (settled !== undefined) return settled;
+      // Whatever fails from here on, the failure says what the paid attempts so far cost.
+      let paid = earlier;
+      try {
+        const settled = await before?.(wt, repo, earlier);
+        if (settled !== undefined) return settled;
+      } catch (err) {
+        throw withCost(err, paid);
+      }
       // Prompts quote earlier output (test logs, answers): stored redacted like everything else.
       const prompt = await rec.artifact('prompt', redactorFor(provider)(input.prompt), 'text/markdown; charset=utf-8');
       const common = {
@@ -152,7 +158,12 @@ export function createActivities(deps: ActivityDeps) {
         model: outcome.model,
       });
       outcome.costUsd += earlier;
-      return await after(wt.dir, outcome, repo, rec);
+      paid = outcome.costUsd;
+      try {
+        return await after(wt.dir, outcome, repo, rec);
+      } catch (err) {
+        throw withCost(err, paid);
+      }
     } finally {
       await removeWorktree(wt);
     }
@@ -174,6 +185,13 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async runDeveloper(input: DeveloperInput): Promise<DeveloperResult> {
+      // Whoever started this activity, it pushes to the task's own branch and nowhere else.
+      if (!isTaskBranch(input.taskId, input.branch)) {
+        throw failure(
+          ErrorType.ConfigInvalid,
+          `branch "${input.branch}" is not task ${input.taskId}'s own (switchyard/${input.taskId}[.run-<n>]); nothing was pushed`,
+        );
+      }
       const checkBranch = async (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => {
         const state = await branchState(wt, input.branch, input.expectedTip, input.trailer);
         if (state.kind === 'ours') return undefined;
@@ -217,7 +235,7 @@ export function createActivities(deps: ActivityDeps) {
           const commit = await commitAll(dir, message);
           if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
           outcome.artifacts.push(
-            await rec.artifact('diff', outcome.redact(await diffOf(dir)), 'text/x-diff; charset=utf-8'),
+            await rec.artifact('diff', outcome.redact(await commitDiff(dir)), 'text/x-diff; charset=utf-8'),
           );
           heartbeatPhase('push');
           await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name, expectedTip: input.expectedTip });
@@ -306,16 +324,6 @@ async function storeAgentFiles(
   if (files.summary.trim()) into.push(await rec.artifact('summary', files.summary, md));
 }
 
-/** The commit just made, as a patch with stats (capped: a generated file must not fill the store). */
-async function diffOf(dir: string): Promise<string> {
-  const { stdout } = await execa('git', ['show', '--stat', '--patch', '--format=fuller', 'HEAD'], {
-    cwd: dir,
-    maxBuffer: 20 * 1024 * 1024,
-    reject: false,
-  });
-  return stdout;
-}
-
 /** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
 function outputPreview(text: string): string {
   // The truncation marker comes on top of the kept bytes.
@@ -347,9 +355,17 @@ function redactFiles(
 /** Key-shaped secrets only: test and staging output has no provider secrets to know of. */
 const redactKeys = createRedactor([]);
 
-/** The failure with `costUsd` in its details replaced (earlier attempts' spend added). */
+/**
+ * The failure with `costUsd` in its details replaced (earlier attempts' spend added), so the stage
+ * adds every paid run to the task's total whatever failed after it. A plain error becomes a
+ * retryable ApplicationFailure of the same name (cancellation passes untouched).
+ */
 function withCost(err: unknown, costUsd: number): unknown {
-  if (!(err instanceof ApplicationFailure) || costUsd <= 0) return err;
+  if (costUsd <= 0 || err instanceof CancelledFailure) return err;
+  if (!(err instanceof ApplicationFailure)) {
+    if (!(err instanceof Error)) return err;
+    return ApplicationFailure.create({ type: err.name, message: err.message, details: [{ costUsd }], cause: err });
+  }
   const [first, ...rest] = err.details ?? [];
   const details = [{ ...(first && typeof first === 'object' ? first : {}), costUsd }, ...rest];
   return ApplicationFailure.create({

@@ -45,10 +45,13 @@ export const stagingActivity: ActivityOptions = {
 /** Store writes wait out an unreachable database: the task pauses, nothing is lost. */
 export const storeActivity: ActivityOptions = {
   startToCloseTimeout: '1m',
+  // A dead worker's store write is retried within seconds, not after the whole minute.
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { ...retry, maximumInterval: '1m' },
 };
 
 export const shortActivity: ActivityOptions = {
   startToCloseTimeout: '1m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { ...retry, maximumAttempts: 10 },
 };

@@ -19,11 +19,17 @@ const KEY_PATTERNS: readonly RegExp[] = [
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
 ];
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 
-/** `text` with every key-shaped string masked (the word "Bearer" is kept, its token is not). */
+/** `https://user:token@host/…` → `https://***@host/…`: the user part of a URL often is a token. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1***@');
+}
+
+/** `text` with every key-shaped string and URL credential masked (the word "Bearer" is kept, its token is not). */
 export function redactSecrets(text: string): string {
   if (typeof text !== 'string' || text.length === 0) return text;
   let out = text;
   for (const re of KEY_PATTERNS) out = out.replace(re, REDACTED);
-  return out.replace(BEARER, `$1${REDACTED}`);
+  return redactUrlCredentials(out.replace(BEARER, `$1${REDACTED}`));
 }

@@ -1,5 +1,5 @@
 import { startTestStore, type TestStore } from '../helpers/store.js';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -242,7 +242,9 @@ describe('runDeveloper with the command provider', () => {
 
   it('no-changes when the agent changed nothing', async () => {
     process.env.FAKE_AGENT_SCENARIO = 'summary';
-    const res = await run(() => acts.runDeveloper({ ...developerInput(), branch: 'switchyard/nothing' }));
+    const res = await run(() =>
+      acts.runDeveloper({ ...developerInput(), taskId: 'nothing', branch: 'switchyard/nothing' }),
+    );
     expect(res.outcome).toBe('no-changes');
     expect(res.commit).toBeUndefined();
     expect(res.changedFiles).toEqual([]);
@@ -251,7 +253,9 @@ describe('runDeveloper with the command provider', () => {
 
   it('agent-failed and nothing pushed when the agent exits non-zero', async () => {
     process.env.FAKE_AGENT_SCENARIO = 'edit,fail';
-    const res = await run(() => acts.runDeveloper({ ...developerInput(), branch: 'switchyard/failed' }));
+    const res = await run(() =>
+      acts.runDeveloper({ ...developerInput(), taskId: 'failed', branch: 'switchyard/failed' }),
+    );
     expect(res.outcome).toBe('agent-failed');
     expect(res.failure).toContain('exited with code 3');
     expect(() => gitIn(origin, 'rev-parse', '--verify', '--quiet', 'refs/heads/switchyard/failed')).toThrow();
@@ -259,10 +263,42 @@ describe('runDeveloper with the command provider', () => {
 });
 
 describe('runDeveloper and the task branch', () => {
+  it("refuses a branch that is not the task's own before anything runs", async () => {
+    const err = await failureOf(run(() => acts.runDeveloper({ ...developerInput(), branch: 'main' })));
+    expect(err.type).toBe('ConfigInvalid');
+    expect(err.message).toContain("is not task fix-login's own");
+    expect(existsSync(recordFile)).toBe(false);
+  });
+
+  it('a paid run whose push is refused still reports what it cost', async () => {
+    const branch = 'switchyard/raced';
+    process.env.FAKE_AGENT_SCENARIO = 'await-go,edit,summary,usage';
+    const go = `${recordFile}.go`;
+    try {
+      // A person pushes to the branch while the agent works: the lease refuses, the cost is not lost.
+      const err = await failureOf(
+        runIn(attemptEnv('raced', 1), async () => {
+          const p = acts.runDeveloper({ ...developerInput(), taskId: 'raced', branch });
+          await waitForFile(recordFile);
+          makeForeignBranch(branch);
+          writeFileSync(go, '');
+          return p;
+        }),
+      );
+      expect(err.type).toBe('ConfigInvalid');
+      expect(err.message).toContain('did not make in this run');
+      expect((err.details?.[0] as { costUsd?: number }).costUsd).toBe(0.42);
+    } finally {
+      rmSync(go, { force: true });
+    }
+  });
+
   it('never pushes over commits Switchyard did not make in this run, and does not pay the agent first', async () => {
     const tip = makeForeignBranch('switchyard/taken');
     process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
-    const err = await failureOf(run(() => acts.runDeveloper({ ...developerInput(), branch: 'switchyard/taken' })));
+    const err = await failureOf(
+      run(() => acts.runDeveloper({ ...developerInput(), taskId: 'taken', branch: 'switchyard/taken' })),
+    );
     expect(err.type).toBe('ConfigInvalid');
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain(`holds commit ${tip.slice(0, 12)}, which Switchyard did not make in this run`);
@@ -274,11 +310,13 @@ describe('runDeveloper and the task branch', () => {
 
   it('a later attempt extends the tip this run pushed; a foreign commit on top of it stops the next', async () => {
     const branch = 'switchyard/extend';
+    const taskId = 'extend';
     process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
-    const first = await run(() => acts.runDeveloper({ ...developerInput(), branch }));
+    const first = await run(() => acts.runDeveloper({ ...developerInput(), taskId, branch }));
     const second = await run(() =>
       acts.runDeveloper({
         ...developerInput(),
+        taskId,
         branch,
         attempt: 2,
         ref: first.commit!,
@@ -293,6 +331,7 @@ describe('runDeveloper and the task branch', () => {
       run(() =>
         acts.runDeveloper({
           ...developerInput(),
+          taskId,
           branch,
           attempt: 3,
           ref: second.commit!,
@@ -306,7 +345,12 @@ describe('runDeveloper and the task branch', () => {
   });
 
   it('a retried attempt whose commit an earlier attempt pushed returns it without running the agent again', async () => {
-    const input = { ...developerInput(), branch: 'switchyard/retried', trailer: 'run-9 development 1' };
+    const input = {
+      ...developerInput(),
+      taskId: 'retried',
+      branch: 'switchyard/retried',
+      trailer: 'run-9 development 1',
+    };
     process.env.FAKE_AGENT_SCENARIO = 'edit,summary,usage';
     const first = await runIn(attemptEnv('retried', 1), () => acts.runDeveloper(input));
     expect(first.outcome).toBe('committed');
@@ -328,6 +372,10 @@ describe('runDeveloper and the task branch', () => {
     expect(await testStore.store.costByKeyPrefix('wf-paid-twice/run-paid-twice/1/usage/')).toBeCloseTo(0.84, 10);
   });
 });
+
+async function waitForFile(path: string): Promise<void> {
+  while (!existsSync(path)) await delay(20);
+}
 
 /** A commit nobody at Switchyard made, on `branch` of the origin (on top of `parent`, default the base). */
 function makeForeignBranch(branch: string, parent = base): string {

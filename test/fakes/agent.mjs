@@ -3,7 +3,7 @@
 // comma-separated list of actions (default "analysis,summary,usage"); FAKE_AGENT_RECORD, when
 // set, is a file outside the worktree where the agent records what it was given.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const actions = (process.env.FAKE_AGENT_SCENARIO || 'analysis,summary,usage').split(',').map((s) => s.trim());
@@ -65,6 +65,12 @@ for (const action of actions) {
       console.error('progress on stderr');
       console.log('SWITCHYARD_USAGE {"costUsd":0.42,"inputTokens":1200,"outputTokens":340}');
       break;
+    case 'await-go': {
+      // Holds until the test creates `<FAKE_AGENT_RECORD>.go`: something happens while the agent works.
+      const go = `${process.env.FAKE_AGENT_RECORD}.go`;
+      while (!existsSync(go)) await new Promise((r) => setTimeout(r, 20));
+      break;
+    }
     case 'bad-usage':
       console.log('SWITCHYARD_USAGE {"costUsd": "lots"');
       break;
