@@ -107,18 +107,20 @@ export function createActivities(deps: ActivityDeps) {
     try {
       // Whatever fails from here on, the failure says what the paid attempts so far cost.
       let paid = earlier;
+      let fullPrompt: string;
       try {
         const settled = await before?.(wt, repo, earlier);
         if (settled !== undefined) return settled;
+        fullPrompt = await withStoredBody(input);
       } catch (err) {
         throw withCost(err, paid);
       }
       // Prompts quote earlier output (test logs, answers): stored redacted like everything else.
-      const prompt = await rec.artifact('prompt', redactorFor(provider)(input.prompt), 'text/markdown; charset=utf-8');
+      const prompt = await rec.artifact('prompt', redactorFor(provider)(fullPrompt), 'text/markdown; charset=utf-8');
       const common = {
         providerName: input.provider,
         worktreeDir: wt.dir,
-        prompt: input.prompt,
+        prompt: fullPrompt,
         role: input.role,
         taskId: input.taskId,
         attempt: input.attempt,
@@ -167,6 +169,23 @@ export function createActivities(deps: ActivityDeps) {
     } finally {
       await removeWorktree(wt);
     }
+  }
+
+  /** The prompt with the stored task body in place of its marker (only this task's body, only that marker). */
+  async function withStoredBody(input: AgentRunInput): Promise<string> {
+    const ref = input.bodyRef;
+    if (!ref) return input.prompt;
+    const stored = await storeRetry(() => deps.store.getArtifact(ref.artifactId));
+    if (!stored || stored.taskId !== input.taskId || stored.kind !== 'task-body') {
+      throw failure(
+        ErrorType.ConfigInvalid,
+        `the stored body of task ${input.taskId} (artifact ${ref.artifactId}) is missing`,
+      );
+    }
+    const body = stored.content.toString('utf8').trim();
+    const at = input.prompt.indexOf(ref.marker);
+    if (at === -1) return input.prompt;
+    return input.prompt.slice(0, at) + body + input.prompt.slice(at + ref.marker.length);
   }
 
   return {
@@ -304,6 +323,11 @@ export function createActivities(deps: ActivityDeps) {
           }),
         );
       }
+    },
+
+    async storeTaskBody(input: { taskId: string; body: string }): Promise<ArtifactRef> {
+      const rec = await recorder({ taskId: input.taskId, stage: 'analysis', attempt: 1 });
+      return rec.artifact('task-body', redactKeys(input.body), 'text/markdown; charset=utf-8');
     },
 
     async isWorkflowRunning(workflowId: string): Promise<boolean> {

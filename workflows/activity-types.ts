@@ -4,6 +4,7 @@
  */
 import type {
   AgentRunInput,
+  ArtifactRef,
   AnalystResult,
   DeveloperInput,
   DeveloperResult,
@@ -27,4 +28,6 @@ export interface SwitchyardActivities {
   /** Signal-with-start the repo gate: workflows cannot start a workflow they do not own. */
   requestGate(input: GateRequest & { repo: string }): Promise<void>;
   isWorkflowRunning(workflowId: string): Promise<boolean>;
+  /** Stores a long task body once, so prompts can name it instead of copying it into every stage. */
+  storeTaskBody(input: { taskId: string; body: string }): Promise<ArtifactRef>;
 }

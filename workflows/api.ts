@@ -287,6 +287,15 @@ export interface Usage {
 
 export type AgentRole = 'analyst' | 'developer';
 
+/**
+ * A task body too long to copy into every stage's history: stored once, and named in prompts by
+ * an unguessable marker that the agent activity replaces with the stored text.
+ */
+export interface BodyRef {
+  artifactId: number;
+  marker: string;
+}
+
 export interface AgentRunInput {
   taskId: string;
   role: AgentRole;
@@ -300,6 +309,8 @@ export interface AgentRunInput {
   budgetLeftUsd?: number;
   /** Whether routing lets a provider's `fallback` stand in when all its accounts are cooling down. */
   allowFallback?: boolean;
+  /** Set when the prompt names the stored task body instead of holding it. */
+  bodyRef?: BodyRef;
 }
 
 export interface AgentRunBase {
@@ -417,6 +428,7 @@ export interface AnalysisStageInput {
   prompt: string;
   budgetLeftUsd?: number;
   allowFallback?: boolean;
+  bodyRef?: BodyRef;
 }
 export type AnalysisOutcome = 'ready' | 'needs-input' | 'agent-failed';
 export interface AnalysisStageResult {
@@ -444,6 +456,7 @@ export interface DevelopmentStageInput {
   prompt: string;
   budgetLeftUsd?: number;
   allowFallback?: boolean;
+  bodyRef?: BodyRef;
 }
 export type DevelopmentOutcome = 'committed' | 'no-changes' | 'agent-failed';
 export interface DevelopmentStageResult {

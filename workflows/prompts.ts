@@ -2,7 +2,7 @@
  * Prompts for the analyst and developer agents. Pure functions of the task and what earlier stages
  * produced, so the same inputs always give the same prompt (and replay stays deterministic).
  */
-import type { QuestionRound, StagingSummary, TaskSpec, TestSummary } from './api.js';
+import type { BodyRef, QuestionRound, StagingSummary, TaskSpec, TestSummary } from './api.js';
 
 /** Previews travel through history; keep them short. */
 export const PREVIEW_CHARS = 4000;
@@ -14,14 +14,21 @@ export function preview(text: string, max = PREVIEW_CHARS): string {
   return `${text.slice(0, head)}\n… [${text.length - max} characters cut] …\n${text.slice(text.length - tail)}`;
 }
 
-function taskSection(task: TaskSpec, base: string): string {
+/** Bodies longer than this go to agents through the store, not through every stage's history. */
+export const BODY_INLINE_CHARS = 8000;
+
+export function bodyNeedsStore(task: TaskSpec): boolean {
+  return task.body.trim().length > BODY_INLINE_CHARS;
+}
+
+function taskSection(task: TaskSpec, base: string, bodyRef?: BodyRef): string {
   return [
     `# Task: ${task.title}`,
     '',
     `Task id: ${task.id}`,
     `Repository: ${task.repo} (base ${base})`,
     '',
-    task.body.trim(),
+    bodyRef ? bodyRef.marker : task.body.trim(),
   ].join('\n');
 }
 
@@ -42,9 +49,9 @@ function answersSection(rounds: QuestionRound[]): string[] {
   return lines;
 }
 
-export function analystPrompt(task: TaskSpec, base: string, rounds: QuestionRound[]): string {
+export function analystPrompt(task: TaskSpec, base: string, rounds: QuestionRound[], bodyRef?: BodyRef): string {
   return [
-    taskSection(task, base),
+    taskSection(task, base, bodyRef),
     ...answersSection(rounds),
     '',
     '## Your role: analyst',
@@ -90,9 +97,16 @@ export function failureReportText(report: FailureReport): string {
 export function developerPrompt(
   task: TaskSpec,
   base: string,
-  opts: { analysis: string; rounds: QuestionRound[]; attempt: number; failure?: FailureReport; resumeNote?: string },
+  opts: {
+    analysis: string;
+    rounds: QuestionRound[];
+    attempt: number;
+    failure?: FailureReport;
+    resumeNote?: string;
+    bodyRef?: BodyRef;
+  },
 ): string {
-  const lines = [taskSection(task, base), ...answersSection(opts.rounds)];
+  const lines = [taskSection(task, base, opts.bodyRef), ...answersSection(opts.rounds)];
   if (opts.analysis.trim()) lines.push('', '## Analysis', '', opts.analysis.trim());
   if (opts.failure) {
     lines.push('', '## Previous attempt failed', '', failureReportText(opts.failure));

@@ -17,6 +17,7 @@ import {
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -40,6 +41,7 @@ import {
   taskWorkflowId,
   unpauseSignal,
   type AnswerInput,
+  type BodyRef,
   type NotifyInput,
   type OperatorInput,
   type ResumeInput,
@@ -59,7 +61,7 @@ import {
   parseStageProgress,
   parseTaskInput,
 } from './messages.js';
-import { analystPrompt, developerPrompt, preview, type FailureReport } from './prompts.js';
+import { analystPrompt, bodyNeedsStore, developerPrompt, preview, type FailureReport } from './prompts.js';
 import { redactSecrets } from './redact.js';
 import { analysisWorkflow } from './stages/analysis.js';
 import { deployStagingWorkflow } from './stages/deploy-staging.js';
@@ -79,7 +81,7 @@ import { formatDuration } from '../worker/duration.js';
 import { afterResume, decide, signalFits, type Decision } from './transitions.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
-const { recordEvents } = proxyActivities<SwitchyardActivities>(storeActivity);
+const { recordEvents, storeTaskBody } = proxyActivities<SwitchyardActivities>(storeActivity);
 // On the way out (cancel) a store outage must not hold the task forever.
 const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActivities>({
   ...storeActivity,
@@ -103,6 +105,8 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   const gate = { requested: false, held: false };
   // What the developer needs from earlier stages; previews only, never whole logs.
   const carry: { analysis: string; failure?: FailureReport; note?: string } = { analysis: '' };
+  // Set once at the start when the body is too long to copy into every stage's prompt.
+  let bodyRef: BodyRef | undefined;
   // Transitions up to `filed` are in the store; `eventDetails` adds what a transition alone does not say.
   const events = { filed: 0, details: {} as Record<number, Record<string, unknown>> };
   // What publish() last sent, so unchanged values add nothing to history.
@@ -169,6 +173,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
 
   publish();
   try {
+    bodyRef = await storedBody();
     let next: Stage = 'analysis';
     for (;;) {
       await fileEvents();
@@ -242,7 +247,8 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
               repo: task.repo,
               base: input.base,
               provider: input.provider,
-              prompt: analystPrompt(task, input.base, s.rounds),
+              prompt: analystPrompt(task, input.base, s.rounds, bodyRef),
+              bodyRef,
               budgetLeftUsd: budgetLeft(),
               allowFallback: input.allowFallback,
             },
@@ -280,7 +286,9 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
                 attempt: n,
                 failure: carry.failure,
                 resumeNote: carry.note,
+                bodyRef,
               }),
+              bodyRef,
             },
           ],
         });
@@ -320,6 +328,13 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
         return decide(stage, r.outcome, context(), r.failure);
       }
     }
+  }
+
+  /** A long body is stored once; prompts then carry a marker instead of the text. */
+  async function storedBody(): Promise<BodyRef | undefined> {
+    if (!bodyNeedsStore(task)) return undefined;
+    const ref = await storeTaskBody({ taskId: task.id, body: task.body });
+    return { artifactId: ref.id, marker: `[[switchyard:task-body:${uuid4()}]]` };
   }
 
   function context() {

@@ -90,6 +90,9 @@ beforeAll(async () => {
     },
     async notify() {},
     async recordEvents() {},
+    async storeTaskBody() {
+      return { id: 1, kind: 'task-body', size: 0, truncated: false };
+    },
   });
 });
 

@@ -61,6 +61,31 @@ describe('store e2e', () => {
     expect(sizes.total).toBeLessThan(1_000_000);
   });
 
+  it('a 200 KB task body travels once: stored, named in prompts, and given whole to the agent', async () => {
+    env = await e2eEnv('bigBody');
+    await env.startWorker();
+    const filler = Array.from({ length: 2000 }, (_, i) => `- requirement ${i}: ${'y'.repeat(90)}`).join('\n');
+    const task = await env.writeTask('greet-long', `Fix the greeting.\n\n${filler}\n\nLAST REQUIREMENT`);
+    const r = await env.cli(['submit', task, '--wait', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const done = await env.status('greet-long');
+    expect(done.state).toBe('done');
+
+    const prompts = await env.cli(['logs', 'greet-long', '--kind', 'prompt', '--json']);
+    const stored = (JSON.parse(prompts.stdout) as { artifacts: { stage: string; text: string }[] }).artifacts;
+    expect(stored.map((a) => a.stage)).toEqual(['analysis', 'development']);
+    for (const a of stored) {
+      expect(a.text).toContain('requirement 1999');
+      expect(a.text).toContain('LAST REQUIREMENT');
+      expect(a.text).not.toContain('[[switchyard:task-body:');
+    }
+    // Over 64 KB in history: the start input and the one activity input that stores the body; no stage.
+    const [taskHistory, ...stageHistories] = await taskHistories(done);
+    const big = (h: string) => payloadData(h).filter((d) => Buffer.from(d, 'base64').length > 64 * 1024).length;
+    expect(big(taskHistory)).toBe(2);
+    for (const h of stageHistories) expect(big(h)).toBe(0);
+  });
+
   it('a retried activity (the first push fails) has a ledger row per paid run; status cost agrees with the ledger', async () => {
     env = await e2eEnv('retry-once');
     // The origin's update hook fails the first push the way an overloaded server does; the retry

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec, TestSummary } from '../../workflows/api.js';
-import { analystPrompt, developerPrompt, preview } from '../../workflows/prompts.js';
+import { analystPrompt, BODY_INLINE_CHARS, bodyNeedsStore, developerPrompt, preview } from '../../workflows/prompts.js';
 
 const task: TaskSpec = {
   id: 'fix-it',
@@ -12,6 +12,21 @@ const task: TaskSpec = {
 };
 
 describe('prompts', () => {
+  it('a long body is named by its marker instead of copied; a short one is inline', () => {
+    const long = { ...task, body: 'x'.repeat(BODY_INLINE_CHARS + 1) };
+    expect(bodyNeedsStore(task)).toBe(false);
+    expect(bodyNeedsStore(long)).toBe(true);
+    const ref = { artifactId: 7, marker: '[[switchyard:task-body:abc]]' };
+    for (const p of [
+      analystPrompt(long, 'main', [], ref),
+      developerPrompt(long, 'main', { analysis: '', rounds: [], attempt: 1, bodyRef: ref }),
+    ]) {
+      expect(p).toContain(ref.marker);
+      expect(p).not.toContain('xxxx');
+    }
+    expect(analystPrompt(task, 'main', [])).toContain('Make the login redirect work.');
+  });
+
   it('the analyst prompt after an answer has the questions and the answer text', () => {
     const first = analystPrompt(task, 'main', [{ questions: ['Which page?'] }]);
     expect(first).not.toContain('## Answers');

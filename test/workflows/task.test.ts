@@ -118,6 +118,9 @@ beforeAll(async () => {
     async notify(n) {
       notices.push(n);
     },
+    async storeTaskBody(b) {
+      return { id: 1, kind: 'task-body', size: b.body.length, truncated: false };
+    },
     async recordEvents(e) {
       filed.push(e);
     },

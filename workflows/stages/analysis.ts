@@ -25,6 +25,7 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
         prompt: input.prompt,
         budgetLeftUsd: input.budgetLeftUsd,
         allowFallback: input.allowFallback,
+        bodyRef: input.bodyRef,
       }),
     );
     const base = {

@@ -28,6 +28,7 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
         prompt: input.prompt,
         budgetLeftUsd: input.budgetLeftUsd,
         allowFallback: input.allowFallback,
+        bodyRef: input.bodyRef,
       }),
     );
     return {
