@@ -10,11 +10,12 @@ import type { TaskSpec } from '../workflows/api.js';
 import {
   MAX_TASK_ID_LENGTH,
   NAME_RE,
+  nameLengthProblem,
   printable,
   refProblem,
-  repoLocationProblem,
   TASK_ID_RE,
   taskIdProblem,
+  taskRepoProblem,
 } from '../workflows/grammar.js';
 import { closestMatch, describe, lineOf, yamlErrorIssue } from '../worker/config.js';
 
@@ -177,9 +178,9 @@ export function parseTaskText(text: string, file: string): TaskSpec {
 
   // repo: a config name, or a location git is given as an operand (resolve.ts checks it exists).
   const repo = text_('repo', true);
-  if (repo !== undefined && !NAME_RE.test(repo)) {
-    const why = repoLocationProblem(repo);
-    if (why) problem('repo', `${why}; or name a repo from the config`);
+  if (repo !== undefined) {
+    const why = taskRepoProblem(repo);
+    if (why) problem('repo', why);
   }
 
   const title = text_('title', true);
@@ -203,6 +204,8 @@ export function parseTaskText(text: string, file: string): TaskSpec {
       `"${printable(preferredAi)}" is not a provider name; use claude-code, codex, gemini, aider, gpu, claude-api, auto ` +
         'or a provider name from the config',
     );
+  } else if (preferredAi !== undefined && nameLengthProblem(preferredAi, 'provider')) {
+    problem('preferred_ai', `"${printable(preferredAi)}" ${nameLengthProblem(preferredAi, 'provider')}`);
   }
 
   const allowDelegation = bool('allow_delegation');
@@ -248,6 +251,8 @@ export function parseTaskText(text: string, file: string): TaskSpec {
     staging = text_('staging', false);
     if (staging !== undefined && !NAME_RE.test(staging)) {
       problem('staging', `"${printable(staging)}" is not a staging target name (letters, digits, ".", "_" or "-")`);
+    } else if (staging !== undefined && nameLengthProblem(staging, 'staging target')) {
+      problem('staging', `"${printable(staging)}" ${nameLengthProblem(staging, 'staging target')}`);
     }
   }
 

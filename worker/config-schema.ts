@@ -3,11 +3,15 @@
  * worker/config.ts; this file only says what is valid.
  */
 import { z } from 'zod';
-import { NAME_RE, refProblem, repoLocationProblem } from '../workflows/grammar.js';
+import { MAX_NAME_LENGTH, NAME_RE, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { parseDuration } from './duration.js';
 
 const argv = z.array(z.string().min(1)).min(1, 'an argv array with at least the program, e.g. ["npm", "test"]');
-const name = z.string().regex(NAME_RE, 'letters, digits, ".", "_" or "-"');
+/** Repo, staging, provider and account names (they end up in search attributes and workflow ids). */
+const name = z
+  .string()
+  .regex(NAME_RE, 'letters, digits, ".", "_" or "-"')
+  .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`);
 
 /** Non-empty text checked by a grammar rule (workflows/grammar.ts: a problem text or undefined). */
 const grammar = (problem: (value: string) => string | undefined) =>

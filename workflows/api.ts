@@ -261,6 +261,13 @@ export interface GateState {
   repo: string;
   holder?: GateRequest & { since: string };
   queue: GateRequest[];
+  /** Signals whose payload failed its schema (workflows/messages.ts): the latest, never acted on. */
+  ignored?: GateIgnoredSignal[];
+}
+export interface GateIgnoredSignal {
+  signal: string;
+  at: string;
+  reason: string;
 }
 export const gateAcquireSignal = defineSignal<[GateRequest]>('gateAcquire');
 export const gateReleaseSignal = defineSignal<[{ workflowId: string }]>('gateRelease');

@@ -1,9 +1,11 @@
 /**
  * repoGateWorkflow (`gate-<repo>`): a FIFO mutex per repo. Tasks ask with `gateAcquire` (sent by the
  * requestGate activity with signal-with-start), the gate answers the head of the queue with
- * `gateGranted`, and the holder gives it back with `gateRelease`.
+ * `gateGranted`, and the holder gives it back with `gateRelease`. Anyone with a Temporal client can
+ * send these too: every payload is checked first, and a bad one is recorded as ignored, never thrown.
  */
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -13,10 +15,18 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { gateAcquireSignal, gateGrantedSignal, gateReleaseSignal, gateStateQuery, type GateState } from './api.js';
+import {
+  ErrorType,
+  gateAcquireSignal,
+  gateGrantedSignal,
+  gateReleaseSignal,
+  gateStateQuery,
+  type GateState,
+} from './api.js';
 import { shortActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
 import { enqueue, release } from './gate-queue.js';
+import { MAX_GATE_IGNORED, parseGateAcquire, parseGateInput, parseGateRelease } from './messages.js';
 
 const { isWorkflowRunning } = proxyActivities<SwitchyardActivities>(shortActivity);
 
@@ -25,13 +35,25 @@ const HOLDER_CHECK_INTERVAL = '5 minutes';
 /** An idle gate ends; the next request starts it again. */
 const IDLE_TIMEOUT = '10 minutes';
 
-export async function repoGateWorkflow(repo: string, carried?: GateState): Promise<void> {
-  const state: GateState = carried ?? { repo, queue: [] };
-  setHandler(gateAcquireSignal, (req) => {
-    enqueue(state, req);
+export async function repoGateWorkflow(repoRaw: string, carriedRaw?: GateState): Promise<void> {
+  const state = checkedInput(repoRaw, carriedRaw);
+  const repo = state.repo;
+  const ignore = (signal: string, reason: string): void => {
+    log.warn('gate signal ignored', { signal, reason });
+    const ignored = (state.ignored ??= []);
+    ignored.push({ signal, at: new Date().toISOString(), reason });
+    if (ignored.length > MAX_GATE_IGNORED) ignored.splice(0, ignored.length - MAX_GATE_IGNORED);
+    describe(state);
+  };
+  setHandler(gateAcquireSignal, (payload: unknown) => {
+    const r = parseGateAcquire(payload);
+    if (!r.ok) return ignore('gateAcquire', `invalid payload: ${r.reason}`);
+    enqueue(state, r.value);
   });
-  setHandler(gateReleaseSignal, ({ workflowId }) => {
-    release(state, workflowId);
+  setHandler(gateReleaseSignal, (payload: unknown) => {
+    const r = parseGateRelease(payload);
+    if (!r.ok) return ignore('gateRelease', `invalid payload: ${r.reason}`);
+    release(state, r.value.workflowId);
   });
   setHandler(gateStateQuery, () => state);
 
@@ -73,8 +95,23 @@ async function holderAlive(workflowId: string): Promise<boolean> {
   }
 }
 
+/** The start input checked by its schema; a bad one fails the run at once, listing every problem. */
+function checkedInput(repo: unknown, carried: unknown): GateState {
+  const r = parseGateInput(repo, carried, workflowInfo().workflowId);
+  if (r.ok) return r.value;
+  setCurrentDetails(['**failed** · invalid start input', r.problems.map((p) => `- ${p}`).join('\n')].join('\n\n'));
+  throw ApplicationFailure.create({
+    message: `invalid start input: ${r.problems.join('; ')}`,
+    type: ErrorType.InvalidInput,
+    nonRetryable: true,
+    details: [{ problems: r.problems }],
+  });
+}
+
 function describe(state: GateState): void {
   const holder = state.holder ? `held by \`${state.holder.taskId}\` since ${state.holder.since}` : 'free';
   const queue = state.queue.length ? `; waiting: ${state.queue.map((q) => `\`${q.taskId}\``).join(', ')}` : '';
-  setCurrentDetails(`Repo gate for **${state.repo}**: ${holder}${queue}`);
+  const last = state.ignored?.at(-1);
+  const ignored = last ? `\n\nIgnored signals: ${state.ignored!.length} (latest: ${last.signal}, ${last.reason})` : '';
+  setCurrentDetails(`Repo gate for **${state.repo}**: ${holder}${queue}${ignored}`);
 }

@@ -24,8 +24,24 @@ export function taskIdProblem(id: string): string | undefined {
   return undefined;
 }
 
-/** Provider, staging target and repo names as the config allows them. */
+/** Provider, staging target, repo and account names as the config allows them. */
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** Names become search attributes and parts of workflow ids: short, whatever a config or a task says. */
+export const MAX_NAME_LENGTH = 64;
+
+/** A config name (`what`: "provider", "staging target", "repo", …) by NAME_RE and MAX_NAME_LENGTH. */
+export function nameProblem(name: string, what: string): string | undefined {
+  if (!NAME_RE.test(name))
+    return `is not a ${what} name (letters, digits, ".", "_" or "-", starting with a letter or digit)`;
+  if (name.length > MAX_NAME_LENGTH) return nameLengthProblem(name, what);
+  return undefined;
+}
+
+/** Only the length rule, for callers that word the character rule their own way. */
+export function nameLengthProblem(name: string, what: string): string | undefined {
+  if (name.length <= MAX_NAME_LENGTH) return undefined;
+  return `is ${name.length} characters long; a ${what} name is at most ${MAX_NAME_LENGTH}`;
+}
 
 export const MAX_REF_LENGTH = 255;
 /** Characters a ref may hold here: letters and digits of any script and . _ - / + @ # (git allows more). */
@@ -80,6 +96,12 @@ export function isRemoteUrl(url: string): boolean {
   return SCHEME_URL.test(url) || SCP_LIKE.test(url) || TRANSPORT_HELPER.test(url);
 }
 
+/**
+ * A repo location becomes a Keyword search attribute (2 KB per value) and part of the gate's
+ * workflow id (`gate-<repo>`, at most 1000 bytes): counted in UTF-8 bytes, so characters for ASCII.
+ */
+export const MAX_REPO_LOCATION_LENGTH = 512;
+
 export interface RepoLocationOptions {
   /** Also accept a relative path such as `repos/app` (the config resolves it against its own directory). */
   allowRelative?: boolean;
@@ -92,6 +114,14 @@ export interface RepoLocationOptions {
 export function repoLocationProblem(location: string, opts: RepoLocationOptions = {}): string | undefined {
   const bad = (why: string) => `"${printable(location)}" is not a usable repo location: ${why}`;
   if (location === '') return bad('empty');
+  const size = utf8Length(location);
+  if (size > MAX_REPO_LOCATION_LENGTH) {
+    return bad(
+      size === location.length
+        ? `${size} characters long; at most ${MAX_REPO_LOCATION_LENGTH}`
+        : `${size} bytes long in UTF-8 (${location.length} characters); at most ${MAX_REPO_LOCATION_LENGTH} bytes`,
+    );
+  }
   if (location.startsWith('-')) return bad('starts with "-"');
   if (/[\u0000-\u001f\u007f]/.test(location)) return bad('contains a control character (newline, tab, …)');
   if (TRANSPORT_HELPER.test(location)) {
@@ -125,6 +155,29 @@ export function repoLocationProblem(location: string, opts: RepoLocationOptions 
   // A relative path has no ":" before its first "/" (git would read `host:path` as ssh).
   if (opts.allowRelative && !/^[^/]*:/.test(location)) return undefined;
   return bad('use https://, ssh://, git://, file://, user@host:path, or a path starting with / or ./');
+}
+
+/**
+ * The repo given to a task: a configured repo's name, or a location git may be given. A value
+ * that reads as a name is a name (a relative path needs "./"), so it gets the name rules.
+ */
+export function taskRepoProblem(repo: string): string | undefined {
+  if (NAME_RE.test(repo)) {
+    const long = nameLengthProblem(repo, 'repo');
+    return long && `"${printable(repo)}" ${long}`;
+  }
+  const p = repoLocationProblem(repo);
+  return p && `${p}; or name a repo from the config`;
+}
+
+/** Bytes of `s` in UTF-8, without TextEncoder (not every workflow sandbox has it). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
 }
 
 /** A value as it may be shown in a message: control characters made visible, long values cut. */

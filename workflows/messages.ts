@@ -9,15 +9,19 @@
  */
 import { z } from 'zod';
 import {
+  gateWorkflowId,
   STAGES,
   taskBranch,
+  taskWorkflowId,
   type AnswerInput,
+  type GateRequest,
+  type GateState,
   type OperatorInput,
   type ResumeInput,
   type Stage,
   type TaskInput,
 } from './api.js';
-import { NAME_RE, refProblem, repoLocationProblem, taskIdProblem } from './grammar.js';
+import { nameProblem, printable, refProblem, taskIdProblem, taskRepoProblem } from './grammar.js';
 import { preview } from './prompts.js';
 import { redactSecrets } from './redact.js';
 
@@ -41,17 +45,10 @@ const grammar = (problem: (v: string) => string | undefined) =>
     if (p) ctx.addIssue({ code: 'custom', message: p });
   });
 
-const name = (what: string) =>
-  z
-    .string()
-    .regex(NAME_RE, `is not a ${what} name (letters, digits, ".", "_" or "-", starting with a letter or digit)`);
+const name = (what: string) => grammar((v) => nameProblem(v, what));
 
 /** A configured repo's name, or a location git may be given (see grammar.ts). */
-const repo = grammar((v) => {
-  if (NAME_RE.test(v)) return undefined;
-  const p = repoLocationProblem(v);
-  return p && `${p}; or name a repo from the config`;
-});
+const repo = grammar(taskRepoProblem);
 
 const positiveMs = z.int().min(1, 'must be at least 1 (milliseconds)');
 
@@ -178,6 +175,72 @@ export function parseStageProgress(raw: unknown): SignalCheck<{ stage: Stage; de
 
 export function parseGateGranted(raw: unknown): SignalCheck<{ repo: string }> {
   return signalCheck(gateGrantedObject, raw);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The repo gate (gate-<repo>): its start input and its signals. Only task workflows ask for it.
+
+/** Ignored gate signals kept in GateState (and carried over continue-as-new): the latest ones. */
+export const MAX_GATE_IGNORED = 20;
+
+const taskWorkflowIdText = grammar((v) =>
+  v.startsWith('task-') && !taskIdProblem(v.slice('task-'.length))
+    ? undefined
+    : `"${printable(v)}" is not a task workflow id (task-<task id>)`,
+);
+const gateRequestFields = { workflowId: taskWorkflowIdText, taskId: grammar(taskIdProblem) };
+/** The grant is signalled to `workflowId`: it must be the task's own workflow. */
+const ownWorkflow = <T extends GateRequest>(schema: z.ZodType<T>) =>
+  schema.refine(
+    // Only well-formed values are compared; a malformed one already has its problem.
+    (r) =>
+      typeof r?.workflowId !== 'string' ||
+      typeof r?.taskId !== 'string' ||
+      !!taskIdProblem(r.taskId) ||
+      r.workflowId === taskWorkflowId(r.taskId),
+    { path: ['workflowId'], message: 'must be task-<taskId>, the workflow of the task that asks' },
+  );
+const gateRequestObject = ownWorkflow(z.strictObject(gateRequestFields));
+const gateReleaseObject = z.strictObject({ workflowId: taskWorkflowIdText });
+const gateStateObject = z.strictObject({
+  repo,
+  holder: ownWorkflow(z.strictObject({ ...gateRequestFields, since: z.string().max(100) })).optional(),
+  queue: z.array(gateRequestObject),
+  ignored: z
+    .array(z.strictObject({ signal: z.string().max(100), at: z.string().max(100), reason: z.string().max(1000) }))
+    .max(MAX_GATE_IGNORED)
+    .default([]),
+});
+
+export function parseGateAcquire(raw: unknown): SignalCheck<GateRequest> {
+  return signalCheck(gateRequestObject, raw);
+}
+
+export function parseGateRelease(raw: unknown): SignalCheck<{ workflowId: string }> {
+  return signalCheck(gateReleaseObject, raw);
+}
+
+/**
+ * repoGateWorkflow's start input: the repo, and the state it carries over continue-as-new. It runs
+ * as `gate-<repo>` (tasks signal that id), and carried state is for the same repo.
+ */
+export function parseGateInput(repoRaw: unknown, carriedRaw: unknown, workflowId: string): Checked<GateState> {
+  const r = check(
+    z.strictObject({ repo, carried: gateStateObject.optional() }),
+    { repo: repoRaw, carried: carriedRaw },
+    'input',
+  );
+  if (!r.ok) return r;
+  const { repo: name, carried } = r.value;
+  const problems: string[] = [];
+  if (workflowId !== gateWorkflowId(name)) {
+    problems.push(
+      `workflowId: "${printable(workflowId)}" must be "${printable(gateWorkflowId(name))}" for repo ${printable(name)}`,
+    );
+  }
+  if (carried && carried.repo !== name) problems.push(`carried.repo: must be the repo, ${printable(name)}`);
+  if (problems.length) return { ok: false, problems: problems.map(redactSecrets) };
+  return { ok: true, value: carried ?? { repo: name, queue: [], ignored: [] } };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -244,6 +244,71 @@ const CASES: Case[] = [
       },
     ];
   })(),
+  // Too long to be a search attribute or part of a workflow id: refused at submit, naming the field.
+  ...(() => {
+    const ids = [nextId(), nextId(), nextId(), nextId(), nextId(), nextId()];
+    const long = 'p'.repeat(100);
+    return [
+      {
+        name: 'repo: a 600-character path',
+        task: { id: ids[0], repo: `/srv/${'a'.repeat(595)}` },
+        id: ids[0],
+        says: /: repo: ".*" is not a usable repo location: 600 characters long; at most 512/,
+      },
+      {
+        name: 'repo: a 100-character name',
+        task: { id: ids[1], repo: 'r'.repeat(100) },
+        id: ids[1],
+        says: /: repo: ".*" is 100 characters long; a repo name is at most 64/,
+      },
+      {
+        name: 'preferred_ai: 100 characters',
+        task: { id: ids[2], preferred_ai: long },
+        id: ids[2],
+        says: /: preferred_ai: ".*" is 100 characters long; a provider name is at most 64/,
+      },
+      {
+        name: 'staging: 100 characters',
+        task: { id: ids[3], staging: long },
+        id: ids[3],
+        says: /: staging: ".*" is 100 characters long; a staging target name is at most 64/,
+      },
+      {
+        name: 'config provider name: 100 characters',
+        config: (env: E2eEnv) =>
+          [
+            `dataDir: ${JSON.stringify(join(env.dir, 'data'))}`,
+            'repos:',
+            `  ${env.repoName}: { url: ${JSON.stringify(env.repoDir)} }`,
+            'providers:',
+            `  ${long}: { kind: command, command: ["true"] }`,
+            `routing: { default: ${long} }`,
+            '',
+          ].join('\n'),
+        task: { id: ids[4] },
+        id: ids[4],
+        says: /providers\.p+: invalid name .*at most 64 characters/,
+      },
+      {
+        name: 'config staging name: 100 characters',
+        config: (env: E2eEnv) =>
+          [
+            `dataDir: ${JSON.stringify(join(env.dir, 'data'))}`,
+            'repos:',
+            `  ${env.repoName}: { url: ${JSON.stringify(env.repoDir)}, staging: ${long} }`,
+            'staging:',
+            `  ${long}: { command: ["true"] }`,
+            'providers:',
+            '  fake: { kind: command, command: ["true"] }',
+            'routing: { default: fake }',
+            '',
+          ].join('\n'),
+        task: { id: ids[5] },
+        id: ids[5],
+        says: /repos\.[\w-]+\.staging: at most 64 characters/,
+      },
+    ];
+  })(),
   ...configCases(),
   ...(() => {
     const id = nextId();

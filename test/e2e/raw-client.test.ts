@@ -10,6 +10,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ErrorType,
+  gateStateQuery,
+  gateWorkflowId,
   SA_STATE,
   statusQuery,
   taskWorkflowId,
@@ -153,6 +155,19 @@ describe('raw start inputs', () => {
       [/^task\.repo: .*starts with "-"/],
     ],
     ['a workflow id that is not task-<id>', `${id}-i`, [validInput(`${id}-other`)], [/^workflowId: .* must be "task-/]],
+    [
+      // Too long for the repo search attribute and the gate's workflow id: refused, not wedged on the upsert.
+      'a 5000-character repo and provider',
+      `${id}-j`,
+      [
+        {
+          ...validInput(`${id}-j`),
+          task: { ...validInput(`${id}-j`).task, repo: `/srv/${'a'.repeat(4995)}` },
+          provider: 'p'.repeat(5000),
+        },
+      ],
+      [/^task\.repo: .*5000 characters long; at most 512/, /^provider: is 5000 characters long; .* at most 64$/],
+    ],
   ])('%s fails the run at once, listing every problem', async (_what, taskId, args, expected) => {
     const h = await w.client.workflow.start('taskWorkflow', {
       workflowId: taskWorkflowId(taskId),
@@ -294,5 +309,124 @@ describe('raw signal payloads', () => {
     // The Web UI's current details show the latest ignored signals.
     const meta = await h.query<{ currentDetails: string }>('__temporal_workflow_metadata');
     expect(meta.currentDetails).toContain(`**Ignored signals** (${ignored})`);
+  });
+});
+
+describe('the repo gate', () => {
+  const gateRepo = newId('gate');
+
+  it.each<[string, string, unknown[], RegExp[]]>([
+    ['no input at all', `gate-${gateRepo}-a`, [], [/^repo: missing$/]],
+    ['null', `gate-${gateRepo}-b`, [null], [/^repo: expected a string, got null$/]],
+    ['an object', `gate-${gateRepo}-c`, [{ repo: `${gateRepo}-c` }], [/^repo: expected a string, got an object$/]],
+    [
+      'a 5000-character repo',
+      `gate-${gateRepo}-d`,
+      [`/srv/${'a'.repeat(4995)}`],
+      [/^repo: .*5000 characters long; at most 512/],
+    ],
+    ['another repo than its id says', `gate-${gateRepo}-e`, [`${gateRepo}-x`], [/^workflowId: .* must be "gate-/]],
+    [
+      'carried state of the wrong shape',
+      `gate-${gateRepo}-f`,
+      [`${gateRepo}-f`, { repo: `${gateRepo}-f`, queue: 'none' }],
+      [/^carried\.queue: expected array/],
+    ],
+  ])('a start input of %s fails the gate at once, listing every problem', async (_what, workflowId, args, expected) => {
+    const h = await w.client.workflow.start('repoGateWorkflow', { workflowId, taskQueue: w.taskQueue, args });
+    const err = await h.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure.type).toBe(ErrorType.InvalidInput);
+    expect(failure.nonRetryable).toBe(true);
+    const problems = (failure.details?.[0] as { problems: string[] }).problems;
+    expect(problems).toHaveLength(expected.length);
+    expected.forEach((re, n) => expect(problems[n]).toMatch(re));
+    expect((await h.describe()).status.name).toBe('FAILED');
+    const types = await historyEventTypes(h);
+    expect(types.filter((t) => t === 'EVENT_TYPE_WORKFLOW_TASK_FAILED')).toEqual([]);
+    const meta = await h.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    for (const p of problems) expect(meta.currentDetails).toContain(p);
+  });
+
+  it('malformed gateAcquire/gateRelease payloads are ignored with reasons; a real task still gets through', async () => {
+    const repo = `${gateRepo}-live`;
+    const gate = await w.client.workflow.start('repoGateWorkflow', {
+      workflowId: gateWorkflowId(repo),
+      taskQueue: w.taskQueue,
+      args: [repo],
+    });
+    const state = () => gate.query(gateStateQuery);
+
+    let ignored = 0;
+    const refused = async (signal: string, args: unknown[], reason: RegExp) => {
+      await gate.signal(signal, ...args);
+      ignored++;
+      const what = `${signal} ${JSON.stringify(args).slice(0, 80)}`;
+      const s = await eventually(async () => {
+        const s = await state();
+        return (s.ignored?.length ?? 0) >= ignored ? s : undefined;
+      }, `${what} to be ignored`);
+      const last = s.ignored!.at(-1)!;
+      expect(last.signal, what).toBe(signal);
+      expect(last.reason, what).toMatch(reason);
+      expect(last.reason.length, what).toBeLessThan(400);
+      expect(s.holder, what).toBeUndefined();
+      expect(s.queue, what).toEqual([]);
+    };
+
+    const huge = 'x'.repeat(50_000);
+    await refused('gateAcquire', [null], /invalid payload: payload: expected an object .*got null/);
+    await refused('gateAcquire', [], /invalid payload: payload: missing/);
+    await refused('gateAcquire', [{}], /invalid payload: workflowId: missing; taskId: missing/);
+    await refused('gateAcquire', [[{ workflowId: 'task-a', taskId: 'a' }]], /payload: .*got an array/);
+    await refused('gateAcquire', ['task-a'], /payload: .*got a string/);
+    await refused('gateAcquire', [{ workflowId: 5, taskId: true }], /workflowId: expected a string, got 5/);
+    await refused('gateAcquire', [{ workflowId: `task-${huge}`, taskId: huge }], /is not a task workflow id/);
+    await refused('gateAcquire', [{ workflowId: 'task-other', taskId: 'mine' }], /workflowId: must be task-<taskId>/);
+    await refused('gateAcquire', [{ workflowId: 'task---help', taskId: '--help' }], /"--help" is not a task id/);
+    await refused('gateAcquire', [{ workflowId: 'task-a', taskId: 'a', extra: 1 }], /extra: unknown field/);
+    await refused('gateRelease', [null], /invalid payload: payload: .*got null/);
+    await refused('gateRelease', [], /invalid payload: payload: missing/);
+    await refused('gateRelease', [{}], /invalid payload: workflowId: missing/);
+    await refused('gateRelease', [['task-a']], /payload: .*got an array/);
+    await refused('gateRelease', [{ workflowId: 42 }], /workflowId: expected a string, got 42/);
+    await refused('gateRelease', [{ workflowId: huge }], /is not a task workflow id/);
+
+    // A well-formed request from a task that does not exist: granted, found unreachable, passed on.
+    await gate.signal('gateAcquire', { workflowId: taskWorkflowId(`${gateRepo}-ghost`), taskId: `${gateRepo}-ghost` });
+
+    // A real task on that repo takes the gate and finishes.
+    const taskId = newId('gated');
+    const h = await w.client.workflow.start('taskWorkflow', {
+      workflowId: taskWorkflowId(taskId),
+      taskQueue: w.taskQueue,
+      args: [{ ...validInput(taskId), task: { ...validInput(taskId).task, repo }, serial: true }],
+    });
+    await eventually(
+      async () => ((await h.query(statusQuery)).state === 'needs-input' ? true : undefined),
+      'a question',
+    );
+    await h.signal('answer', 'en-GB');
+    await eventually(async () => ((await h.query(statusQuery)).state === 'hold' ? true : undefined), 'hold');
+    await h.signal('resume', { action: 'retry' });
+    const done = (await h.result()) as TaskStatus;
+    expect(done.state).toBe('done');
+    expect(done.ignoredSignals).toEqual([]);
+
+    const after = await eventually(async () => {
+      const s = await state();
+      return !s.holder && s.queue.length === 0 ? s : undefined;
+    }, 'the gate to be free');
+    expect(after.ignored).toHaveLength(ignored);
+    expect((await gate.describe()).status.name).toBe('RUNNING');
+    const gateEvents = await historyEventTypes(gate);
+    expect(gateEvents.filter((t) => t === 'EVENT_TYPE_WORKFLOW_TASK_FAILED')).toEqual([]);
+    // Grants: the task that does not exist, then the real one twice (its hold between gave the gate back).
+    expect(gateEvents.filter((t) => t === 'EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(3);
+    const meta = await gate.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(meta.currentDetails).toContain(`Ignored signals: ${ignored}`);
+    await gate.terminate('test over');
   });
 });

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   isRemoteUrl,
+  MAX_NAME_LENGTH,
+  MAX_REPO_LOCATION_LENGTH,
   MAX_TASK_ID_LENGTH,
+  nameLengthProblem,
+  nameProblem,
   printable,
   refProblem,
   repoLocationProblem,
   taskIdProblem,
+  taskRepoProblem,
 } from '../../workflows/grammar.js';
 
 describe('taskIdProblem', () => {
@@ -168,6 +173,43 @@ describe('repoLocationProblem', () => {
     expect(repoLocationProblem('host:app', { allowRelative: true })).toBeDefined();
     expect(repoLocationProblem('-app', { allowRelative: true })).toMatch(/starts with "-"/);
     expect(repoLocationProblem('ext::x', { allowRelative: true })).toMatch(/transport helpers/);
+  });
+});
+
+describe('length caps (search attributes hold 2 KB per value, workflow ids 1000 bytes)', () => {
+  const path = (n: number) => `/srv/${'a'.repeat(n - 5)}`;
+
+  it('a repo location is at most 512 bytes of UTF-8', () => {
+    expect(MAX_REPO_LOCATION_LENGTH).toBe(512);
+    expect(repoLocationProblem(path(512))).toBeUndefined();
+    expect(repoLocationProblem(path(513))).toMatch(/is not a usable repo location: 513 characters long; at most 512$/);
+    expect(repoLocationProblem(`https://host/${'a'.repeat(600)}`)).toMatch(/613 characters long/);
+    // 2-byte characters: 305 characters are 605 bytes.
+    expect(repoLocationProblem(`/srv/${'é'.repeat(300)}`)).toMatch(
+      /605 bytes long in UTF-8 \(305 characters\); at most 512/,
+    );
+    expect(repoLocationProblem(`/srv/${'é'.repeat(253)}`)).toBeUndefined();
+    // The cut value in the message keeps it short.
+    expect(repoLocationProblem(path(5000))!.length).toBeLessThan(200);
+  });
+
+  it('names are at most 64 characters', () => {
+    expect(MAX_NAME_LENGTH).toBe(64);
+    expect(nameProblem('p'.repeat(64), 'provider')).toBeUndefined();
+    expect(nameProblem('p'.repeat(65), 'provider')).toBe('is 65 characters long; a provider name is at most 64');
+    expect(nameProblem('a b', 'staging target')).toMatch(/^is not a staging target name/);
+    expect(nameProblem('-x', 'provider')).toMatch(/^is not a provider name/);
+    expect(nameLengthProblem('a b', 'provider')).toBeUndefined();
+    expect(nameLengthProblem('x'.repeat(100), 'provider')).toMatch(/100 characters long/);
+  });
+
+  it("a task's repo: a name by the name rules, else a location by the location rules", () => {
+    expect(taskRepoProblem('webapp')).toBeUndefined();
+    expect(taskRepoProblem('/srv/app')).toBeUndefined();
+    expect(taskRepoProblem('r'.repeat(65))).toMatch(/is 65 characters long; a repo name is at most 64$/);
+    expect(taskRepoProblem(path(600))).toMatch(/600 characters long; at most 512; or name a repo from the config$/);
+    expect(taskRepoProblem('--upload-pack=x')).toMatch(/starts with "-"; or name a repo from the config$/);
+    expect(taskRepoProblem('repos/app')).toMatch(/or name a repo from the config$/);
   });
 });
 

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { TaskInput } from '../../workflows/api.js';
 import {
   INPUT_DEFAULTS,
+  MAX_GATE_IGNORED,
   MAX_MESSAGE_CHARS,
   parseAnswer,
+  parseGateAcquire,
   parseGateGranted,
+  parseGateInput,
+  parseGateRelease,
   parseOperator,
   parseResume,
   parseStageProgress,
@@ -118,6 +122,38 @@ describe('parseTaskInput (the start input, shared by the CLI and the workflow)',
     expect(problems[0]).toMatch(expected);
   });
 
+  it.each([
+    [
+      'task.repo',
+      { task: { ...full.task, repo: `/srv/${'a'.repeat(595)}` } },
+      /^task\.repo: .*600 characters long; at most 512/,
+    ],
+    [
+      'task.repo',
+      { task: { ...full.task, repo: 'r'.repeat(100) } },
+      /^task\.repo: .*100 characters long; a repo name is at most 64$/,
+    ],
+    ['provider', { provider: 'p'.repeat(100) }, /^provider: is 100 characters long; a provider name is at most 64$/],
+    ['staging', { staging: 's'.repeat(65) }, /^staging: is 65 characters long; a staging target name is at most 64$/],
+    [
+      'task.preferredAi',
+      { task: { ...full.task, preferredAi: 'p'.repeat(65) } },
+      /^task\.preferredAi: is 65 characters/,
+    ],
+    ['task.staging', { task: { ...full.task, staging: 's'.repeat(65) } }, /^task\.staging: is 65 characters/],
+  ])('caps the length of %s (it becomes a search attribute or part of a workflow id)', (_what, over, expected) => {
+    const problems = problemsOf({ ...full, ...over });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+    expect(problems[0].length).toBeLessThan(300);
+  });
+
+  it('takes names and locations of exactly the limit', () => {
+    const at = { ...full, provider: 'p'.repeat(64), staging: 's'.repeat(64) };
+    expect(parseTaskInput({ ...at, task: { ...full.task, repo: `/srv/${'a'.repeat(507)}` } }).ok).toBe(true);
+    expect(parseTaskInput({ ...at, task: { ...full.task, repo: 'r'.repeat(64) } }).ok).toBe(true);
+  });
+
   it('accepts repo locations and names by the grammar', () => {
     for (const repo of ['webapp', 'my.repo_2', '/srv/git/app', './app', 'https://example.com/a.git', 'git@host:a/b']) {
       expect(parseTaskInput({ ...full, task: { ...full.task, repo } }).ok, repo).toBe(true);
@@ -220,5 +256,127 @@ describe('signal payloads', () => {
     if (r.ok) return;
     expect(r.reason).not.toContain(GHP);
     expect(r.reason.length).toBeLessThan(400);
+  });
+});
+
+describe('the repo gate: start input and signals', () => {
+  const req = { workflowId: 'task-fix-login', taskId: 'fix-login' };
+  const gate = (input: unknown, carried?: unknown, workflowId = 'gate-webapp') =>
+    parseGateInput(input, carried, workflowId);
+  const gateProblems = (input: unknown, carried?: unknown, workflowId?: string) => {
+    const r = gate(input, carried, workflowId);
+    if (r.ok) throw new Error('expected problems');
+    return r.problems;
+  };
+
+  it('a request names a task and its own workflow', () => {
+    expect(parseGateAcquire(req)).toEqual({ ok: true, value: req });
+    expect(parseGateRelease({ workflowId: 'task-fix-login' })).toEqual({
+      ok: true,
+      value: { workflowId: 'task-fix-login' },
+    });
+  });
+
+  it.each([
+    ['null', null, /^payload: expected an object .*got null$/],
+    ['nothing', undefined, /^payload: missing$/],
+    ['an empty object', {}, /^workflowId: missing; taskId: missing$/],
+    ['an array', [req], /^payload: .*got an array$/],
+    ['a bare string', 'task-fix-login', /^payload: .*got a string$/],
+    [
+      'wrong types',
+      { workflowId: 5, taskId: false },
+      /^workflowId: expected a string, got 5; taskId: expected a string/,
+    ],
+    ['a foreign workflow', { ...req, workflowId: 'task-other' }, /^workflowId: must be task-<taskId>/],
+    [
+      'a workflow that is no task',
+      { ...req, workflowId: 'gate-webapp' },
+      /^workflowId: "gate-webapp" is not a task workflow id/,
+    ],
+    [
+      'a task id starting with "-"',
+      { workflowId: 'task---help', taskId: '--help' },
+      /workflowId: .*; taskId: "--help" is not a task id/,
+    ],
+    ['an unknown field', { ...req, extra: 1 }, /^extra: unknown field$/],
+    [
+      'a huge string',
+      { workflowId: `task-${'x'.repeat(100_000)}`, taskId: 'x'.repeat(100_000) },
+      /is not a task workflow id/,
+    ],
+  ])('refuses a gateAcquire of %s with a short reason', (_what, raw, reason) => {
+    const r = parseGateAcquire(raw);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(reason);
+    expect(r.reason.length).toBeLessThan(400);
+  });
+
+  it.each([
+    ['null', null, /^payload: .*got null$/],
+    ['an empty object', {}, /^workflowId: missing$/],
+    ['an array', [{ workflowId: 'task-a' }], /^payload: .*got an array$/],
+    ['a number', { workflowId: 7 }, /^workflowId: expected a string, got 7$/],
+    ['a huge string', { workflowId: 'task-'.padEnd(1_000_000, 'x') }, /is not a task workflow id/],
+    ['an unknown field', { workflowId: 'task-a', why: 'x' }, /^why: unknown field$/],
+  ])('refuses a gateRelease of %s with a short reason', (_what, raw, reason) => {
+    const r = parseGateRelease(raw);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toMatch(reason);
+    expect(r.reason.length).toBeLessThan(400);
+  });
+
+  it('a start input is the repo, and the state carried over continue-as-new', () => {
+    expect(gate('webapp')).toEqual({ ok: true, value: { repo: 'webapp', queue: [], ignored: [] } });
+    const carried = { repo: 'webapp', holder: { ...req, since: '2025-01-01T00:00:00.000Z' }, queue: [] };
+    expect(gate('webapp', carried)).toEqual({ ok: true, value: { ...carried, ignored: [] } });
+    expect(gate('/srv/git/app', undefined, 'gate-/srv/git/app').ok).toBe(true);
+  });
+
+  it.each<[string, unknown, unknown, string | undefined, RegExp[]]>([
+    ['nothing', undefined, undefined, undefined, [/^repo: missing$/]],
+    ['null', null, undefined, undefined, [/^repo: expected a string, got null$/]],
+    ['an object', { repo: 'webapp' }, undefined, undefined, [/^repo: expected a string, got an object$/]],
+    ['a git option', '--upload-pack=x', undefined, 'gate---upload-pack=x', [/^repo: .*starts with "-"/]],
+    [
+      'a 5000-character repo',
+      `/srv/${'a'.repeat(4995)}`,
+      undefined,
+      'gate-x',
+      [/^repo: .*5000 characters long; at most 512/],
+    ],
+    ['another workflow id', 'webapp', undefined, 'gate-other', [/^workflowId: "gate-other" must be "gate-webapp"/]],
+    [
+      'carried state of another repo',
+      'webapp',
+      { repo: 'other', queue: [] },
+      undefined,
+      [/^carried\.repo: must be the repo/],
+    ],
+    [
+      'carried state of the wrong shape',
+      'webapp',
+      { repo: 'webapp', queue: [{}] },
+      undefined,
+      [/^carried\.queue\.0\.workflowId: missing$/, /^carried\.queue\.0\.taskId: missing$/],
+    ],
+    ['carried state that is a string', 'webapp', 'x', undefined, [/^carried: expected an object/]],
+  ])('refuses a start input of %s, listing every problem', (_what, input, carried, workflowId, expected) => {
+    const problems = gateProblems(input, carried, workflowId);
+    expect(problems).toHaveLength(expected.length);
+    expected.forEach((re, n) => expect(problems[n]).toMatch(re));
+  });
+
+  it('carried ignored signals are capped', () => {
+    const ignored = Array.from({ length: MAX_GATE_IGNORED + 1 }, () => ({
+      signal: 'gateAcquire',
+      at: 'now',
+      reason: 'x',
+    }));
+    expect(gateProblems('webapp', { repo: 'webapp', queue: [], ignored })).toEqual([
+      expect.stringMatching(/^carried\.ignored: /),
+    ]);
   });
 });
