@@ -9,6 +9,7 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { TaskSpec } from '../workflows/api.js';
 import {
   MAX_TASK_ID_LENGTH,
+  MAX_TITLE_LENGTH,
   NAME_RE,
   nameLengthProblem,
   printable,
@@ -17,6 +18,8 @@ import {
   taskIdProblem,
   taskRepoProblem,
 } from '../workflows/grammar.js';
+
+export { MAX_TITLE_LENGTH };
 import { closestMatch, describe, lineOf, yamlErrorIssue } from '../worker/config.js';
 
 export class TaskFileError extends Error {
@@ -57,7 +60,6 @@ export { MAX_TASK_ID_LENGTH, TASK_ID_RE };
  */
 export const MAX_BODY_BYTES = 256 * 1024;
 /** Titles are shown in lists, the Web UI and search attributes: one short line. */
-export const MAX_TITLE_LENGTH = 200;
 const COMPLEXITY = ['low', 'medium', 'high'] as const;
 export const MAX_DEV_ATTEMPTS_LIMIT = 20;
 /** `staging: none` (or `false`) in a task file: skip deploy-staging even if the repo has a default. */

@@ -8,6 +8,10 @@
  * and shell and quote characters are refused even where git would take them, so a value is never
  * one quoting mistake away from being a command.
  */
+import { redactUrlCredentials } from './redact.js';
+
+/** A title is one line a person reads in lists and the Web UI. */
+export const MAX_TITLE_LENGTH = 200;
 
 export const TASK_ID_RE = /^[a-z0-9][a-z0-9-]*$/;
 export const MAX_TASK_ID_LENGTH = 64;
@@ -167,7 +171,15 @@ export function taskRepoProblem(repo: string): string | undefined {
     return long && `"${printable(repo)}" ${long}`;
   }
   const p = repoLocationProblem(repo);
-  return p && `${p}; or name a repo from the config`;
+  if (p) return `${p}; or name a repo from the config`;
+  // A task's repo is shown in the Web UI, search attributes and history: no credentials in it.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(repo) || /^https?:\/\/[^/@]+@/i.test(repo)) {
+    return (
+      `"${printable(redactUrlCredentials(repo))}" carries credentials in its URL; a task's repo is shown in the ` +
+      'Web UI and history: name a configured repo, or use a git credential helper or an ssh key'
+    );
+  }
+  return undefined;
 }
 
 /** Bytes of `s` in UTF-8, without TextEncoder (not every workflow sandbox has it). */

@@ -21,14 +21,13 @@ import {
   type Stage,
   type TaskInput,
 } from './api.js';
-import { nameProblem, printable, refProblem, taskIdProblem, taskRepoProblem } from './grammar.js';
+import { MAX_TITLE_LENGTH, nameProblem, printable, refProblem, taskIdProblem, taskRepoProblem } from './grammar.js';
 import { preview } from './prompts.js';
 import { redactSecrets } from './redact.js';
 
 /** Answers and notes: 16 KiB of text is a long message from a person; more belongs in the task body. */
 export const MAX_MESSAGE_CHARS = 16_384;
 export const MAX_BY_CHARS = 200;
-export const MAX_TITLE_CHARS = 1000;
 export const MAX_DEV_ATTEMPTS = 100;
 /** Defaults for a start input typed by hand; the CLI always fills these from the config. */
 export const INPUT_DEFAULTS = {
@@ -57,7 +56,7 @@ export const taskSpecSchema = z.strictObject({
   repo,
   title: z
     .string()
-    .max(MAX_TITLE_CHARS, `is longer than ${MAX_TITLE_CHARS} characters`)
+    .max(MAX_TITLE_LENGTH, `is longer than ${MAX_TITLE_LENGTH} characters`)
     .refine((t) => t.trim() !== '', 'is empty'),
   base: grammar(refProblem).optional(),
   preferredAi: name('provider').optional(),

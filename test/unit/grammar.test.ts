@@ -211,6 +211,20 @@ describe('length caps (search attributes hold 2 KB per value, workflow ids 1000 
     expect(taskRepoProblem('--upload-pack=x')).toMatch(/starts with "-"; or name a repo from the config$/);
     expect(taskRepoProblem('repos/app')).toMatch(/or name a repo from the config$/);
   });
+
+  it("a task's repo carries no credentials (it is shown in the Web UI and history), and says so without them", () => {
+    for (const url of [
+      'https://x-access-token:ghp_secret@github.com/o/r.git',
+      'https://tok3n@host/r',
+      'ssh://u:pw@h/r',
+    ]) {
+      const p = taskRepoProblem(url);
+      expect(p).toMatch(/carries credentials in its URL/);
+      expect(p).not.toMatch(/ghp_secret|tok3n|pw@/);
+    }
+    expect(taskRepoProblem('ssh://git@host/r.git')).toBeUndefined();
+    expect(taskRepoProblem('git@host:r.git')).toBeUndefined();
+  });
 });
 
 describe('isRemoteUrl and printable', () => {
