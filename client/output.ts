@@ -59,8 +59,14 @@ export function formatStatus(s: TaskStatusView): string {
     );
   }
   if (s.lastSummary) row('summary', firstLine(s.lastSummary));
-  if (s.queryError) row('note', `status query failed: ${s.queryError}`);
+  if (s.queryError) row('note', s.queryError);
 
+  if (s.ignoredSignals?.length) {
+    // Messages the task did not act on (a wrong payload, or one that did not fit its state): the last few.
+    out.push('', `Ignored signals (${s.ignoredSignals.length}):`);
+    for (const i of s.ignoredSignals.slice(-3))
+      out.push(indent(`${i.at} ${i.signal} (${i.state}): ${i.reason}`, '  ', '    '));
+  }
   if (s.state === 'needs-input' && s.questions?.length) {
     out.push('', 'Questions:');
     s.questions.forEach((q, i) => out.push(indent(`${i + 1}. ${q}`, '  ', '     ')));

@@ -64,6 +64,14 @@ describe('refusalReason', () => {
 });
 
 describe('formatStatus', () => {
+  it('lists the last ignored signals with their reasons', () => {
+    const ignored = (n: number) => ({ signal: 'resume', state: 'hold' as const, at: `t${n}`, reason: `reason ${n}` });
+    const text = formatStatus(status({ ignoredSignals: [1, 2, 3, 4].map(ignored) }));
+    expect(text).toContain('Ignored signals (4):');
+    expect(text).toContain('t4 resume (hold): reason 4');
+    expect(text).not.toContain('reason 1');
+  });
+
   it('shows questions with the exact answer command', () => {
     const text = formatStatus(
       status({ state: 'needs-input', questions: ['Transliterate é → e, or drop it?', 'Keep dashes?'] }),
