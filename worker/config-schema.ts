@@ -92,7 +92,6 @@ const agentCliFields = {
   /** The CLI to run (default: its usual name on PATH). */
   binary: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
-  maxTurns: z.number().int().positive().optional(),
   extraArgs: z.array(z.string()).default([]),
   timeoutSec: z
     .number()
@@ -108,10 +107,43 @@ const agentCliFields = {
   fallback: name.optional(),
 };
 
-export const claudeProviderSchema = z.strictObject({ kind: z.literal('claude-code'), ...agentCliFields });
-export const codexProviderSchema = z.strictObject({ kind: z.literal('codex'), ...agentCliFields });
-export const geminiProviderSchema = z.strictObject({ kind: z.literal('gemini'), ...agentCliFields });
-export const aiderProviderSchema = z.strictObject({ kind: z.literal('aider'), ...agentCliFields });
+/**
+ * Only Claude Code has a turn limit flag (--max-turns). Codex, Gemini CLI and Aider have none, so
+ * `maxTurns` there is refused by name rather than dropped without a word.
+ */
+const noTurnLimit = (cli: string) =>
+  z
+    .unknown()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${cli} has no turn limit that Switchyard can set; only claude-code providers take maxTurns`,
+        });
+    })
+    .transform(() => undefined);
+
+export const claudeProviderSchema = z.strictObject({
+  kind: z.literal('claude-code'),
+  ...agentCliFields,
+  maxTurns: z.number().int().positive().optional(),
+});
+export const codexProviderSchema = z.strictObject({
+  kind: z.literal('codex'),
+  ...agentCliFields,
+  maxTurns: noTurnLimit('Codex'),
+});
+export const geminiProviderSchema = z.strictObject({
+  kind: z.literal('gemini'),
+  ...agentCliFields,
+  maxTurns: noTurnLimit('Gemini CLI'),
+});
+export const aiderProviderSchema = z.strictObject({
+  kind: z.literal('aider'),
+  ...agentCliFields,
+  maxTurns: noTurnLimit('Aider'),
+});
 
 export const providerSchema = z.discriminatedUnion('kind', [
   commandProviderSchema,

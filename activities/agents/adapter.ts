@@ -90,6 +90,8 @@ export interface ExitInfo {
   timedOut: boolean;
   /** The spawn error code (ENOENT, EACCES, …) when the CLI could not be started at all. */
   spawnError?: string;
+  /** The caller ended the run because the parser's stopReason() asked for it (the CLI would not end). */
+  stopped?: string;
   now: number;
 }
 
@@ -100,6 +102,11 @@ export interface AgentParser {
    */
   onLine(line: string, stream: 'stdout' | 'stderr'): void;
   progress(): AgentProgress;
+  /**
+   * Set once the run should be ended by us although the CLI keeps going (Codex waits for a
+   * network forever): the caller kills the process group and calls finish() with `stopped`.
+   */
+  stopReason?(): string | undefined;
   /** Decide the outcome: structure first (result lines, events), then exit code, then text. */
   finish(exit: ExitInfo): AgentRunResult;
 }
@@ -113,6 +120,8 @@ export interface AgentAdapter {
   supportsResume: boolean;
   /** The variable that selects an account directory, when the CLI has one. */
   accountDirEnv?: string;
+  /** The smallest budget the CLI can cap a run at: with less left, the run is not started. */
+  minBudgetUsd?: number;
   invocation(input: InvocationInput): Invocation;
   parser(): AgentParser;
 }

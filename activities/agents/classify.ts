@@ -4,6 +4,7 @@
  * rules matters: specific wording before HTTP statuses before generic words (AGENT_CLIS.md).
  */
 import { ErrorType, type ErrorTypeName } from '../../workflows/api.js';
+import { stripAnsi } from '../output-cap.js';
 import type { AgentFailure, ExitInfo, TokenUsage } from './adapter.js';
 import { nextMidnight, parseDurationText, parseResetTime } from './reset-time.js';
 
@@ -83,7 +84,7 @@ const BILLING: Rule = when(
 );
 
 const TRANSIENT: Rule = when(
-  /Repeated 529|\bOverloaded\b|overloaded_error|Internal server error|\bapi_error\b|Request timed out|Unable to connect to API|Connection error|experiencing high demand|stream disconnected before completion|servers are down or overloaded|timed out without returning a response|Connection failed|ECONNRESET|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|socket hang up|fetch failed|Service Unavailable|Bad Gateway|Gateway Time-?out|\bUNAVAILABLE\b|DEADLINE_EXCEEDED|is at capacity|server_error|InternalServerError|ServiceUnavailableError|APIConnectionError/i,
+  /Repeated 529|\bOverloaded\b|overloaded_error|Internal server error|\bapi_error\b|Request timed out|Unable to connect to API|Connection error|Can['’]t reach the API server|No internet route|\bconnection_failed\b|experiencing high demand|stream disconnected before completion|servers are down or overloaded|timed out without returning a response|Connection failed|ECONNRESET|ETIMEDOUT|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|socket hang up|fetch failed|Service Unavailable|Bad Gateway|Gateway Time-?out|\bUNAVAILABLE\b|DEADLINE_EXCEEDED|is at capacity|server_error|InternalServerError|ServiceUnavailableError|APIConnectionError/i,
   (_t, m) => transient(`provider unavailable (${m[0]})`),
 );
 
@@ -217,7 +218,8 @@ export class TextTail {
   ) {}
 
   push(line: string): void {
-    const t = line.trim();
+    // Colour codes would hide words from the rules (\bOverloaded\b after "\x1b[31m") and end up in messages.
+    const t = stripAnsi(line).trim();
     if (!t) return;
     this.kept.push(t);
     this.chars += t.length;
@@ -276,7 +278,7 @@ export function failureFrom(
   return {
     ok: false,
     errorType: c.errorType,
-    message: `${displayName}: ${c.reason}${reset}${words}`,
+    message: stripAnsi(`${displayName}: ${c.reason}${reset}${words}`),
     ...(c.resetAt !== undefined ? { resetAt: c.resetAt } : {}),
     ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
     ...(c.accountLimited !== undefined ? { accountLimited: c.accountLimited } : {}),
@@ -322,7 +324,7 @@ export function plainFailure(
   message: string,
   extras: FailureExtras,
 ): AgentFailure {
-  return { ok: false, errorType, message: `${displayName}: ${message}`, ...definedOnly(extras) };
+  return { ok: false, errorType, message: stripAnsi(`${displayName}: ${message}`), ...definedOnly(extras) };
 }
 
 function definedOnly<T extends object>(o: T): T {

@@ -49,8 +49,8 @@ function invocation(input: InvocationInput): Invocation {
   argv.push('--permission-mode', 'bypassPermissions');
   const resumed = Boolean(input.resumeSessionId);
   if (input.resumeSessionId) argv.push(`--resume=${input.resumeSessionId}`);
-  if (input.maxBudgetUsd !== undefined && input.maxBudgetUsd > 0)
-    argv.push('--max-budget-usd', formatUsd(input.maxBudgetUsd));
+  // Always a cap when the task has a budget: without the flag the CLI would spend without limit.
+  if (input.maxBudgetUsd !== undefined) argv.push('--max-budget-usd', formatUsd(input.maxBudgetUsd));
   argv.push(...provider.extraArgs);
   const env: Record<string, string> = { SWITCHYARD_ROLE: input.role };
   // Bypass mode refuses to run as root unless told it is in a sandbox (our worktree is one).
@@ -58,8 +58,15 @@ function invocation(input: InvocationInput): Invocation {
   return { argv, env, resumed, ...(viaStdin ? { stdin: input.prompt } : {}) };
 }
 
+/**
+ * The CLI refuses `--max-budget-usd 0` ("must be a number greater than 0"), and we pass four
+ * decimals: a run needs at least this much left (the activity refuses to start it otherwise).
+ */
+export const CLAUDE_MIN_BUDGET_USD = 0.0001;
+
+/** Rounded down to what is left, never below the CLI's minimum. */
 function formatUsd(n: number): string {
-  return String(Math.floor(n * 10_000) / 10_000);
+  return String(Math.max(CLAUDE_MIN_BUDGET_USD, Math.floor(n * 10_000 + 1e-9) / 10_000));
 }
 
 const VERBOSE_RE = /--output-format=stream-json requires --verbose/;
@@ -181,7 +188,7 @@ class ClaudeParser implements AgentParser {
     }
 
     const errorText = [...new Set([resultText, ...errors, this.syntheticError?.text ?? ''])].filter(Boolean).join('\n');
-    const c = this.classifyFailure(errorText, num(r.api_error_status), opts);
+    const c = this.classifyFailure(errorText, num(r.api_error_status), opts, str(r.api_error));
     if (c) return failureFrom(NAME, c.classification, c.words, extras);
     if (isResumeFailure(errorText))
       return {
@@ -201,6 +208,7 @@ class ClaudeParser implements AgentParser {
     errorText: string,
     apiStatus: number | undefined,
     opts: { now: number },
+    apiError?: string,
   ): { classification: Classification; words: string } | undefined {
     if (this.rejected) {
       const resetsAt = num(this.rejected.resetsAt);
@@ -224,6 +232,8 @@ class ClaudeParser implements AgentParser {
     if (quota) return { classification: quota, words: errorText };
     const synthetic = this.syntheticError && syntheticClass(this.syntheticError, opts);
     if (synthetic) return { classification: synthetic, words: errorText };
+    const byApiError = apiError !== undefined ? apiErrorClass(apiError, errorText, opts) : undefined;
+    if (byApiError) return { classification: byApiError, words: errorText };
     const status = apiStatus ?? this.lastRetry?.status;
     // A status names the class; the text may still be more specific (retry-after, billing).
     const byText = classifyText(errorText, opts);
@@ -300,6 +310,37 @@ function syntheticClass(e: { error: string; text: string }, opts: { now: number 
   }
 }
 
+/** The result line's `api_error` (newer versions name why the API call failed; most values are not ours to judge). */
+function apiErrorClass(code: string, text: string, opts: { now: number }): Classification | undefined {
+  switch (code) {
+    case 'connection_failed':
+    case 'stream_idle_timeout':
+    case 'no_response':
+    case 'computer_slept':
+      return { errorType: ErrorType.ProviderUnavailable, reason: `cannot reach the provider (${code})`, accountLimited: false };
+    case 'usage_limit_reached':
+      return {
+        errorType: ErrorType.RateLimited,
+        reason: 'usage limit reached',
+        accountLimited: true,
+        resetAt: parseResetTime(text, opts.now),
+      };
+    case 'provider_credentials':
+    case 'stored_login_refused':
+    case 'api_key_auth_disabled':
+    case 'org_disabled_credential':
+    case 'invalid_credential_header':
+    case 'gateway_signin_required':
+    case 'gateway_session_expired':
+      return { errorType: ErrorType.ProviderAuth, reason: `authentication failed (${code})` };
+    case 'model_requires_usage_credits':
+    case 'long_context_credits_required':
+      return { errorType: ErrorType.ProviderAuth, reason: `billing: no credit for this request (${code})` };
+    default:
+      return undefined;
+  }
+}
+
 /** Totals: per-model usage when present (it includes side models), else `usage`. */
 function usageOf(r: Json): TokenUsage | undefined {
   if (isObject(r.modelUsage) && Object.keys(r.modelUsage).length) {
@@ -342,6 +383,7 @@ export const claudeAdapter: AgentAdapter = {
   displayName: NAME,
   supportsResume: true,
   accountDirEnv: 'CLAUDE_CONFIG_DIR',
+  minBudgetUsd: CLAUDE_MIN_BUDGET_USD,
   invocation,
   parser: () => new ClaudeParser(),
 };

@@ -9,7 +9,7 @@ import type { AgentCliProviderConfig, Config } from '../../worker/config-schema.
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
-import { activityContext, heartbeat, runActivityProcess, setStickyHeartbeat } from '../process.js';
+import { activityContext, cancellationError, heartbeat, runProcess, setStickyHeartbeat } from '../process.js';
 import type { Store } from '../store/index.js';
 import { storeRetry } from '../recorder.js';
 import { accountEnv, chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
@@ -56,6 +56,7 @@ export interface CliAgentOutcome extends CommandAgentOutcome {
 }
 
 export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
+  refuseWithoutBudget(run);
   const now = Date.now();
   const choice = chooseAccount(
     run.provider.accounts,
@@ -149,26 +150,39 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
 
   let res;
   let spawnError: string | undefined;
+  // Ends the run when the parser says the CLI will not end by itself; cancellation still wins.
+  const stop = new AbortController();
+  let stopped: string | undefined;
+  const onLine = (line: string): void => {
+    parser.onLine(line, 'stdout');
+    if (stopped !== undefined) return;
+    stopped = parser.stopReason?.();
+    if (stopped === undefined) return;
+    run.log(`provider ${run.providerName}: ending the run: ${stopped}`);
+    stop.abort();
+  };
   try {
-    res = await runActivityProcess(invocation.argv, {
+    res = await runProcess(invocation.argv, {
       cwd: run.worktreeDir,
       env,
       input: invocation.stdin ?? '',
       timeoutMs: run.provider.timeoutSec * 1000,
-      onLine: (line) => parser.onLine(line, 'stdout'),
+      signal: ctx ? AbortSignal.any([ctx.cancellationSignal, stop.signal]) : stop.signal,
+      onLine,
       heartbeat: beat,
-      phase: 'agent',
       fullOutputPath: run.fullOutputPath,
     });
   } catch (err) {
     if (!(err instanceof ProcessStartError)) throw err;
     spawnError = err.code;
   }
+  if (ctx?.cancellationSignal.aborted) throw cancellationError(ctx.cancellationSignal);
   const result: AgentRunResult = parser.finish({
     exitCode: res?.exitCode ?? null,
     signal: res?.signal ?? null,
     timedOut: res?.timedOut ?? false,
     spawnError,
+    stopped,
     now: Date.now(),
   });
   beat();
@@ -248,6 +262,22 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     default:
       throw failure(result.errorType, message, { details: [{ costUsd }] });
   }
+}
+
+/**
+ * A task with a budget runs only while enough of it is left for the CLI's own cap (Claude refuses
+ * `--max-budget-usd 0`) and never with nothing left: the stage fails and the task holds for budget.
+ */
+function refuseWithoutBudget(run: CliAgentRun): void {
+  const left = run.budgetLeftUsd;
+  if (left === undefined) return;
+  const minimum = ADAPTERS[run.provider.kind].minBudgetUsd ?? 0;
+  if (left > 0 && left >= minimum) return;
+  throw failure(
+    ErrorType.AgentIncomplete,
+    `budget exhausted: $${+left.toFixed(6)} of the task's budget is left${minimum > 0 ? `, less than the $${minimum} a ${run.providerName} run needs` : ''}; the agent was not started (resume with --budget)`,
+    { nonRetryable: true, details: [{ costUsd: 0 }] },
+  );
 }
 
 function toUsage(u: TokenUsage | undefined): Usage {

@@ -48,6 +48,12 @@ function invocation(input: InvocationInput): Invocation {
 }
 
 const RECONNECTING_RE = /^Reconnecting\.\.\./i;
+const NETWORK_WAIT_RE = /^Reconnecting\.\.\. waiting for network/i;
+/**
+ * With the network down Codex never exits: after its reconnect attempts it repeats "Reconnecting...
+ * waiting for network" forever. After this many of those notices we end the run (ProviderUnavailable).
+ */
+export const CODEX_NETWORK_WAIT_LIMIT = 3;
 const UNTRUSTED_RE = /Not inside a trusted directory/;
 
 class CodexParser implements AgentParser {
@@ -58,6 +64,8 @@ class CodexParser implements AgentParser {
   private completedTurns = 0;
   private failed?: string;
   private readonly errors: string[] = [];
+  private networkWaits = 0;
+  private lastNetworkWait?: string;
   private usage?: TokenUsage;
   private readonly text = new TextTail();
 
@@ -89,6 +97,10 @@ class CodexParser implements AgentParser {
       case 'error': {
         const message = str(ev.message);
         if (message && this.errors.length < 50) this.errors.push(message);
+        if (message && NETWORK_WAIT_RE.test(message)) {
+          this.networkWaits++;
+          this.lastNetworkWait = message;
+        }
         break;
       }
       default:
@@ -118,6 +130,8 @@ class CodexParser implements AgentParser {
       default:
         return;
     }
+    // Work arrived: the network is back, so only consecutive waits count.
+    this.networkWaits = 0;
     if (completed) this.steps++;
   }
 
@@ -133,6 +147,12 @@ class CodexParser implements AgentParser {
 
   progress(): AgentProgress {
     return { sessionId: this.threadId, turns: this.steps, lastTool: this.lastTool };
+  }
+
+  stopReason(): string | undefined {
+    if (this.networkWaits < CODEX_NETWORK_WAIT_LIMIT || this.failed !== undefined || this.completedTurns > 0)
+      return undefined;
+    return `${this.networkWaits} "waiting for network" notices`;
   }
 
   finish(exit: ExitInfo): AgentRunResult {
@@ -153,6 +173,17 @@ class CodexParser implements AgentParser {
       return plainFailure(NAME, ErrorType.AgentFailed, `the turn failed: ${clip(words)}`, extras);
     }
     if (this.completedTurns > 0) return { ok: true, finalText: this.lastMessage ?? '', ...extras };
+    if (this.networkWaits >= CODEX_NETWORK_WAIT_LIMIT)
+      return failureFrom(
+        NAME,
+        {
+          errorType: ErrorType.ProviderUnavailable,
+          reason: `cannot reach the provider (ended after ${this.networkWaits} "waiting for network" notices)`,
+          accountLimited: false,
+        },
+        this.lastNetworkWait,
+        extras,
+      );
 
     const text = [...notices, ...this.text.lines()].join('\n');
     const untrusted = this.text.lines().find((l) => UNTRUSTED_RE.test(l));

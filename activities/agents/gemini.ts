@@ -49,7 +49,10 @@ function invocation(input: InvocationInput): Invocation {
   ];
   if (provider.model) argv.push('-m', provider.model);
   argv.push(...provider.extraArgs);
-  return { argv, env: { SWITCHYARD_ROLE: input.role }, resumed: false, ...(viaStdin ? { stdin: input.prompt } : {}) };
+  // Headless runs refuse an untrusted folder (exit 55) and our worktrees are always new. The variable
+  // is what `--skip-trust` sets; versions without trust checks ignore it, where the flag would be an error.
+  const env = { SWITCHYARD_ROLE: input.role, GEMINI_CLI_TRUST_WORKSPACE: 'true' };
+  return { argv, env, resumed: false, ...(viaStdin ? { stdin: input.prompt } : {}) };
 }
 
 /** Exit codes with a fixed meaning (gemini-cli's ExitCodes). */
@@ -60,7 +63,10 @@ const EXIT_CODES: Record<number, { type: (typeof ErrorType)[keyof typeof ErrorTy
   52: { type: ErrorType.ConfigInvalid, what: 'configuration error (exit 52)' },
   53: { type: ErrorType.AgentIncomplete, what: 'stopped at the turn limit (exit 53)' },
   54: { type: ErrorType.AgentFailed, what: 'a tool failed (exit 54)' },
-  55: { type: ErrorType.ConfigInvalid, what: 'the workspace is not trusted (exit 55)' },
+  55: {
+    type: ErrorType.ConfigInvalid,
+    what: 'refused the worktree as untrusted (exit 55) although the adapter sets GEMINI_CLI_TRUST_WORKSPACE=true; check that GEMINI_RESTRICTED_MODE is not set and that the provider binary (a wrapper) passes the environment on',
+  },
   130: { type: ErrorType.AgentFailed, what: 'was cancelled (exit 130)' },
 };
 
