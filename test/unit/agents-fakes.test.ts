@@ -109,12 +109,22 @@ async function run(kind: AgentCliKind, opts: RunOptions = {}): Promise<Run> {
   };
   const parser = adapter.parser();
   const progress: AgentProgress[] = [];
+  // As the activity does: end the run when the parser says the CLI will not end by itself.
+  const stop = new AbortController();
+  let stopped: string | undefined;
   const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
     parser.onLine(line, stream);
     progress.push(parser.progress());
+    if (stopped === undefined && (stopped = parser.stopReason?.()) !== undefined) stop.abort();
   };
   const t0 = Date.now();
-  let exit: { exitCode: number | null; signal?: string | null; timedOut: boolean; spawnError?: string };
+  let exit: {
+    exitCode: number | null;
+    signal?: string | null;
+    timedOut: boolean;
+    spawnError?: string;
+    stopped?: string;
+  };
   if (opts.separateStreams) {
     exit = await spawnSeparately(invocation, dir, env, onLine);
   } else {
@@ -125,9 +135,10 @@ async function run(kind: AgentCliKind, opts: RunOptions = {}): Promise<Run> {
         input: invocation.stdin,
         timeoutMs: opts.timeoutMs,
         killGraceMs: 500,
+        signal: stop.signal,
         onLine: (l) => onLine(l, 'stdout'),
       });
-      exit = { exitCode: res.exitCode, signal: res.signal, timedOut: res.timedOut };
+      exit = { exitCode: res.exitCode, signal: res.signal, timedOut: res.timedOut, stopped };
     } catch (err) {
       if (!(err instanceof ProcessStartError)) throw err;
       exit = { exitCode: null, timedOut: false, spawnError: err.code };
@@ -345,6 +356,31 @@ describe.concurrent('Claude Code adapter with the fake claude', () => {
 
     const lost = await run('claude-code', { dir, input: { resumeSessionId: 'no-such-session' } });
     expect(failed(lost.result)).toMatchObject({ resumeFailed: true, errorType: ErrorType.ProviderUnavailable });
+    expect(failed(lost.result).message).toContain('No conversation found with session ID: no-such-session');
+  });
+
+  it('offline (retries with error "unknown", server_error, api_error connection_failed) is ProviderUnavailable', async () => {
+    const { result, progress } = await run('claude-code', { scenario: 'offline' });
+    const f = failed(result);
+    expect(f).toMatchObject({ errorType: ErrorType.ProviderUnavailable, accountLimited: false });
+    expect(f.message).toContain("Can't reach the API server");
+    expect(progress.at(-1)?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('not logged in is ProviderAuth with the CLI’s words', async () => {
+    const f = failed((await run('claude-code', { scenario: 'not-logged-in' })).result);
+    expect(f.errorType).toBe(ErrorType.ProviderAuth);
+    expect(f.message).toContain('Not logged in · Please run /login');
+  });
+
+  it('the fake refuses --max-budget-usd 0 like the real CLI; the adapter never passes less than the minimum', async () => {
+    const zero = failed((await run('claude-code', { provider: { extraArgs: ['--max-budget-usd', '0'] } })).result);
+    expect(zero.errorType).toBe(ErrorType.ConfigInvalid);
+    expect(zero.message).toContain('must be a number greater than 0');
+    // A sliver of budget left: the cap is the CLI's minimum, and the run stops at it.
+    const { result, records } = await run('claude-code', { scenario: 'budget-cap', input: { maxBudgetUsd: 0.00004 } });
+    expect(failed(result).errorType).toBe(ErrorType.AgentIncomplete);
+    expect(records[0].argv).toEqual(expect.arrayContaining(['--max-budget-usd', '0.0001']));
   });
 
   it('as root without IS_SANDBOX the CLI refuses: ToolMissing', async () => {
@@ -481,6 +517,15 @@ describe.concurrent('Codex adapter with the fake codex', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('network down: the CLI never exits; the run is ended after the bounded waits, ProviderUnavailable', async () => {
+    // Without our bound only the timeout would end it.
+    const { result, progress } = await run('codex', { scenario: 'network-down', timeoutMs: 60_000 });
+    const f = failed(result);
+    expect(f).toMatchObject({ errorType: ErrorType.ProviderUnavailable, accountLimited: false });
+    expect(f.message).toContain('waiting for network');
+    expect(progress.at(-1)?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('usage limit "try again at <time>" is RateLimited at that time', async () => {
     const { result, t0, t1 } = await run('codex', { scenario: 'usage-limit', env: { FAKE_RESET_IN_SEC: '3600' } });
     const f = failed(result);
@@ -561,6 +606,7 @@ describe.concurrent('Codex adapter with the fake codex', () => {
 
     const lost = await run('codex', { dir, input: { resumeSessionId: 'nope' } });
     expect(failed(lost.result).resumeFailed).toBe(true);
+    expect(failed(lost.result).message).toContain('no rollout found for thread id nope');
   });
 
   it('unknown extraArgs are ConfigInvalid', async () => {
@@ -598,6 +644,26 @@ describe.concurrent('Gemini adapter with the fake gemini', () => {
     expect(invocation.argv).toEqual(expect.arrayContaining(['-o', 'stream-json', '--approval-mode=yolo']));
     expect(readFileSync(join(dir, 'AGENT_WAS_HERE.md'), 'utf8')).toContain('gemini was here');
     expect(records[0]).toMatchObject({ cli: 'gemini', account: accountDir });
+  });
+
+  it('runs in a fresh worktree because the adapter trusts it; untrusted, the fake refuses like the real CLI', async () => {
+    const trusted = await run('gemini');
+    expect(trusted.invocation.env.GEMINI_CLI_TRUST_WORKSPACE).toBe('true');
+    expect(trusted.result.ok).toBe(true);
+    const f = failed((await run('gemini', { env: { GEMINI_CLI_TRUST_WORKSPACE: '' } })).result);
+    expect(f.errorType).toBe(ErrorType.ConfigInvalid);
+    expect(f.message).toContain('exit 55');
+    expect(f.message).toContain('not running in a trusted directory');
+    expect(f.message).not.toMatch(/\u001b/);
+    // Without credentials the real CLI gets to its auth check first.
+    const auth = failed((await run('gemini', { scenario: 'auth', env: { GEMINI_CLI_TRUST_WORKSPACE: '' } })).result);
+    expect(auth.errorType).toBe(ErrorType.ProviderAuth);
+  });
+
+  it('network down (retries, then fetch failed, error type "unknown") is ProviderUnavailable', async () => {
+    const f = failed((await run('gemini', { scenario: 'network-down' })).result);
+    expect(f).toMatchObject({ errorType: ErrorType.ProviderUnavailable, accountLimited: false });
+    expect(f.message).toContain('fetch failed');
   });
 
   it('a warning error event is not fatal', async () => {

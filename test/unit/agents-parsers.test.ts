@@ -13,7 +13,9 @@ import {
   type ExitInfo,
 } from '../../activities/agents/adapter.js';
 import { parseTokenCount } from '../../activities/agents/aider.js';
+import { CLAUDE_MIN_BUDGET_USD } from '../../activities/agents/claude.js';
 import { classifyHttpStatus, classifyText, classifyUsageError } from '../../activities/agents/classify.js';
+import { CODEX_NETWORK_WAIT_LIMIT } from '../../activities/agents/codex.js';
 
 const NOW = Date.UTC(2026, 2, 10, 12, 0);
 const OK_EXIT: ExitInfo = { exitCode: 0, timedOut: false, now: NOW };
@@ -211,6 +213,71 @@ describe('Claude parser', () => {
     expect(failed(feed('claude-code', [init, apiError(text)])).errorType).toBe(type);
   });
 
+  it('offline: the result line alone (api_error connection_failed, ENOTFOUND) is ProviderUnavailable', () => {
+    const text = "API Error: Can't reach the API server — check your internet or DNS (ENOTFOUND)";
+    const retry = {
+      type: 'system',
+      subtype: 'api_retry',
+      attempt: 1,
+      max_retries: 2,
+      error_status: null,
+      error: 'unknown',
+    };
+    const result = apiError(text, {
+      api_error_status: null,
+      api_error: 'connection_failed',
+      terminal_reason: 'api_error',
+    });
+    const f = failed(feed('claude-code', [init, retry, result]));
+    expect(f).toMatchObject({ errorType: ErrorType.ProviderUnavailable, accountLimited: false });
+    expect(f.message).toContain('connection_failed');
+    expect(f.message).toContain("Can't reach the API server");
+    // Structure first: api_error decides whatever the text says.
+    const bare = failed(feed('claude-code', [init, apiError('something odd', { api_error: 'connection_failed' })]));
+    expect(bare.errorType).toBe(ErrorType.ProviderUnavailable);
+    // The real offline stream: the assistant error line as well.
+    const synthetic = {
+      type: 'assistant',
+      error: 'server_error',
+      message: { model: '<synthetic>', content: [{ type: 'text', text }] },
+    };
+    expect(failed(feed('claude-code', [init, retry, synthetic, result])).errorType).toBe(ErrorType.ProviderUnavailable);
+  });
+
+  it('not logged in (api_error_status null, terminal_reason api_error) stays ProviderAuth', () => {
+    const text = 'Not logged in · Please run /login';
+    const result = apiError(text, { api_error_status: null, terminal_reason: 'api_error' });
+    const synthetic = {
+      type: 'assistant',
+      error: 'authentication_failed',
+      message: { model: '<synthetic>', content: [{ type: 'text', text }] },
+    };
+    for (const lines of [
+      [init, synthetic, result],
+      [init, result],
+    ]) {
+      const f = failed(feed('claude-code', lines));
+      expect(f.errorType).toBe(ErrorType.ProviderAuth);
+      expect(f.message).toContain('Not logged in');
+    }
+  });
+
+  it('an unknown session on resume is a result line with errors: resumeFailed', () => {
+    const result = {
+      type: 'result',
+      subtype: 'error_during_execution',
+      is_error: true,
+      num_turns: 0,
+      session_id: 'fresh-1',
+      total_cost_usd: 0,
+      errors: ['No conversation found with session ID: s-old'],
+    };
+    expect(failed(feed('claude-code', [result]))).toMatchObject({
+      errorType: ErrorType.ProviderUnavailable,
+      resumeFailed: true,
+    });
+  });
+
   it('max turns and budget are AgentIncomplete whatever is_error says', () => {
     for (const is_error of [true, false]) {
       expect(failed(feed('claude-code', [init, success({ subtype: 'error_max_turns', is_error })])).errorType).toBe(
@@ -326,6 +393,53 @@ describe('Codex parser', () => {
     expect(f.errorType).toBe(ErrorType.ProviderUnavailable);
   });
 
+  it('network down: ends after a bounded number of "waiting for network" notices, ProviderUnavailable', () => {
+    const p = ADAPTERS.codex.parser();
+    const lines: object[] = [
+      { type: 'thread.started', thread_id: 't-net' },
+      { type: 'turn.started' },
+      ...[2, 3, 4, 5].map((n) => ({
+        type: 'error',
+        message: `Reconnecting... ${n}/5 (stream disconnected before completion: error sending request)`,
+      })),
+      {
+        type: 'item.completed',
+        item: { id: 'item_0', type: 'error', message: 'Falling back from WebSockets to HTTPS transport.' },
+      },
+    ];
+    for (const l of lines) p.onLine(JSON.stringify(l), 'stdout');
+    expect(p.stopReason?.()).toBeUndefined();
+    const wait = {
+      type: 'error',
+      message: 'Reconnecting... waiting for network (Connection failed: error sending request)',
+    };
+    let notices = 0;
+    while (!p.stopReason?.() && notices < 100) {
+      p.onLine(JSON.stringify(wait), 'stdout');
+      notices++;
+    }
+    expect(notices).toBe(CODEX_NETWORK_WAIT_LIMIT);
+    const reason = p.stopReason!()!;
+    expect(reason).toContain('waiting for network');
+    // We killed it: no exit code of its own.
+    const f = failed(p.finish({ exitCode: null, signal: 'SIGTERM', timedOut: false, stopped: reason, now: NOW }));
+    expect(f).toMatchObject({ errorType: ErrorType.ProviderUnavailable, accountLimited: false, sessionId: 't-net' });
+    expect(f.message).toContain('Reconnecting... waiting for network (Connection failed: error sending request)');
+  });
+
+  it('waits for network with work in between are not counted together; a completed turn is success', () => {
+    const p = ADAPTERS.codex.parser();
+    const wait = { type: 'error', message: 'Reconnecting... waiting for network (Connection failed)' };
+    const work = { type: 'item.completed', item: { type: 'agent_message', text: 'back' } };
+    for (let i = 0; i < 3; i++) {
+      for (let k = 1; k < CODEX_NETWORK_WAIT_LIMIT; k++) p.onLine(JSON.stringify(wait), 'stdout');
+      p.onLine(JSON.stringify(work), 'stdout');
+    }
+    expect(p.stopReason?.()).toBeUndefined();
+    p.onLine(JSON.stringify({ type: 'turn.completed', usage: { input_tokens: 1, output_tokens: 1 } }), 'stdout');
+    expect(p.finish(OK_EXIT)).toMatchObject({ ok: true, finalText: 'back' });
+  });
+
   it('turn.failed decides even after an earlier completed turn', () => {
     const f = failed(
       feed('codex', [
@@ -388,6 +502,38 @@ describe('Gemini parser', () => {
     [130, ErrorType.AgentFailed],
   ])('exit %i → %s', (exitCode, type) => {
     expect(failed(feed('gemini', [gInit], { exitCode })).errorType).toBe(type);
+  });
+
+  it('an untrusted folder (exit 55, in red) is ConfigInvalid naming the trust variable, without colour codes', () => {
+    const red =
+      '\u001b[31mGemini CLI is not running in a trusted directory. To proceed, either use `--skip-trust`, set the `GEMINI_CLI_TRUST_WORKSPACE=true` environment variable, or trust this directory in interactive mode.\u001b[39m';
+    const f = failed(feed('gemini', [red], { exitCode: 55 }));
+    expect(f.errorType).toBe(ErrorType.ConfigInvalid);
+    expect(f.message).toContain('GEMINI_CLI_TRUST_WORKSPACE');
+    expect(f.message).toContain('not running in a trusted directory');
+    expect(f.message).not.toMatch(/\u001b/);
+  });
+
+  it('colour codes are stripped from every failure message, also inside JSON events', () => {
+    const inResult = {
+      type: 'result',
+      status: 'error',
+      error: {
+        type: 'unknown',
+        message: '\u001b[1m\u001b[31m[API Error: exception TypeError: fetch failed sending request]\u001b[0m',
+      },
+    };
+    const a = failed(feed('gemini', [inResult], { exitCode: 1 }));
+    expect(a.errorType).toBe(ErrorType.ProviderUnavailable);
+    expect(a.message).not.toMatch(/\u001b/);
+    const b = failed(
+      feed('gemini', ['\u001b[31mRangeError: Maximum call stack size exceeded\u001b[39m'], { exitCode: 1 }),
+    );
+    expect(b.message).toContain('RangeError');
+    expect(b.message).not.toMatch(/\u001b/);
+    // Colour right before a word does not hide it from the rules.
+    const c = failed(feed('claude-code', ['\u001b[31mOverloaded\u001b[39m'], { exitCode: 1 }));
+    expect(c.errorType).toBe(ErrorType.ProviderUnavailable);
   });
 
   it('exit 173 without words is a plain rate limit, not an account limit', () => {
@@ -551,6 +697,20 @@ describe('classifyText', () => {
     });
   });
 
+  it.each([
+    "API Error: Can't reach the API server — check your internet or DNS (ENOTFOUND)",
+    'getaddrinfo ENOTFOUND api.anthropic.com',
+    'connect ECONNREFUSED 127.0.0.1:443',
+    'read ECONNRESET',
+    'connect ETIMEDOUT 1.2.3.4:443',
+    'No internet route — check your connection or VPN (ENETUNREACH)',
+  ])('DNS and connection failures are transient: %s', (text) => {
+    expect(classifyText(text, { now: NOW })).toMatchObject({
+      errorType: ErrorType.ProviderUnavailable,
+      accountLimited: false,
+    });
+  });
+
   it('recognises nothing in ordinary text', () => {
     expect(c('All 12 tests passed')).toBeUndefined();
     expect(c('')).toBeUndefined();
@@ -578,7 +738,7 @@ describe('invocations', () => {
       env: [],
       accounts: [],
       model: 'm-1',
-      maxTurns: 7,
+      ...(kind === 'claude-code' ? { maxTurns: 7 } : {}),
       ...extra,
     }) as AgentCliProviderConfig;
   const base = { prompt: 'Do it', worktreeDir: '/w', role: 'developer' as const, isRoot: false };
@@ -653,6 +813,37 @@ describe('invocations', () => {
       'm-1',
       '--extra',
     ]);
+  });
+
+  it('claude: the budget flag is never below the CLI minimum, and a budget always gives a cap', () => {
+    const flag = (maxBudgetUsd: number) => {
+      const argv = ADAPTERS['claude-code'].invocation({
+        ...base,
+        provider: provider('claude-code'),
+        maxBudgetUsd,
+      }).argv;
+      const i = argv.indexOf('--max-budget-usd');
+      return i < 0 ? undefined : argv[i + 1];
+    };
+    expect(CLAUDE_MIN_BUDGET_USD).toBe(0.0001);
+    expect(ADAPTERS['claude-code'].minBudgetUsd).toBe(CLAUDE_MIN_BUDGET_USD);
+    expect(flag(0.00005)).toBe('0.0001');
+    expect(flag(0)).toBe('0.0001');
+    expect(flag(0.0001)).toBe('0.0001');
+    expect(flag(0.0003)).toBe('0.0003');
+    expect(flag(0.56789)).toBe('0.5678');
+    for (const b of [0.00001, 0.00009999, 0.0002, 1e-9])
+      expect(Number(flag(b))).toBeGreaterThanOrEqual(CLAUDE_MIN_BUDGET_USD);
+    expect(ADAPTERS['claude-code'].invocation({ ...base, provider: provider('claude-code') }).argv).not.toContain(
+      '--max-budget-usd',
+    );
+  });
+
+  it('gemini: the worktree is trusted through GEMINI_CLI_TRUST_WORKSPACE (what --skip-trust sets)', () => {
+    const inv = ADAPTERS.gemini.invocation({ ...base, provider: provider('gemini') });
+    expect(inv.env).toMatchObject({ GEMINI_CLI_TRUST_WORKSPACE: 'true', SWITCHYARD_ROLE: 'developer' });
+    const viaStdin = ADAPTERS.gemini.invocation({ ...base, prompt: '-x', provider: provider('gemini') });
+    expect(viaStdin.env.GEMINI_CLI_TRUST_WORKSPACE).toBe('true');
   });
 
   it('CLIs without resume ignore resumeSessionId and say so', () => {
