@@ -421,3 +421,68 @@ describe('usage and question parsing', () => {
     expect(parseQuestions('- No questions\n')).toEqual([]);
   });
 });
+
+describe('agent CLIs in the activity', () => {
+  const fakes = resolve(import.meta.dirname, '../fakes/bin');
+  const cli = (kind: 'claude-code' | 'codex', binary: string) => ({
+    kind,
+    binary: join(fakes, binary),
+    timeoutSec: 120,
+    env: ['FAKE_AGENT_RECORD', 'FAKE_SCENARIO', 'FAKE_DELAY_MS'],
+  });
+  const cliConfig: Config = makeConfig({
+    repos: { webapp: { url: origin } },
+    providers: { claude: cli('claude-code', 'claude'), codex: cli('codex', 'codex') },
+  });
+  let cliActs: ReturnType<typeof createActivities>;
+  beforeAll(() => {
+    cliActs = createActivities({ config: () => cliConfig, dataDir, log: (m) => logs.push(m), store: testStore.store });
+  });
+  afterEach(() => {
+    delete process.env.FAKE_SCENARIO;
+    delete process.env.FAKE_DELAY_MS;
+  });
+  // A branch and trailer of its own: no earlier push to pick up instead of running the agent.
+  const budgetInput = (budgetLeftUsd: number): DeveloperInput => ({
+    ...developerInput('claude'),
+    taskId: 'budget-left',
+    branch: 'switchyard/budget-left',
+    trailer: 'run-budget development 1',
+    budgetLeftUsd,
+  });
+
+  it('with less budget left than the CLI can be capped at, the agent is not started: a non-retryable budget failure, so the stage holds the task', async () => {
+    for (const budgetLeftUsd of [0.00004, 0]) {
+      const err = await failureOf(run(() => cliActs.runDeveloper(budgetInput(budgetLeftUsd))));
+      expect(err.type).toBe('AgentIncomplete');
+      expect(err.nonRetryable).toBe(true);
+      expect(err.message).toMatch(/budget exhausted/);
+      expect(err.message).toContain('--budget');
+      expect(existsSync(recordFile)).toBe(false); // the CLI never ran
+    }
+    // At the minimum it runs, capped at it.
+    process.env.FAKE_DELAY_MS = '1';
+    const err = await failureOf(run(() => cliActs.runDeveloper(budgetInput(0.0001))));
+    expect(err.type).toBe('AgentIncomplete');
+    expect(err.message).toContain('budget cap');
+    const runs = readFileSync(recordFile, 'utf8').trim().split('\n');
+    expect(runs).toHaveLength(1);
+    expect((JSON.parse(runs[0]) as { argv: string[] }).argv).toEqual(
+      expect.arrayContaining(['--max-budget-usd', '0.0001']),
+    );
+    expect(worktreesLeft()).toEqual([]);
+  });
+
+  it('codex waiting for a network forever is ended by us: ProviderUnavailable, retried, the CLI is gone', async () => {
+    process.env.FAKE_SCENARIO = 'network-down';
+    process.env.FAKE_DELAY_MS = '20';
+    const err = await failureOf(run(() => cliActs.runAnalyst(analystInput('codex'))));
+    expect(err.type).toBe('ProviderUnavailable');
+    expect(err.nonRetryable).toBe(false);
+    expect(err.message).toContain('waiting for network');
+    const pid = (JSON.parse(readFileSync(recordFile, 'utf8').trim()) as { pid: number }).pid;
+    expect(isAlive(pid)).toBe(false);
+    expect(logs.some((l) => l.includes('ending the run'))).toBe(true);
+    expect(worktreesLeft()).toEqual([]);
+  });
+});

@@ -181,6 +181,26 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('refuses maxTurns for CLIs without a turn limit, naming the field; Claude Code takes it', () => {
+    const err = configError(
+      [
+        'providers:', //                              1
+        '  cx: {kind: codex, maxTurns: 5}', //         2
+        '  gm: {kind: gemini, maxTurns: 5}', //        3
+        '  ai: {kind: aider, maxTurns: 5}', //         4
+        '  cc: {kind: claude-code, maxTurns: 5}', //   5
+      ].join('\n'),
+    );
+    expect(err.issues).toEqual([
+      'providers.cx.maxTurns: Codex has no turn limit that Switchyard can set; only claude-code providers take maxTurns (line 2)',
+      'providers.gm.maxTurns: Gemini CLI has no turn limit that Switchyard can set; only claude-code providers take maxTurns (line 3)',
+      'providers.ai.maxTurns: Aider has no turn limit that Switchyard can set; only claude-code providers take maxTurns (line 4)',
+    ]);
+    const ok = parseConfig('providers:\n  cc: {kind: claude-code, maxTurns: 5}\n  cx: {kind: codex}\n', '/cfg/x.yaml');
+    expect(ok.providers.cc).toMatchObject({ kind: 'claude-code', maxTurns: 5 });
+    expect(ok.providers.cx).not.toHaveProperty('maxTurns');
+  });
+
   it('reports missing required fields', () => {
     const err = configError('staging:\n  s1:\n    timeoutSec: 5\n');
     expect(err.issues).toEqual(['staging.s1.command: required: expected a list (line 2)']);
