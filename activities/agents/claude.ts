@@ -317,7 +317,11 @@ function apiErrorClass(code: string, text: string, opts: { now: number }): Class
     case 'stream_idle_timeout':
     case 'no_response':
     case 'computer_slept':
-      return { errorType: ErrorType.ProviderUnavailable, reason: `cannot reach the provider (${code})`, accountLimited: false };
+      return {
+        errorType: ErrorType.ProviderUnavailable,
+        reason: `cannot reach the provider (${code})`,
+        accountLimited: false,
+      };
     case 'usage_limit_reached':
       return {
         errorType: ErrorType.RateLimited,
