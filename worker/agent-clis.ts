@@ -115,7 +115,9 @@ export async function ensureAgentCli(spec: AgentCliSpec, opts: EnsureAgentCliOpt
     const check = await cliVersion(override);
     if (!check.ok) throw new Error(`${spec.pathEnv}=${override} is not a working ${spec.bin}: ${check.reason}`);
     if (check.version !== spec.version)
-      throw new Error(`${spec.pathEnv}=${override} is ${spec.bin} ${check.version}; the contract suite needs ${spec.version}`);
+      throw new Error(
+        `${spec.pathEnv}=${override} is ${spec.bin} ${check.version}; the contract suite needs ${spec.version}`,
+      );
     return override;
   }
 

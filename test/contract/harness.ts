@@ -20,7 +20,7 @@ import { SCENARIOS, type Scenario } from './scenarios.js';
 export { SCENARIOS, type Scenario };
 
 /** Codex: stopped after this many "waiting for network" notices (it would loop until timeoutSec). */
-export const CODEX_NETWORK_NOTICES = 3;
+export const CODEX_NETWORK_NOTICES = 1;
 /** No scenario needs longer; a run that reaches this is killed and reported as timed out. */
 export const RUN_TIMEOUT_MS = 45_000;
 
@@ -110,7 +110,12 @@ async function cliSetup(
       return {
         CODEX_HOME: account,
         OPENAI_BASE_URL: `${baseUrl}/v1`,
-        ...(withKey ? { OPENAI_API_KEY: 'sk-proj-contract-suite-fake-key-000000000000', CODEX_API_KEY: 'sk-proj-contract-suite-fake-key-000000000000' } : {}),
+        ...(withKey
+          ? {
+              OPENAI_API_KEY: 'sk-proj-contract-suite-fake-key-000000000000',
+              CODEX_API_KEY: 'sk-proj-contract-suite-fake-key-000000000000',
+            }
+          : {}),
       };
     case 'gemini':
       await fsp.mkdir(path.join(account, '.gemini'), { recursive: true });
@@ -118,9 +123,17 @@ async function cliSetup(
         path.join(account, '.gemini', 'settings.json'),
         JSON.stringify(
           {
-            general: { maxAttempts: 1, enableAutoUpdate: false, enableAutoUpdateNotification: false },
+            // maxAttempts bounds the chat's retries, retryFetchErrors:false the model router's (10 by default).
+            general: {
+              maxAttempts: 1,
+              retryFetchErrors: false,
+              enableAutoUpdate: false,
+              enableAutoUpdateNotification: false,
+            },
             privacy: { usageStatisticsEnabled: false },
             telemetry: { enabled: false },
+            // GOOGLE_GEMINI_BASE_URL alone would select the "gateway" auth type; a key needs its type named.
+            ...(withKey ? { security: { auth: { selectedType: 'gemini-api-key' } } } : {}),
           },
           null,
           2,
@@ -128,9 +141,10 @@ async function cliSetup(
       );
       return {
         GEMINI_CLI_HOME: account,
-        GOOGLE_GEMINI_BASE_URL: baseUrl,
         CODE_ASSIST_ENDPOINT: baseUrl,
-        ...(withKey ? { GEMINI_API_KEY: 'AIzaContractSuiteFakeKey000000000000000' } : {}),
+        ...(withKey
+          ? { GEMINI_API_KEY: 'AIzaContractSuiteFakeKey000000000000000', GOOGLE_GEMINI_BASE_URL: baseUrl }
+          : {}),
       };
   }
 }
@@ -144,6 +158,7 @@ export async function runScenario(scenario: Scenario, binary: string): Promise<R
     const home = path.join(tmp, 'home');
     await fsp.mkdir(repo);
     await fsp.mkdir(home);
+    await fsp.mkdir(path.join(tmp, 'tmp'));
     await git(repo, 'init', '-q', '-b', 'main');
     await fsp.writeFile(path.join(repo, 'README.md'), '# contract suite\n');
     await git(repo, 'add', '-A');
@@ -154,7 +169,9 @@ export async function runScenario(scenario: Scenario, binary: string): Promise<R
     const port = await closedLoopbackPort();
     // An unresolvable host only inside the namespace: outside it the lookup would leave the machine.
     const baseUrl =
-      scenario.baseUrl === 'unresolvable' && isolated ? 'http://api.contract-suite.invalid' : `http://127.0.0.1:${port}`;
+      scenario.baseUrl === 'unresolvable' && isolated
+        ? 'http://api.contract-suite.invalid'
+        : `http://127.0.0.1:${port}`;
 
     const provider = {
       kind: spec.kind,
@@ -182,7 +199,8 @@ export async function runScenario(scenario: Scenario, binary: string): Promise<R
       XDG_CACHE_HOME: path.join(home, '.cache'),
       XDG_DATA_HOME: path.join(home, '.local', 'share'),
       XDG_STATE_HOME: path.join(home, '.local', 'state'),
-      TMPDIR: tmp,
+      // Not an ancestor of the account dir: Codex refuses to put its helpers under the temp dir.
+      TMPDIR: path.join(tmp, 'tmp'),
       LANG: 'C.UTF-8',
       ...(await cliSetup(scenario.cli, path.join(tmp, 'account'), baseUrl, scenario.key)),
       ...invocation.env,
@@ -221,8 +239,12 @@ export async function runScenario(scenario: Scenario, binary: string): Promise<R
         killGroup('SIGTERM');
       }
     };
-    const closedOut = new Promise((r) => readline.createInterface({ input: child.stdout }).on('close', r).on('line', take('stdout')));
-    const closedErr = new Promise((r) => readline.createInterface({ input: child.stderr }).on('close', r).on('line', take('stderr')));
+    const closedOut = new Promise((r) =>
+      readline.createInterface({ input: child.stdout }).on('close', r).on('line', take('stdout')),
+    );
+    const closedErr = new Promise((r) =>
+      readline.createInterface({ input: child.stderr }).on('close', r).on('line', take('stderr')),
+    );
     const timer = setTimeout(() => {
       record.timedOut = true;
       killGroup('SIGKILL');
