@@ -14,6 +14,7 @@ import { registerWatch } from './commands/watch.js';
 import { registerMessages } from './commands/messages.js';
 import { registerServe } from './commands/serve.js';
 import { registerStore } from './commands/store.js';
+import { registerDoctor } from './commands/doctor.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 
 function packageVersion(): string {
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo, run: CliRun = { exitCode: ExitCode.ok })
   registerMessages(program, io);
   registerWatch(program, io, run);
   registerStore(program, io);
+  registerDoctor(program, io, run);
   return program;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bootstrap behind `npm start` / `npm test` (and the test harness, as `prepare`): installs what a fresh clone lacks
-// (dependencies, dist/, the Temporal CLI), then runs the command. Plain Node, no dependencies.
+// (dependencies, dist/, the Temporal CLI; for `test` also the real agent CLIs of the contract suite), then runs the
+// command. Plain Node, no dependencies.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,8 +28,10 @@ if (!COMMANDS[command]) {
 installDependencies();
 buildIfStale();
 const temporalCli = ensureTemporalCli();
+// Only the tests run the real agent CLIs (test/contract); `start` uses whatever the config names.
+const agentClis = command === 'test' ? ensureAgentClis() : {};
 const next = COMMANDS[command](args);
-if (next) run(next[0], next[1], { ...process.env, TEMPORAL_CLI_PATH: temporalCli });
+if (next) run(next[0], next[1], { ...process.env, TEMPORAL_CLI_PATH: temporalCli, ...agentClis });
 
 function installDependencies() {
   const lock = path.join(root, 'package-lock.json');
@@ -66,6 +69,23 @@ function ensureTemporalCli() {
   const cli = r.stdout.trim();
   say(`Temporal CLI: ${cli}`);
   return cli;
+}
+
+/** The pinned Claude Code, Codex and Gemini CLI (installed once into the cache), as their *_CLI_PATH variables. */
+function ensureAgentClis() {
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'worker', 'agent-clis.js')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) fail('could not provide the agent CLIs of the contract suite (see above)', r.status);
+  const env = {};
+  for (const line of r.stdout.trim().split('\n')) {
+    const [name, file] = line.split(' ');
+    say(`agent CLI ${name}: ${file}`);
+    env[`SWITCHYARD_${name.toUpperCase()}_CLI_PATH`] = file;
+  }
+  return env;
 }
 
 function run(file, fileArgs, env) {
