@@ -50,10 +50,12 @@ function invocation(input: InvocationInput): Invocation {
 const RECONNECTING_RE = /^Reconnecting\.\.\./i;
 const NETWORK_WAIT_RE = /^Reconnecting\.\.\. waiting for network/i;
 /**
- * With the network down Codex never exits: after its reconnect attempts it repeats "Reconnecting...
- * waiting for network" forever. After this many of those notices we end the run (ProviderUnavailable).
+ * With the network down Codex never exits: after its own five reconnect attempts (about 10 s) it
+ * repeats "Reconnecting... waiting for network" every 10 s, forever. The first such notice means
+ * Codex has given up reconnecting by itself: we end the run (ProviderUnavailable), and the
+ * activity's retry with backoff (resuming the session) takes over.
  */
-export const CODEX_NETWORK_WAIT_LIMIT = 3;
+export const CODEX_NETWORK_WAIT_LIMIT = 1;
 const UNTRUSTED_RE = /Not inside a trusted directory/;
 
 class CodexParser implements AgentParser {

@@ -19,8 +19,6 @@ import { SCENARIOS, type Scenario } from './scenarios.js';
 
 export { SCENARIOS, type Scenario };
 
-/** Codex: stopped after this many "waiting for network" notices (it would loop until timeoutSec). */
-export const CODEX_NETWORK_NOTICES = 1;
 /** No scenario needs longer; a run that reaches this is killed and reported as timed out. */
 export const RUN_TIMEOUT_MS = 45_000;
 
@@ -229,13 +227,14 @@ export async function runScenario(scenario: Scenario, binary: string): Promise<R
         // already gone
       }
     };
-    let notices = 0;
+    // The adapter's own rule ends a run the CLI would not end (Codex waiting for a network), as cli-agent does.
     const take = (stream: 'stdout' | 'stderr') => (line: string) => {
       record[stream].push(line);
       record.lines.push({ stream, line });
       parser.onLine(line, stream);
-      if (scenario.cli === 'codex' && /waiting for network/i.test(line) && ++notices >= CODEX_NETWORK_NOTICES) {
-        record.stoppedBy ??= `${CODEX_NETWORK_NOTICES} "waiting for network" notices`;
+      const stop = record.stoppedBy === undefined ? parser.stopReason?.() : undefined;
+      if (stop) {
+        record.stoppedBy = stop;
         killGroup('SIGTERM');
       }
     };
@@ -261,6 +260,7 @@ export async function runScenario(scenario: Scenario, binary: string): Promise<R
       exitCode: exit.code,
       signal: exit.signal,
       timedOut: record.timedOut,
+      stopped: record.stoppedBy,
       now: Date.now(),
     };
     return { ...record, exitCode: exit.code, signal: exit.signal, durationMs, result: parser.finish(exitInfo) };
@@ -284,8 +284,14 @@ export function classifyRecorded(
   exit: Omit<ExitInfo, 'now'>,
 ): AgentRunResult {
   const parser = ADAPTERS[AGENT_CLIS[cli].kind].parser();
-  for (const l of lines) parser.onLine(l.line, l.stream);
-  return parser.finish({ ...exit, now: Date.now() });
+  // As in a live run: the adapter's stop rule ends the run at the line that triggers it.
+  let stopped: string | undefined;
+  for (const l of lines) {
+    parser.onLine(l.line, l.stream);
+    stopped = parser.stopReason?.();
+    if (stopped) break;
+  }
+  return parser.finish({ ...exit, stopped, now: Date.now() });
 }
 
 /**
