@@ -39,6 +39,24 @@ const table: Case[] = [
     },
   ],
   [
+    'needs_claude_code beats a local preferred_ai',
+    { needsClaudeCode: true, preferredAi: 'codex' },
+    {
+      provider: 'claude-code',
+      mode: 'local',
+      reason: /^needs_claude_code is set, so it runs on the local provider "claude-code"\.$/,
+    },
+  ],
+  [
+    'allow_delegation without preferred_ai → local default, never delegated',
+    { allowDelegation: true },
+    {
+      provider: 'scripted',
+      mode: 'local',
+      reason: /^No preferred_ai, so it runs on the default provider "scripted"\.$/,
+    },
+  ],
+  [
     'preferred_ai claude-code',
     { preferredAi: 'claude-code' },
     { provider: 'claude-code', mode: 'local', reason: /^preferred_ai is claude-code/ },
@@ -160,6 +178,19 @@ describe('route', () => {
     const d = route(base, { gpu: { kind: 'x', delegated: true }, local: { kind: 'command' } }, 'gpu');
     expect(d).toMatchObject({ provider: 'local', mode: 'local' });
     expect(d.reason).toMatch(/routing\.default "gpu" is not a local provider/);
+  });
+
+  it('allow_delegation alone delegates nothing, even when the only other provider is delegated', () => {
+    const d = route(
+      { ...base, allowDelegation: true },
+      { gpu: { kind: 'x', delegated: true }, local: { kind: 'command' } },
+      undefined,
+    );
+    expect(d).toEqual({
+      provider: 'local',
+      mode: 'local',
+      reason: 'No preferred_ai, so it runs on the only local provider "local".',
+    });
   });
 
   it('auto with permission but no delegated target falls back to local', () => {
