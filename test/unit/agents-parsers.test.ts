@@ -711,6 +711,14 @@ describe('classifyText', () => {
     });
   });
 
+  it('a bare "read ECONNRESET" (no status, no API wording) is a transient outage on its own', () => {
+    expect(c('read ECONNRESET')).toEqual({
+      errorType: ErrorType.ProviderUnavailable,
+      reason: 'provider unavailable (ECONNRESET)',
+      accountLimited: false,
+    });
+  });
+
   it('recognises nothing in ordinary text', () => {
     expect(c('All 12 tests passed')).toBeUndefined();
     expect(c('')).toBeUndefined();

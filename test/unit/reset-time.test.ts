@@ -40,6 +40,14 @@ describe('parseResetTime: a time of day in a named zone', () => {
     expect(parseResetTime('resets 5pm (Europe/Warsaw)', utc(2026, 2, 28, 20))).toBe(utc(2026, 2, 29, 15));
   });
 
+  it('is exact west of UTC on the day of a DST change', () => {
+    // New York moves from EST (-5) to EDT (-4) at 2am on Mar 8: 5am that day is 09:00 UTC, not 10:00.
+    const text = 'resets 5am (America/New_York)';
+    expect(parseResetTime(text, utc(2026, 2, 8, 6))).toBe(utc(2026, 2, 8, 9)); // 01:00 EST, same day
+    expect(parseResetTime(text, utc(2026, 2, 7, 12))).toBe(utc(2026, 2, 8, 9)); // 07:00 EST the day before: rolls
+    expect(zonedToEpoch('America/New_York', 2026, 2, 8, 5, 0)).toBe(utc(2026, 2, 8, 9));
+  });
+
   it('reads "1pm (Europe/Lisbon)" and "3:50pm (Asia/Tokyo)"', () => {
     expect(parseResetTime("You've hit your limit · resets 1pm (Europe/Lisbon)", NOW)).toBe(utc(2026, 2, 10, 13));
     // 15:50 JST is 06:50 UTC, already past at noon UTC: tomorrow.

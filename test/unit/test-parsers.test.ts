@@ -112,6 +112,15 @@ describe('parseTestCounts', () => {
     expect(parseTestCounts(out)).toEqual({ framework: 'pytest', passed: 2, failed: 2, skipped: 1, total: 5 });
   });
 
+  it('pytest counts plural errors as failures', () => {
+    const out = '============== 1 failed, 3 passed, 2 errors in 0.10s ===============\n';
+    expect(parseTestCounts(out)).toEqual({ framework: 'pytest', passed: 3, failed: 3, skipped: 0, total: 6 });
+    // Collection errors only: nothing ran, and the run is not a pass.
+    expect(
+      parseTestCounts('!!! Interrupted: 2 errors during collection !!!\n======= 2 errors in 0.05s =======\n'),
+    ).toEqual({ framework: 'pytest', passed: 0, failed: 2, skipped: 0, total: 2 });
+  });
+
   it('pytest -q with warnings', () => {
     expect(parseTestCounts('...                                     [100%]\n3 passed, 2 warnings in 0.12s\n')).toEqual({
       framework: 'pytest',
