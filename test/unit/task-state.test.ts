@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaskInput } from '../../workflows/api.js';
 import {
   currentDetails,
+  enterStage,
   eventKind,
   initialStatus,
   MEMO_CAPS,
@@ -146,5 +147,27 @@ describe('statusMemo (the snapshot status reads without a worker)', () => {
     expect(memo.ignoredSignals).toHaveLength(MEMO_CAPS.ignoredSignals);
     expect(memo.ignoredSignalCount).toBe(50);
     expect(memo.detail).toMatch(/characters cut/);
+  });
+});
+
+describe('enterStage', () => {
+  it('leaves hold and needs-input behind: no stale reason, held stage or questions', () => {
+    const s = initialStatus(input, 'task-fix-it', '2026-01-01T00:00:00Z');
+    Object.assign(s, {
+      state: 'hold',
+      stage: 'testing',
+      heldStage: 'testing',
+      holdReason: 'tests failed and all 3 development attempts are used',
+      questions: ['Which page?'],
+    });
+    enterStage(s, 'development', 'developing (attempt 4)');
+    expect(s).toMatchObject({ state: 'running', stage: 'development', detail: 'developing (attempt 4)' });
+    expect(s.heldStage).toBeUndefined();
+    expect(s.holdReason).toBeUndefined();
+    expect(s.questions).toBeUndefined();
+    const memo = statusMemo(s);
+    expect(memo).not.toHaveProperty('heldStage');
+    expect(memo).not.toHaveProperty('holdReason');
+    expect(currentDetails(s)).not.toMatch(/On hold|Questions/);
   });
 });
