@@ -48,13 +48,21 @@ async function sandbox() {
   };
 }
 
+/** Polls until `cond` holds; the test's own timeout bounds the wait. */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function writeScript(file: string, body: string): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await fsp.writeFile(file, body, { mode: 0o755 });
 }
 
-/** A `go` that records how it was called and "builds" a fake temporal into $GOBIN. */
-async function fakeGo(bin: string, record: string, opts: { fail?: boolean; sleep?: number } = {}) {
+/**
+ * A `go` that records how it was called and "builds" a fake temporal into $GOBIN; with `waitFor`,
+ * the build lasts until that file exists (the test decides when it ends, not a clock).
+ */
+async function fakeGo(bin: string, record: string, opts: { fail?: boolean; waitFor?: string } = {}) {
   const product = path.join(path.dirname(bin), 'fake-temporal');
   await writeScript(product, FAKE_TEMPORAL);
   await writeScript(
@@ -64,7 +72,7 @@ async function fakeGo(bin: string, record: string, opts: { fail?: boolean; sleep
       'export PATH=/usr/bin:/bin',
       `echo "$* GOBIN=$GOBIN" >> ${JSON.stringify(record)}`,
       'echo "go: downloading github.com/temporalio/cli v1.5.1" >&2',
-      opts.sleep ? `sleep ${opts.sleep}` : '',
+      opts.waitFor ? `while [ ! -e ${JSON.stringify(opts.waitFor)} ]; do sleep 0.05; done` : '',
       opts.fail
         ? 'echo "go: github.com/temporalio/cli@v1.5.1: fake network failure" >&2; exit 1'
         : `cp ${JSON.stringify(product)} "$GOBIN/temporal"`,
@@ -148,13 +156,22 @@ describe('installing the Temporal CLI', () => {
   it('runs one build for concurrent callers; the others wait for it', async () => {
     const s = await sandbox();
     const record = path.join(s.dir, 'go-calls');
-    await fakeGo(s.bin, record, { sleep: 1 });
-    const results = await Promise.all([1, 2, 3].map(() => ensureTemporalCli({ env: s.env, log: s.log })));
+    const release = path.join(s.dir, 'build-may-finish');
+    await fakeGo(s.bin, record, { waitFor: release });
+    const waiting = (l: string) =>
+      /^Another process \(pid \d+\) is installing the Temporal CLI; waiting for it…$/.test(l);
+    const first = ensureTemporalCli({ env: s.env, log: s.log });
+    // The others ask while the first one's build is running (it holds the lock), whatever the machine's load.
+    await until(() => fs.existsSync(record));
+    const others = [2, 3].map(() => ensureTemporalCli({ env: s.env, log: s.log }));
+    const goCalls = () => fs.readFileSync(record, 'utf8').trim().split('\n').length;
+    // A second build (the lock not held) ends the wait too, and fails below.
+    await until(() => s.logs.filter(waiting).length === 2 || goCalls() > 1);
+    await fsp.writeFile(release, '');
+    const results = await Promise.all([first, ...others]);
     expect(results).toEqual([s.cached, s.cached, s.cached]);
-    expect((await fsp.readFile(record, 'utf8')).trim().split('\n')).toHaveLength(1);
-    expect(
-      s.logs.some((l) => /^Another process \(pid \d+\) is installing the Temporal CLI; waiting for it…$/.test(l)),
-    ).toBe(true);
+    expect(goCalls()).toBe(1);
+    expect(s.logs.filter(waiting)).toHaveLength(2);
     expect(fs.existsSync(path.join(path.dirname(s.cached), '.install.lock'))).toBe(false);
   });
 
