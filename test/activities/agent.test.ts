@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseUsageLine } from '../../activities/agents/command.js';
 import { parseQuestions } from '../../activities/agents/prompt-files.js';
 import { createActivities } from '../../activities/index.js';
@@ -432,15 +432,23 @@ describe('agent CLIs in the activity', () => {
   });
   const cliConfig: Config = makeConfig({
     repos: { webapp: { url: origin } },
-    providers: { claude: cli('claude-code', 'claude'), codex: cli('codex', 'codex') },
+    providers: {
+      claude: cli('claude-code', 'claude'),
+      codex: cli('codex', 'codex'),
+      // Passes a secret through its env: the fake prints it (secret-echo) or fails with it (quota-text).
+      leaky: {
+        ...cli('claude-code', 'claude'),
+        env: [...cli('claude-code', 'claude').env, 'FAKE_SECRET_VAR', 'LEAKY', 'FAKE_QUOTA_TEXT'],
+      },
+    },
   });
   let cliActs: ReturnType<typeof createActivities>;
   beforeAll(() => {
     cliActs = createActivities({ config: () => cliConfig, dataDir, log: (m) => logs.push(m), store: testStore.store });
   });
   afterEach(() => {
-    delete process.env.FAKE_SCENARIO;
-    delete process.env.FAKE_DELAY_MS;
+    for (const name of ['FAKE_SCENARIO', 'FAKE_DELAY_MS', 'FAKE_SECRET_VAR', 'LEAKY', 'FAKE_QUOTA_TEXT'])
+      delete process.env[name];
   });
   // A branch and trailer of its own: no earlier push to pick up instead of running the agent.
   const budgetInput = (budgetLeftUsd: number): DeveloperInput => ({
@@ -471,6 +479,48 @@ describe('agent CLIs in the activity', () => {
       expect.arrayContaining(['--max-budget-usd', '0.0001']),
     );
     expect(worktreesLeft()).toEqual([]);
+  });
+
+  describe('a secret passed through the provider env', () => {
+    // Not key-shaped: only the provider-env wiring can mask it, not the key patterns. The variable's name
+    // is shorter than a maskable secret, so the transcript shows where the value was.
+    const secret = 'plain-leaky-value-7731';
+    const leakyInput = (taskId: string): AgentRunInput => ({ ...analystInput('leaky'), taskId });
+    const transcriptOf = async (taskId: string) =>
+      (await testStore.store.listArtifacts({ taskId, stage: 'analysis' }))
+        .filter((a) => a.kind === 'transcript')
+        .at(-1)!.text;
+    beforeEach(() => {
+      process.env.FAKE_DELAY_MS = '1';
+      process.env.FAKE_SECRET_VAR = 'LEAKY';
+      process.env.LEAKY = secret;
+    });
+
+    it('never appears in the result or the transcript of a run that printed it', async () => {
+      process.env.FAKE_SCENARIO = 'secret-echo';
+      const res = await run(() => cliActs.runAnalyst(leakyInput('leaky-ok')));
+      expect(res.ok).toBe(true);
+      expect(res.outputTail).toContain('LEAKY=[REDACTED]'); // the fake did print it
+      expect(JSON.stringify(res)).not.toContain(secret);
+      const transcript = await transcriptOf('leaky-ok');
+      expect(transcript).toContain('LEAKY=[REDACTED]');
+      expect(transcript).not.toContain(secret);
+    });
+
+    it('never appears in the failure message, the cooldown note or the transcript of a run that failed with it', async () => {
+      process.env.FAKE_SCENARIO = 'quota-text';
+      process.env.FAKE_QUOTA_TEXT = `You've hit your limit · token ${secret}`;
+      const err = await failureOf(run(() => cliActs.runAnalyst(leakyInput('leaky-failed'))));
+      expect(err.type).toBe('RateLimited');
+      expect(err.message).toContain('[REDACTED]');
+      expect(err.message).not.toContain(secret);
+      const accounts = await testStore.store.listAccounts('leaky');
+      expect(accounts.length).toBeGreaterThan(0);
+      for (const a of accounts) expect(JSON.stringify(a)).not.toContain(secret);
+      const transcript = await transcriptOf('leaky-failed');
+      expect(transcript).toContain('[REDACTED]');
+      expect(transcript).not.toContain(secret);
+    });
   });
 
   it('codex waiting for a network forever is ended by us: ProviderUnavailable, retried, the CLI is gone', async () => {
