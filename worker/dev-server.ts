@@ -61,7 +61,27 @@ interface PidFile {
   port: number;
 }
 
+/**
+ * The dev server picks its internal service ports itself (free when it looked, bound a moment
+ * later); with other servers starting on the machine it can lose that race and exit at start-up
+ * with "address already in use". Such a start is tried again, twice at most.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof PortRaceError) || attempt >= 3) throw err;
+      opts.log?.(`The Temporal dev server lost a port to another program at start-up; starting it again…`);
+    }
+  }
+}
+
+class PortRaceError extends Error {
+  override name = 'PortRaceError';
+}
+
+async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   const log = opts.log ?? (() => {});
   const ip = opts.ip ?? '127.0.0.1';
   const namespace = opts.namespace ?? 'default';
@@ -235,9 +255,9 @@ async function waitUntilReady(w: {
   }
   if (exit) {
     const how = exit.error ? exit.error.message : exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    throw new Error(
-      `The Temporal dev server stopped during start-up (${how}). Last lines of ${w.logFile}:\n${await tail(w.logFile)}`,
-    );
+    const lines = await tail(w.logFile);
+    const message = `The Temporal dev server stopped during start-up (${how}). Last lines of ${w.logFile}:\n${lines}`;
+    throw /address already in use/i.test(await thisStart(w.logFile)) ? new PortRaceError(message) : new Error(message);
   }
   throw new Error(
     `The Temporal dev server at ${w.address} did not answer in time (last error: ${lastError}). ` +
@@ -345,10 +365,20 @@ async function removePidFile(pidFile: string, pid: number | undefined): Promise<
   }
 }
 
+/** The log of the latest start (each start appends a line beginning with "=== "). */
+async function thisStart(file: string): Promise<string> {
+  const text = await fsp.readFile(file, 'utf8').catch(() => '');
+  const at = text.lastIndexOf('\n=== ');
+  return at === -1 ? text : text.slice(at);
+}
+
 async function tail(file: string, lines = 30): Promise<string> {
   try {
-    const text = await fsp.readFile(file, 'utf8');
-    return text.trimEnd().split('\n').slice(-lines).join('\n');
+    const all = (await fsp.readFile(file, 'utf8')).trimEnd().split('\n');
+    const last = all.slice(-lines);
+    // A Go panic's reason comes before its stack trace, which fills the last lines: show it first.
+    const cause = all.find((l) => /^(panic|fatal error|Error):/.test(l) || /"level":"(fatal|error)"/.test(l));
+    return [...(cause && !last.includes(cause) ? [cause, '…'] : []), ...last].join('\n');
   } catch {
     return '(no log)';
   }

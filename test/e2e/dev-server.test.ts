@@ -232,3 +232,42 @@ describe('a dev server whose parent dies', () => {
     }
   });
 });
+
+describe('a dev server that loses a port race at start-up', () => {
+  it('is started again, and says why; a start that fails for another reason is not', async () => {
+    const dir = await tempDir();
+    const marker = path.join(dir, 'lost-once');
+    // Exits the way the dev server does when one of its internal ports was taken between its pick and its bind.
+    const flaky = path.join(dir, 'temporal');
+    await fsp.writeFile(
+      flaky,
+      `#!/bin/sh\nif [ ! -f "${marker}" ]; then touch "${marker}"; ` +
+        `echo 'panic: listen tcp 127.0.0.1:41999: bind: address already in use'; exit 2; fi\n` +
+        `exec "${temporalCli}" "$@"\n`,
+    );
+    await fsp.chmod(flaky, 0o755);
+    const said: string[] = [];
+    const server = await startDevServer({
+      dataDir: dir,
+      port: 0,
+      headless: true,
+      dbFile: null,
+      temporalCli: flaky,
+      log: (m) => said.push(m),
+    });
+    try {
+      expect(said.join('\n')).toContain('lost a port to another program at start-up; starting it again');
+      const log = await fsp.readFile(server.logFile, 'utf8');
+      expect(log.match(/^=== /gm)).toHaveLength(2);
+    } finally {
+      await server.stop();
+    }
+
+    const broken = path.join(dir, 'broken');
+    await fsp.writeFile(broken, `#!/bin/sh\necho 'panic: something else entirely'; exit 2\n`);
+    await fsp.chmod(broken, 0o755);
+    await expect(
+      startDevServer({ dataDir: dir, port: 0, headless: true, dbFile: null, temporalCli: broken }),
+    ).rejects.toThrow(/stopped during start-up \(exit code 2\)[\s\S]*panic: something else entirely/);
+  });
+});

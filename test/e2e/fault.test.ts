@@ -142,7 +142,11 @@ describe.concurrent('a worker killed with SIGKILL', () => {
     measured.push(`testing: orphans gone ${killed.orphansGoneMs} ms, retry started ${retry} ms after the kill`);
     expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
   });
+});
 
+// On its own, after the kills above: it times a workflow task, which three other scenarios
+// running side by side on two cores would slow down as much as a restart does.
+describe('a worker killed with SIGKILL while its task waits', () => {
   it('while waiting for input: an answer sent right after the restart is handled within 3 s', async () => {
     const env = await environment('kill-waiting');
     const first = await env.startWorker();
