@@ -11,7 +11,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -87,11 +86,6 @@ const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActiviti
   ...storeActivity,
   scheduleToCloseTimeout: '2m',
 });
-
-/** Workflows started before the store existed record no events (see test/replay). */
-export const STORE_EVENTS_PATCH = 'store-events';
-/** Gate re-requests, failure notifications and clean-up after unexpected errors came later too. */
-export const FAILURE_CLEANUP_PATCH = 'failure-cleanup';
 
 const now = () => new Date().toISOString();
 
@@ -219,7 +213,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
       });
       throw err;
     }
-    if (s.state === 'failed' || !patched(FAILURE_CLEANUP_PATCH)) throw err;
+    if (s.state === 'failed') throw err;
     // Anything unplanned (a stage terminated, the gate unreachable): never leave the repo gate held
     // or the task looking alive.
     await releaseGate();
@@ -463,7 +457,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     s.detail = reason;
     publish();
     await fileEvents();
-    if (patched(FAILURE_CLEANUP_PATCH)) await tell('failed', `Task ${task.id} failed: ${reason}`);
+    await tell('failed', `Task ${task.id} failed: ${reason}`);
     throw ApplicationFailure.nonRetryable(`task ${task.id} failed: ${reason}`, 'TaskFailed');
   }
 
@@ -477,13 +471,9 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     s.detail = `waiting for the repo gate of ${task.repo}`;
     publish();
     await requestGate({ repo: task.repo, workflowId, taskId: task.id });
-    if (patched(FAILURE_CLEANUP_PATCH)) {
-      // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
-      while (!(await condition(() => inbox.granted, '10 minutes'))) {
-        await requestGate({ repo: task.repo, workflowId, taskId: task.id });
-      }
-    } else {
-      await condition(() => inbox.granted);
+    // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
+    while (!(await condition(() => inbox.granted, '10 minutes'))) {
+      await requestGate({ repo: task.repo, workflowId, taskId: task.id });
     }
     gate.held = true;
     s.state = 'running';
@@ -530,7 +520,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
 
   /** Files new transitions as events in the store, in one activity per boundary. */
   async function fileEvents(opts: { bounded?: boolean } = {}): Promise<void> {
-    if (events.filed >= s.transitions.length || !patched(STORE_EVENTS_PATCH)) return;
+    if (events.filed >= s.transitions.length) return;
     const upto = s.transitions.length;
     const batch = s.transitions.slice(events.filed, upto).map((t, i) => ({
       ...t,
