@@ -303,12 +303,18 @@ async function acquireInstallLock(cacheDir: string, log: (msg: string) => void):
   const owner = path.join(lock, 'owner');
   let announced = false;
   for (;;) {
+    // The lock appears with its owner already inside (a rename), so no waiter ever reads it without one.
+    const staged = `${lock}.${process.pid}`;
+    await fsp.rm(staged, { recursive: true, force: true });
+    await fsp.mkdir(staged);
+    await fsp.writeFile(path.join(staged, 'owner'), `${process.pid}\n`);
     try {
-      await fsp.mkdir(lock);
-      await fsp.writeFile(owner, `${process.pid}\n`);
+      await fsp.rename(staged, lock);
       return () => fsp.rm(lock, { recursive: true, force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await fsp.rm(staged, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
     }
     const pid = Number((await fsp.readFile(owner, 'utf8').catch(() => '')).trim());
     const age = Date.now() - ((await fsp.stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());

@@ -269,7 +269,7 @@ for (const cli of CLIS) {
         const unknown = eventShapes(lines).filter((s) => !recorded.has(s) && !(s in DOCUMENTED_UNRECORDED[cli]));
         expect(
           unknown,
-          `fake ${cli} scenario "${c.name}" prints event shapes no recording contains and AGENT_CLIS.md does not document: ${unknown.join(', ')}`,
+          `fake ${cli} scenario "${c.name}" prints event shapes no recording contains and docs/agent-clis.md does not document: ${unknown.join(', ')}`,
         ).toEqual([]);
       });
     }
