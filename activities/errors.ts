@@ -1,5 +1,5 @@
 /**
- * ApplicationFailures with the error taxonomy of DESIGN.md §5. Retryability follows
+ * ApplicationFailures with the error taxonomy of docs/architecture.md §5. Retryability follows
  * NON_RETRYABLE_ERRORS unless the caller says otherwise, so a failure type and its retry
  * behaviour cannot drift apart.
  */

@@ -52,7 +52,7 @@ export interface ActivityDeps {
   log?: (msg: string) => void;
   /** Injected by the worker (Temporal client). */
   isWorkflowRunning?: (workflowId: string) => Promise<boolean>;
-  /** Artifacts, usage ledger and events (DESIGN §8). */
+  /** Artifacts, usage ledger and events (docs/architecture.md §6). */
   store: Store;
 }
 

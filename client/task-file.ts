@@ -1,5 +1,5 @@
 /**
- * Task files (DESIGN §3): YAML front matter between `---` lines, then the markdown body.
+ * Task files (docs/architecture.md §3): YAML front matter between `---` lines, then the markdown body.
  * Every problem is collected and reported as `<file>: <field>: <problem>`; nothing is started
  * from a file with any problem.
  */

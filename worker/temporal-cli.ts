@@ -1,5 +1,5 @@
 /**
- * Finds or provides the `temporal` CLI binary (DESIGN §1): TEMPORAL_CLI_PATH, else `temporal` on
+ * Finds or provides the `temporal` CLI binary (docs/architecture.md §1): TEMPORAL_CLI_PATH, else `temporal` on
  * PATH, else the cached copy, else `go install`, else the official release download.
  * Also a script: `node dist/worker/temporal-cli.js` prints the binary's path on stdout.
  */

@@ -1,5 +1,5 @@
 /**
- * Who runs a task's agent stages (DESIGN §6). Pure: imported by workflow code and by the client
+ * Who runs a task's agent stages (docs/architecture.md §8). Pure: imported by workflow code and by the client
  * at submit time; the decision and its reason are shown in `status` and the Web UI.
  */
 import type { TaskSpec } from './api.js';
@@ -114,7 +114,7 @@ export function route(
 export const DELEGATED_TARGET_NAMES = ['gpu', 'claude-api'] as const;
 /** Agent CLIs a provider may be of (`kind:`); `preferred_ai` may name one to mean "a provider of that kind". */
 export const AGENT_KINDS = [CLAUDE_CODE, 'codex', 'gemini', 'aider'] as const;
-/** Every name DESIGN §6 gives a meaning to, besides configured provider names. */
+/** Every name docs/architecture.md §8 gives a meaning to, besides configured provider names. */
 export const BUILTIN_AI_NAMES: readonly string[] = [...AGENT_KINDS, ...DELEGATED_TARGET_NAMES, AUTO];
 
 function isDelegatedTargetName(name: string): boolean {

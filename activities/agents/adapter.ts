@@ -1,6 +1,6 @@
 /**
  * What every agent CLI adapter provides: the argv/env to start the CLI, and a parser that turns
- * its output lines into live progress and a classified outcome (DESIGN §5). Adapters are pure:
+ * its output lines into live progress and a classified outcome (docs/architecture.md §5). Adapters are pure:
  * no Temporal context, no store, no clock of their own (finish() is given `now`).
  */
 import type { AgentCliKind, AgentCliProviderConfig, PricesConfig } from '../../worker/config-schema.js';

@@ -1,5 +1,5 @@
 /**
- * Aider `aider --message …` (AGENT_CLIS.md "Aider"). No JSON: everything is text on stdout, and
+ * Aider `aider --message …` (docs/agent-clis.md §4). No JSON: everything is text on stdout, and
  * it exits 0 even when the API failed, so the outcome comes from the text: an API error that no
  * later `Tokens:` line followed means the run gave up. Cost is aider's own session total.
  */

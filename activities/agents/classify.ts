@@ -1,7 +1,7 @@
 /**
  * Shared classification of what agent CLIs and provider APIs say when a run fails, into the
- * taxonomy of DESIGN §5, plus the small helpers every adapter's parser uses. The order of the
- * rules matters: specific wording before HTTP statuses before generic words (AGENT_CLIS.md).
+ * taxonomy of docs/architecture.md §5, plus the small helpers every adapter's parser uses. The order of the
+ * rules matters: specific wording before HTTP statuses before generic words (docs/agent-clis.md).
  */
 import { ErrorType, type ErrorTypeName } from '../../workflows/api.js';
 import { stripAnsi } from '../output-cap.js';

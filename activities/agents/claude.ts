@@ -1,5 +1,5 @@
 /**
- * Claude Code in print mode with stream-json output (AGENT_CLIS.md "Claude Code"). The `result`
+ * Claude Code in print mode with stream-json output (docs/agent-clis.md §1). The `result`
  * line decides the outcome, `is_error` before `subtype`; quota comes from `rate_limit_event`
  * (rejected), then the synthetic assistant error, then the text.
  */
@@ -203,7 +203,7 @@ class ClaudeParser implements AgentParser {
     );
   }
 
-  /** Failure classification in the order of trust of AGENT_CLIS.md. */
+  /** Failure classification in the order of trust of docs/agent-clis.md §1. */
   private classifyFailure(
     errorText: string,
     apiStatus: number | undefined,

@@ -1,7 +1,7 @@
 /**
  * Runs a real agent CLI (Claude Code, Codex, Gemini CLI, Aider) through its adapter: picks an
  * account that is not cooling down, resumes the previous attempt's session when it can, heartbeats
- * live progress, and turns every way a run can end into a result or a typed failure (DESIGN §5).
+ * live progress, and turns every way a run can end into a result or a typed failure (docs/architecture.md §5).
  */
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';

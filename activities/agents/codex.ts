@@ -1,5 +1,5 @@
 /**
- * OpenAI Codex `codex exec --json` (AGENT_CLIS.md "OpenAI Codex"). JSONL on stdout, the rest on
+ * OpenAI Codex `codex exec --json` (docs/agent-clis.md §2). JSONL on stdout, the rest on
  * stderr. `turn.failed` ends a run; `error` events such as "Reconnecting... 2/5" are retry
  * notices. No cost is reported: usage comes from `turn.completed`, priced by the caller.
  */

@@ -1,5 +1,5 @@
 /**
- * Google Gemini CLI `gemini -p … -o stream-json` (AGENT_CLIS.md "Google Gemini CLI"). The final
+ * Google Gemini CLI `gemini -p … -o stream-json` (docs/agent-clis.md §3). The final
  * `result {status}` decides; without it the exit code does (41 auth, 42/44/52/55 setup, 53 turn
  * limit, 429 → 173), and any other failure is classified by its message. No cost is reported.
  */

@@ -1,6 +1,6 @@
 /**
  * When does a provider's usage limit reset? The agent CLIs say it in prose that has changed many
- * times (see AGENT_CLIS.md): unix seconds after a pipe, "resets 5pm (Europe/Warsaw)", "try again
+ * times (docs/agent-clis.md §1–§3): unix seconds after a pipe, "resets 5pm (Europe/Warsaw)", "try again
  * at 3:04 PM", "Try again Aug 18.", "try again in 3 days 6 hours 57 minutes", "reset after
  * 2h30m", "retry in 44.09s". Wall-clock times are local to the IANA zone in parentheses, else to
  * the worker's zone (the CLI runs on the worker and formats in its local time). Pure: `now` is given.

@@ -1,5 +1,5 @@
 /**
- * The store of DESIGN §8: artifacts, usage, events and provider accounts in Postgres. Every write
+ * The store of docs/architecture.md §6: artifacts, usage, events and provider accounts in Postgres. Every write
  * carries an idempotency key so a retried activity replaces its row rather than adding one.
  */
 import type pg from 'pg';

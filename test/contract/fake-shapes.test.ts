@@ -22,7 +22,7 @@ const CLIS: AgentCliName[] = ['claude', 'codex', 'gemini'];
 const UNKNOWN_SESSION = '0b6f4bd6-3c1e-4c53-9a57-2f1de2a7c0aa';
 
 /**
- * Documented in /work/shared/AGENT_CLIS.md but never recorded: offline, no real run gets past the API
+ * Documented in docs/agent-clis.md but never recorded: offline, no real run gets past the API
  * call, so tool use, assistant text, usage totals and quota notices cannot be captured here. Keep it
  * to shapes a section names; everything else a fake prints must come from a recording.
  */
@@ -30,7 +30,7 @@ const UNKNOWN = 'What our fakes must do: "includes unknown event types" (the par
 const CLAUDE = 'Claude Code — `claude -p`';
 const CODEX = 'OpenAI Codex — `codex exec`';
 const GEMINI = 'Google Gemini CLI — `gemini -p`';
-/** Shape → the AGENT_CLIS.md section that documents it. */
+/** Shape → the docs/agent-clis.md section that documents it. */
 const DOCUMENTED_UNRECORDED: Record<AgentCliName, Record<string, string>> = {
   claude: {
     fake_future_event: UNKNOWN,
@@ -92,7 +92,7 @@ const ARGV_CASES: Record<AgentCliName, FakeCase[]> = {
   gemini: [
     { name: 'unknown-flag', scenario: 'success', extraArgs: ['--no-such-flag'] },
     { name: 'skip-trust-flag', scenario: 'network-down', extraArgs: ['--skip-trust'] },
-    // Trust withdrawn although the adapter sets GEMINI_CLI_TRUST_WORKSPACE (AGENT_CLIS.md: exit 55).
+    // Trust withdrawn although the adapter sets GEMINI_CLI_TRUST_WORKSPACE (docs/agent-clis.md §3: exit 55).
     { name: 'untrusted', scenario: 'success', env: { GEMINI_RESTRICTED_MODE: 'true' } },
   ],
 };

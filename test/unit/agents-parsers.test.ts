@@ -1,6 +1,6 @@
 /**
  * The parsers fed directly with odd inputs: array form, unknown events, garbage lines, torn
- * JSON, every failure wording and status of AGENT_CLIS.md, and process ends without structure.
+ * JSON, every failure wording and status of docs/agent-clis.md, and process ends without structure.
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorType } from '../../workflows/api.js';

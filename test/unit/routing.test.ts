@@ -22,7 +22,7 @@ type Case = [
   { provider: string; mode: 'local' | 'delegated'; reason: RegExp },
 ];
 
-// DESIGN §6, in precedence order; default provider "scripted".
+// docs/architecture.md §8, in precedence order; default provider "scripted".
 const table: Case[] = [
   [
     'nothing set → default',
