@@ -3,6 +3,7 @@
  * PATH, else the cached copy, else `go install`, else the official release download.
  * Also a script: `node dist/worker/temporal-cli.js` prints the binary's path on stdout.
  */
+import { randomUUID } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -304,8 +305,7 @@ async function acquireInstallLock(cacheDir: string, log: (msg: string) => void):
   let announced = false;
   for (;;) {
     // The lock appears with its owner already inside (a rename), so no waiter ever reads it without one.
-    const staged = `${lock}.${process.pid}`;
-    await fsp.rm(staged, { recursive: true, force: true });
+    const staged = `${lock}.${process.pid}-${randomUUID().slice(0, 8)}`;
     await fsp.mkdir(staged);
     await fsp.writeFile(path.join(staged, 'owner'), `${process.pid}\n`);
     try {
