@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed: no I/O, no Node built-ins, no client.
+    // Workflow code is replayed: no I/O, no Node built-ins, no client, and nothing from a floor above.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -29,8 +29,25 @@ export default tseslint.config(
             { name: '@temporalio/client', message: 'Workflow code must not use the client.' },
             { name: '@temporalio/activity', message: 'Workflow code must not import activity context.' },
           ],
+          patterns: upward(['activities', 'worker', 'client']),
         },
       ],
     },
   },
+  {
+    files: ['activities/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: upward(['worker', 'client']) }] },
+  },
+  {
+    files: ['worker/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: upward(['client']) }] },
+  },
 );
+
+/** Imports point one way, client → worker → activities → workflows: relative imports of a floor above fail. */
+function upward(floors) {
+  return floors.map((floor) => ({
+    group: [`../${floor}/*`, `../../${floor}/*`, `../../../${floor}/*`],
+    message: `imports point one way (client → worker → activities → workflows): this floor may not import ${floor}/`,
+  }));
+}

@@ -2,7 +2,7 @@
  * The activities registered by the worker. Each resolves the config when it starts (the worker
  * reloads the file), works in its own worktree and removes it whatever happens.
  */
-import type { Config, ProviderConfig } from '../worker/config-schema.js';
+import type { Config, ProviderConfig } from './config-schema.js';
 import {
   ErrorType,
   type AgentRunInput,

@@ -5,7 +5,7 @@
  */
 import type { StagingRunInput, StagingSummary } from '../workflows/api.js';
 import { ErrorType } from '../workflows/api.js';
-import type { Config } from '../worker/config-schema.js';
+import type { Config } from './config-schema.js';
 import { baseEnv } from './agents/command.js';
 import { failure, ProcessStartError } from './errors.js';
 import { prepareWorktree, removeWorktree, resolveRepo } from './git.js';

@@ -15,7 +15,7 @@ import { registerMessages } from './commands/messages.js';
 import { registerServe } from './commands/serve.js';
 import { registerStore } from './commands/store.js';
 import { registerDoctor } from './commands/doctor.js';
-import { PROJECT_ROOT } from '../worker/paths.js';
+import { PROJECT_ROOT } from '../activities/paths.js';
 
 function packageVersion(): string {
   try {

@@ -5,9 +5,9 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TaskInput, TaskSpec } from '../workflows/api.js';
 import { isRemoteUrl, refProblem, repoLocationProblem } from '../workflows/grammar.js';
-import { fallbackAllowed, preferredAiProblem, route, RoutingError, type RouteDecision } from '../workflows/routing.js';
-import type { Config } from '../worker/config-schema.js';
-import { parseDuration } from '../worker/duration.js';
+import { fallbackAllowed, preferredAiProblem, route, RoutingError, type RouteDecision } from './routing.js';
+import type { Config } from '../activities/config-schema.js';
+import { parseDuration } from '../workflows/duration.js';
 import { NO_STAGING, TaskFileError } from './task-file.js';
 
 /** A git URL (https://, ssh://, file://, git@host:path) or a filesystem path, rather than a repo name. */

@@ -5,7 +5,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { WORKFLOW_BUNDLE, workflowsEntry } from './paths.js';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
 
 export async function buildWorkflowBundle(): Promise<string> {
   const { code } = await bundleWorkflowCode({

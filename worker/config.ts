@@ -1,5 +1,5 @@
 /**
- * Loading switchyard.config.yaml: YAML → zod schema (worker/config-schema.ts) → paths resolved
+ * Loading switchyard.config.yaml: YAML → zod schema (activities/config-schema.ts) → paths resolved
  * against the config file's directory. Every problem is reported at once, each as
  * `<file>: <field.path>: <what was wrong>`, so a user fixes the whole file in one go.
  */
@@ -8,9 +8,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { isRemoteUrl } from '../workflows/grammar.js';
-import { configSchema, type Config } from './config-schema.js';
+import { configSchema, type Config } from '../activities/config-schema.js';
 
-export type { Config } from './config-schema.js';
+export type { Config } from '../activities/config-schema.js';
 
 export const CONFIG_FILE_NAME = 'switchyard.config.yaml';
 

@@ -21,7 +21,7 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 import type { SwitchyardActivities } from '../workflows/activity-types.js';
 import { createPool, createStore, migrate, type Store } from '../activities/store/index.js';
 import type { ConfigSource } from './config.js';
-import { WORKFLOW_BUNDLE, workflowsEntry } from './paths.js';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
 
 export interface WorkerOptions {
   address: string;

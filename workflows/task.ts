@@ -76,7 +76,7 @@ import {
   recordTransition,
   statusMemo,
 } from './task-state.js';
-import { formatDuration } from '../worker/duration.js';
+import { formatDuration } from './duration.js';
 import { afterResume, decide, signalFits, type Decision } from './transitions.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);

@@ -3,7 +3,7 @@
  * rejection cools the account down until its reset (kept in the store, so every worker knows);
  * the next run takes the first account, in config order, that is not cooling down.
  */
-import type { AccountConfig } from '../../worker/config-schema.js';
+import type { AccountConfig } from '../config-schema.js';
 import type { Store } from '../store/index.js';
 
 /** A provider without `accounts:` runs on the worker's own login or key, as one implicit account. */

@@ -3,7 +3,7 @@
  * its output lines into live progress and a classified outcome (docs/architecture.md §5). Adapters are pure:
  * no Temporal context, no store, no clock of their own (finish() is given `now`).
  */
-import type { AgentCliKind, AgentCliProviderConfig, PricesConfig } from '../../worker/config-schema.js';
+import type { AgentCliKind, AgentCliProviderConfig, PricesConfig } from '../config-schema.js';
 import type { AgentRole, ErrorTypeName } from '../../workflows/api.js';
 import { aiderAdapter } from './aider.js';
 import { claudeAdapter } from './claude.js';

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AgentCliProviderConfig, Config } from '../../worker/config-schema.js';
+import type { AgentCliProviderConfig, Config } from '../config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';

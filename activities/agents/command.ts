@@ -3,7 +3,7 @@
  * $SWITCHYARD_PROMPT_FILE), works in the current directory and exits 0 when it is done. It may
  * report usage with a final line `SWITCHYARD_USAGE {"costUsd":…,"inputTokens":…,"outputTokens":…}`.
  */
-import type { CommandProviderConfig } from '../../worker/config-schema.js';
+import type { CommandProviderConfig } from '../config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../paths.js';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 

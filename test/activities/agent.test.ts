@@ -9,7 +9,7 @@ import { parseQuestions } from '../../activities/agents/prompt-files.js';
 import { createActivities } from '../../activities/index.js';
 import { isAlive } from '../../worker/pid.js';
 import type { AgentRunInput, DeveloperInput } from '../../workflows/api.js';
-import type { Config } from '../../worker/config-schema.js';
+import type { Config } from '../../activities/config-schema.js';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, runIn, tempDir } from './fixtures.js';

@@ -13,7 +13,7 @@ import { prepareExample, type PreparedExample } from '../../client/example.js';
 import { parseTaskFile } from '../../client/task-file.js';
 import { resolveTaskInput } from '../../client/resolve.js';
 import { loadConfig, type Config } from '../../worker/config.js';
-import type { CommandProviderConfig } from '../../worker/config-schema.js';
+import type { CommandProviderConfig } from '../../activities/config-schema.js';
 import { analystPrompt, developerPrompt } from '../../workflows/prompts.js';
 import type { AgentRole, QuestionRound, TaskSpec } from '../../workflows/api.js';
 

@@ -22,7 +22,7 @@ import {
   removeWorktree,
   resolveRepo,
 } from '../../activities/git.js';
-import type { Config } from '../../worker/config-schema.js';
+import type { Config } from '../../activities/config-schema.js';
 import { gitIn, makeConfig, makeRepo, removeAll, tempDir } from './fixtures.js';
 
 const origin = makeRepo({ 'a.txt': 'a\n' });

@@ -10,7 +10,7 @@ import { ProcessStartError } from '../../activities/errors.js';
 import { runActivityProcess, runProcess, type ActivityProgress } from '../../activities/process.js';
 import { processStartTime } from '../../activities/ownership.js';
 import { reapDeadOwners } from '../../activities/reaper.js';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../../activities/paths.js';
 import { isAlive } from '../../worker/pid.js';
 import { mockActivityEnv, removeAll, runIn, tempDir } from './fixtures.js';
 

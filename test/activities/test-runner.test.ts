@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { type ActivityProgress } from '../../activities/process.js';
 import { isAlive } from '../../worker/pid.js';
-import type { Config } from '../../worker/config-schema.js';
+import type { Config } from '../../activities/config-schema.js';
 import type { StagingRunInput, TestRunInput } from '../../workflows/api.js';
 import { commitFiles, gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
 

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type AgentRunResult, type InvocationInput } from '../../activities/agents/adapter.js';
-import type { AgentCliProviderConfig } from '../../worker/config-schema.js';
+import type { AgentCliProviderConfig } from '../../activities/config-schema.js';
 import { AGENT_CLIS, type AgentCliName } from '../../worker/agent-clis.js';
 import { classifyRecorded, eventShapes, SCENARIOS } from './harness.js';
 import { readFixture } from './record.js';

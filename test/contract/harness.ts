@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ADAPTERS, type AgentRunResult, type ExitInfo, type InvocationInput } from '../../activities/agents/adapter.js';
-import type { AgentCliProviderConfig } from '../../worker/config-schema.js';
+import type { AgentCliProviderConfig } from '../../activities/config-schema.js';
 import { AGENT_CLIS, type AgentCliName } from '../../worker/agent-clis.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 

@@ -6,7 +6,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AGENT_CLIS, type AgentCliName } from '../../worker/agent-clis.js';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../../activities/paths.js';
 import type { RunRecord } from './harness.js';
 
 export const FIXTURES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'agent-clis');

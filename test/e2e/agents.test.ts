@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskStatus } from '../../workflows/api.js';
 import { isAlive } from '../../worker/pid.js';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../../activities/paths.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
 import { payloadData, taskHistories } from '../helpers/histories.js';
 

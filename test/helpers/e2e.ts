@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskStatus } from '../../workflows/api.js';
 import { processStartTime } from '../../activities/ownership.js';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../../activities/paths.js';
 import { startTestStore, type TestStore } from './store.js';
 import { temporalAddress, uniqueTaskQueue } from './temporal.js';
 

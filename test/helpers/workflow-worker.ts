@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import type { SwitchyardActivities } from '../../workflows/activity-types.js';
-import { WORKFLOW_BUNDLE, workflowsEntry } from '../../worker/paths.js';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../../activities/paths.js';
 import { createTemporalActivities } from '../../activities/temporal.js';
 import { temporalAddress, uniqueTaskQueue } from './temporal.js';
 

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../../activities/paths.js';
 
 export const HISTORIES_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
 

@@ -6,7 +6,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_BUNDLE, workflowsEntry } from '../../worker/paths.js';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../../activities/paths.js';
 import { HISTORIES_DIR } from './record.js';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));

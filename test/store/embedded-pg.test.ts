@@ -12,7 +12,7 @@ import { migrate } from '../../activities/store/migrate.js';
 import { isStoreUnavailable, withStoreRetry } from '../../activities/store/retry.js';
 import { createStore } from '../../activities/store/store.js';
 import { findEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../../worker/embedded-pg.js';
-import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PROJECT_ROOT } from '../../activities/paths.js';
 import { pgliteDataDir } from '../helpers/databases.js';
 
 const dataDirs: string[] = [];

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorType } from '../../workflows/api.js';
-import type { AgentCliKind, AgentCliProviderConfig } from '../../worker/config-schema.js';
+import type { AgentCliKind, AgentCliProviderConfig } from '../../activities/config-schema.js';
 import {
   ADAPTERS,
   type AgentFailure,

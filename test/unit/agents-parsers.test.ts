@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorType } from '../../workflows/api.js';
-import type { AgentCliKind, AgentCliProviderConfig } from '../../worker/config-schema.js';
+import type { AgentCliKind, AgentCliProviderConfig } from '../../activities/config-schema.js';
 import {
   ADAPTERS,
   costFromUsage,

@@ -13,7 +13,7 @@ import {
   parseConfig,
   staticConfigSource,
 } from '../../worker/config.js';
-import { formatDuration, parseDuration } from '../../worker/duration.js';
+import { formatDuration, parseDuration } from '../../workflows/duration.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'switchyard-config-test-'));

@@ -6,7 +6,7 @@ import {
   route,
   RoutingError,
   type RoutableProviders,
-} from '../../workflows/routing.js';
+} from '../../client/routing.js';
 
 const providers: RoutableProviders = {
   scripted: { kind: 'command' },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_NAME_LENGTH, NAME_RE, refProblem, repoLocationProblem } from '../workflows/grammar.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../workflows/duration.js';
 
 const argv = z.array(z.string().min(1)).min(1, 'an argv array with at least the program, e.g. ["npm", "test"]');
 /** Repo, staging, provider and account names (they end up in search attributes and workflow ids). */
