@@ -5,12 +5,10 @@
  * Also a script: `node dist/worker/agent-clis.js` ensures all three and prints `<name> <path>` lines.
  */
 import { execFile, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { isAlive } from './pid.js';
+import { acquireInstallLock, isMainModule } from './install-lock.js';
 
 export type AgentCliName = 'claude' | 'codex' | 'gemini';
 
@@ -127,7 +125,7 @@ export async function ensureAgentCli(spec: AgentCliSpec, opts: EnsureAgentCliOpt
 
   const root = agentClisCacheDir(env);
   await fsp.mkdir(root, { recursive: true });
-  const release = await acquireLock(path.join(root, `.${spec.name}.lock`), spec, log);
+  const release = await acquireInstallLock(path.join(root, `.${spec.name}.lock`), spec.pkg, log);
   try {
     // Another process may have installed it while we waited.
     if (await works(binary, spec)) return binary;
@@ -194,44 +192,7 @@ function runNpm(npm: string, args: string[], env: NodeJS.ProcessEnv): Promise<Np
   });
 }
 
-/** A lock directory holding its owner's pid; a lock whose owner is gone is taken over. */
-async function acquireLock(lock: string, spec: AgentCliSpec, log: (msg: string) => void): Promise<() => Promise<void>> {
-  const owner = path.join(lock, 'owner');
-  let announced = false;
-  for (;;) {
-    try {
-      await fsp.mkdir(lock);
-      await fsp.writeFile(owner, `${process.pid}\n`);
-      return () => fsp.rm(lock, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const pid = Number((await fsp.readFile(owner, 'utf8').catch(() => '')).trim());
-    const age = Date.now() - ((await fsp.stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-    // A lock without an owner file yet is only a moment old; an old one was left by a crash.
-    if (pid > 0 ? !isAlive(pid) : age > 10_000) {
-      await fsp.rm(lock, { recursive: true, force: true });
-      continue;
-    }
-    if (!announced) {
-      log(`Another process${pid > 0 ? ` (pid ${pid})` : ''} is installing ${spec.pkg}; waiting for it…`);
-      announced = true;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(fs.realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   ensureAgentClis().then(
     (paths) => {
       for (const [name, file] of Object.entries(paths)) process.stdout.write(`${name} ${file}\n`);

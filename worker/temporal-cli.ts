@@ -3,7 +3,6 @@
  * PATH, else the cached copy, else `go install`, else the official release download.
  * Also a script: `node dist/worker/temporal-cli.js` prints the binary's path on stdout.
  */
-import { randomUUID } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -12,8 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pathToFileURL } from 'node:url';
-import { isAlive } from './pid.js';
+import { acquireInstallLock, isMainModule } from './install-lock.js';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const TEMPORAL_CLI_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
@@ -87,7 +85,7 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
   if (quick.ok) return cached;
 
   await fsp.mkdir(cacheDir, { recursive: true });
-  const release = await acquireInstallLock(cacheDir, log);
+  const release = await acquireInstallLock(path.join(cacheDir, '.install.lock'), 'the Temporal CLI', log);
   try {
     // Another process may have finished installing while we waited for the lock.
     const check = await checkBinary(cached);
@@ -295,42 +293,6 @@ function runForwarding(
   });
 }
 
-/**
- * A lock directory so two processes do not both spend minutes building; a lock whose owner is
- * gone is taken over.
- */
-async function acquireInstallLock(cacheDir: string, log: (msg: string) => void): Promise<() => Promise<void>> {
-  const lock = path.join(cacheDir, '.install.lock');
-  const owner = path.join(lock, 'owner');
-  let announced = false;
-  for (;;) {
-    // The lock appears with its owner already inside (a rename), so no waiter ever reads it without one.
-    const staged = `${lock}.${process.pid}-${randomUUID().slice(0, 8)}`;
-    await fsp.mkdir(staged);
-    await fsp.writeFile(path.join(staged, 'owner'), `${process.pid}\n`);
-    try {
-      await fsp.rename(staged, lock);
-      return () => fsp.rm(lock, { recursive: true, force: true });
-    } catch (err) {
-      await fsp.rm(staged, { recursive: true, force: true });
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
-    }
-    const pid = Number((await fsp.readFile(owner, 'utf8').catch(() => '')).trim());
-    const age = Date.now() - ((await fsp.stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-    const stale = pid > 0 ? !isAlive(pid) : age > 10_000;
-    if (stale) {
-      await fsp.rm(lock, { recursive: true, force: true });
-      continue;
-    }
-    if (!announced) {
-      log(`Another process${pid > 0 ? ` (pid ${pid})` : ''} is installing the Temporal CLI; waiting for it…`);
-      announced = true;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 function indent(text: string): string {
   return text
     .split('\n')
@@ -338,17 +300,7 @@ function indent(text: string): string {
     .join('\n');
 }
 
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(fs.realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   ensureTemporalCli().then(
     (file) => process.stdout.write(`${file}\n`),
     (err: Error) => {

@@ -168,32 +168,29 @@ export interface IgnoredSignal {
  * A compact copy of TaskStatus kept in the workflow's memo (a few KB at most: long texts are cut,
  * lists keep their last entries, `*Count` says how many there are in all).
  */
-export interface StatusMemo {
-  v: 1;
-  taskId: string;
-  title: string;
-  repo: string;
-  state: TaskState;
-  stage: Stage;
-  detail: string;
-  questions?: string[];
-  questionCount?: number;
-  holdReason?: string;
-  heldStage?: Stage;
-  paused: boolean;
-  attempts: Record<Stage, number>;
-  maxDevAttempts: number;
-  provider: string;
-  providerReason: string;
-  costUsd: number;
-  budgetUsd?: number;
-  branch?: string;
-  commit?: string;
-  transitions: Transition[];
-  transitionCount: number;
-  ignoredSignals: IgnoredSignal[];
-  ignoredSignalCount: number;
-}
+export type StatusMemo = Pick<
+  TaskStatus,
+  | 'taskId'
+  | 'title'
+  | 'repo'
+  | 'state'
+  | 'stage'
+  | 'detail'
+  | 'questions'
+  | 'holdReason'
+  | 'heldStage'
+  | 'paused'
+  | 'attempts'
+  | 'maxDevAttempts'
+  | 'provider'
+  | 'providerReason'
+  | 'costUsd'
+  | 'budgetUsd'
+  | 'branch'
+  | 'commit'
+  | 'transitions'
+  | 'ignoredSignals'
+> & { v: 1; questionCount?: number; transitionCount: number; ignoredSignalCount: number };
 
 export interface Transition {
   from: string;
