@@ -5,7 +5,7 @@
  * activity already finished the work (the worker died after the push); anything else holds
  * commits Switchyard did not make in this run, and nothing is pushed over them.
  */
-import { taskBranch } from '../workflows/api.js';
+import { taskBranch } from '../workflows/api/index.js';
 import { commitMessage, remoteBranchTip, type Worktree } from './git.js';
 
 /** Whether `branch` is one of the task's own: `switchyard/<taskId>` or `switchyard/<taskId>.run-<n>`. */

@@ -4,7 +4,7 @@
  * behaviour cannot drift apart.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { NON_RETRYABLE_ERRORS, type ErrorTypeName } from '../workflows/api.js';
+import { NON_RETRYABLE_ERRORS, type ErrorTypeName } from '../workflows/api/index.js';
 import { redactUrlCredentials } from '../workflows/redact.js';
 
 export interface FailureOptions {

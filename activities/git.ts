@@ -9,7 +9,7 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from './config-schema.js';
-import { ErrorType } from '../workflows/api.js';
+import { ErrorType } from '../workflows/api/index.js';
 import { COMMIT_SHA_RE, isRemoteUrl, printable, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { ownedName } from './ownership.js';

@@ -16,7 +16,7 @@ import {
   type StagingSummary,
   type TestRunInput,
   type TestSummary,
-} from '../workflows/api.js';
+} from '../workflows/api/index.js';
 import { runCliAgent, type CliAgentOutcome } from './agents/cli-agent.js';
 import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
 import { createRedactor } from './agents/redact.js';

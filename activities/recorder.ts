@@ -11,7 +11,7 @@ import type { ArtifactRef as StoredRef, Store } from './store/index.js';
 import { withStoreRetry } from './store/index.js';
 import { activityContext, heartbeat } from './process.js';
 import { ownedName } from './ownership.js';
-import type { ArtifactRef, Usage } from '../workflows/api.js';
+import type { ArtifactRef, Usage } from '../workflows/api/index.js';
 
 export interface RecorderScope {
   taskId: string;

@@ -3,8 +3,8 @@
  * commit; exit 0 = passed. A command that cannot run is a staging environment problem
  * (StagingEnvPermanent → hold), not a failure of the code under test.
  */
-import type { StagingRunInput, StagingSummary } from '../workflows/api.js';
-import { ErrorType } from '../workflows/api.js';
+import type { StagingRunInput, StagingSummary } from '../workflows/api/index.js';
+import { ErrorType } from '../workflows/api/index.js';
 import type { Config } from './config-schema.js';
 import { baseEnv } from './agents/command.js';
 import { failure, ProcessStartError } from './errors.js';

@@ -3,7 +3,7 @@
  * workflow it does not own, and ask whether another workflow is still running.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { gateAcquireSignal, gateWorkflowId, type GateRequest } from '../workflows/api.js';
+import { gateAcquireSignal, gateWorkflowId, type GateRequest } from '../workflows/api/index.js';
 import type { repoGateWorkflow } from '../workflows/gate.js';
 
 export function createTemporalActivities(client: Client, taskQueue: string) {

@@ -4,7 +4,7 @@
  * the final one is what the exit code reflects). Only the counts are parsed: PASS/FAIL is the
  * exit code's business.
  */
-import type { TestCounts } from '../workflows/api.js';
+import type { TestCounts } from '../workflows/api/index.js';
 import { stripAnsi } from './output-cap.js';
 
 interface Found {

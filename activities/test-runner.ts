@@ -3,8 +3,8 @@
  * The exit code decides PASS/FAIL; a command that cannot start is an environment problem
  * (ToolMissing → hold), never a code failure.
  */
-import type { TestRunInput, TestSummary } from '../workflows/api.js';
-import { ErrorType } from '../workflows/api.js';
+import type { TestRunInput, TestSummary } from '../workflows/api/index.js';
+import { ErrorType } from '../workflows/api/index.js';
 import type { Config } from './config-schema.js';
 import { baseEnv } from './agents/command.js';
 import { failure, ProcessStartError } from './errors.js';

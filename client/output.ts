@@ -1,5 +1,5 @@
 /** Human-readable renderings of task status, task lists and watch progress. */
-import { STAGES, type TaskStatus, type Transition } from '../workflows/api.js';
+import { STAGES, type TaskStatus, type Transition } from '../workflows/api/index.js';
 import type { CostRow, ListedArtifact, StoredEvent } from '../activities/store/index.js';
 import type { TaskListRow, TaskStatusView } from './switchyard-client.js';
 

@@ -3,7 +3,7 @@
  * the worker later reads from the config can change what an already-running task was promised.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { TaskInput, TaskSpec } from '../workflows/api.js';
+import type { TaskInput, TaskSpec } from '../workflows/api/index.js';
 import { isRemoteUrl, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { fallbackAllowed, preferredAiProblem, route, RoutingError, type RouteDecision } from './routing.js';
 import type { Config } from '../activities/config-schema.js';

@@ -2,7 +2,7 @@
  * Who runs a task's agent stages (docs/architecture.md §8). Pure: imported by workflow code and by the client
  * at submit time; the decision and its reason are shown in `status` and the Web UI.
  */
-import type { TaskSpec } from '../workflows/api.js';
+import type { TaskSpec } from '../workflows/api/index.js';
 
 export interface RouteDecision {
   provider: string;

@@ -13,7 +13,7 @@ import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { prepareExample } from './example.js';
 import { parseTaskFile } from './task-file.js';
 import { resolveTaskInput } from './resolve.js';
-import { DEFAULT_TASK_QUEUE, taskWorkflowId } from '../workflows/api.js';
+import { DEFAULT_TASK_QUEUE, taskWorkflowId } from '../workflows/api/index.js';
 import { DEFAULT_NAMESPACE, SwitchyardClient, TaskAlreadyRunningError, errorText } from './switchyard-client.js';
 import { ExitCode, UsageError, shutdownSignal, type CliIo } from './commands/common.js';
 import { DEFAULT_DATA_DIR, writeConfigInUse } from './commands/config-path.js';

@@ -21,6 +21,7 @@ import {
 } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import {
+  taskIdFromWorkflowId,
   DEFAULT_TASK_QUEUE,
   MEMO_STATUS_KEY,
   SA_COST_USD,
@@ -47,7 +48,7 @@ import {
   type TaskState,
   type TaskStatus,
   type Transition,
-} from '../workflows/api.js';
+} from '../workflows/api/index.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -385,7 +386,7 @@ export class SwitchyardClient {
       for await (const info of this.client.workflow.list({ query })) {
         const sa = info.typedSearchAttributes;
         const workflowId = info.workflowId;
-        const taskId = workflowId.startsWith('task-') ? workflowId.slice('task-'.length) : workflowId;
+        const taskId = taskIdFromWorkflowId(workflowId) ?? workflowId;
         const memoTitle = info.memo?.title;
         rows.push({
           taskId,

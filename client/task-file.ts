@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
-import type { TaskSpec } from '../workflows/api.js';
+import type { TaskSpec } from '../workflows/api/index.js';
 import {
   MAX_TASK_ID_LENGTH,
   MAX_TITLE_LENGTH,

@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/api.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/api/index.js';
 import { freePorts, isPortFree } from './ports.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 import { isAlive } from './pid.js';

@@ -17,7 +17,7 @@ import { createActivities } from '../activities/index.js';
 import { configureProcessRecords, keepHeartbeating, releaseProcessRecords } from '../activities/process.js';
 import { reapDeadOwners } from '../activities/reaper.js';
 import { createTemporalActivities } from '../activities/temporal.js';
-import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/api/index.js';
 import type { SwitchyardActivities } from '../workflows/activity-types.js';
 import { createPool, createStore, migrate, type Store } from '../activities/store/index.js';
 import type { ConfigSource } from './config.js';

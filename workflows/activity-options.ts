@@ -1,6 +1,6 @@
 /** Timeouts and retry policies for the activities, in one place. */
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERRORS } from './api.js';
+import { NON_RETRYABLE_ERRORS } from './api/index.js';
 
 const retry = {
   // Also the delay between a heartbeat timeout and the retry.

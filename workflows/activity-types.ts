@@ -15,7 +15,7 @@ import type {
   StagingSummary,
   TestRunInput,
   TestSummary,
-} from './api.js';
+} from './api/index.js';
 
 export interface SwitchyardActivities {
   runAnalyst(input: AgentRunInput): Promise<AnalystResult>;

@@ -1,5 +1,5 @@
 /** The gate's queue rules as plain functions over plain state (unit-tested without a server). */
-import type { GateRequest, GateState } from './api.js';
+import type { GateRequest, GateState } from './api/index.js';
 
 /** Duplicate requests (a retried activity) are ignored: a task is either the holder or queued once. */
 export function enqueue(state: GateState, req: GateRequest): boolean {

@@ -22,7 +22,7 @@ import {
   gateReleaseSignal,
   gateStateQuery,
   type GateState,
-} from './api.js';
+} from './api/index.js';
 import { shortActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
 import { enqueue, release } from './gate-queue.js';

@@ -11,7 +11,9 @@ import { z } from 'zod';
 import {
   gateWorkflowId,
   STAGES,
+  TASK_WORKFLOW_PREFIX,
   taskBranch,
+  taskIdFromWorkflowId,
   taskWorkflowId,
   type AnswerInput,
   type GateRequest,
@@ -20,7 +22,7 @@ import {
   type ResumeInput,
   type Stage,
   type TaskInput,
-} from './api.js';
+} from './api/index.js';
 import { MAX_TITLE_LENGTH, nameProblem, printable, refProblem, taskIdProblem, taskRepoProblem } from './grammar.js';
 import { preview } from './prompts.js';
 import { redactSecrets } from './redact.js';
@@ -183,9 +185,9 @@ export function parseGateGranted(raw: unknown): SignalCheck<{ repo: string }> {
 export const MAX_GATE_IGNORED = 20;
 
 const taskWorkflowIdText = grammar((v) =>
-  v.startsWith('task-') && !taskIdProblem(v.slice('task-'.length))
+  ((id) => id !== undefined && !taskIdProblem(id))(taskIdFromWorkflowId(v))
     ? undefined
-    : `"${printable(v)}" is not a task workflow id (task-<task id>)`,
+    : `"${printable(v)}" is not a task workflow id (${TASK_WORKFLOW_PREFIX}<task id>)`,
 );
 const gateRequestFields = { workflowId: taskWorkflowIdText, taskId: grammar(taskIdProblem) };
 /** The grant is signalled to `workflowId`: it must be the task's own workflow. */
@@ -197,7 +199,7 @@ const ownWorkflow = <T extends GateRequest>(schema: z.ZodType<T>) =>
       typeof r?.taskId !== 'string' ||
       !!taskIdProblem(r.taskId) ||
       r.workflowId === taskWorkflowId(r.taskId),
-    { path: ['workflowId'], message: 'must be task-<taskId>, the workflow of the task that asks' },
+    { path: ['workflowId'], message: `must be ${TASK_WORKFLOW_PREFIX}<taskId>, the workflow of the task that asks` },
   );
 const gateRequestObject = ownWorkflow(z.strictObject(gateRequestFields));
 const gateReleaseObject = z.strictObject({ workflowId: taskWorkflowIdText });

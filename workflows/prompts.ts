@@ -2,7 +2,7 @@
  * Prompts for the analyst and developer agents. Pure functions of the task and what earlier stages
  * produced, so the same inputs always give the same prompt (and replay stays deterministic).
  */
-import type { BodyRef, QuestionRound, StagingSummary, TaskSpec, TestSummary } from './api.js';
+import type { BodyRef, QuestionRound, StagingSummary, TaskSpec, TestSummary } from './api/index.js';
 
 /** Previews travel through history; keep them short. */
 export const PREVIEW_CHARS = 4000;

@@ -2,7 +2,7 @@
  * taskWorkflow's state: one plain JSON object (what the `status` query returns) and the small pure
  * functions that change or describe it.
  */
-import type { Stage, StatusMemo, TaskInput, TaskState, TaskStatus, Transition } from './api.js';
+import type { Stage, StatusMemo, TaskInput, TaskState, TaskStatus, Transition } from './api/index.js';
 import { preview } from './prompts.js';
 
 export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];

@@ -47,7 +47,7 @@ import {
   type Stage,
   type TaskInput,
   type TaskStatus,
-} from './api.js';
+} from './api/index.js';
 import { shortActivity, storeActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
 import { describeFailure } from './failures.js';

@@ -2,7 +2,7 @@
  * The pipeline's transition table as data, and the pure functions that read it.
  * taskWorkflow asks `decide` what follows a stage; nothing here touches Temporal.
  */
-import type { Stage, TaskState } from './api.js';
+import type { Stage, TaskState } from './api/index.js';
 
 export type Outcome =
   | 'ready'

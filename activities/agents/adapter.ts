@@ -4,7 +4,7 @@
  * no Temporal context, no store, no clock of their own (finish() is given `now`).
  */
 import type { AgentCliKind, AgentCliProviderConfig, PricesConfig } from '../config-schema.js';
-import type { AgentRole, ErrorTypeName } from '../../workflows/api.js';
+import type { AgentRole, ErrorTypeName } from '../../workflows/api/index.js';
 import { aiderAdapter } from './aider.js';
 import { claudeAdapter } from './claude.js';
 import { codexAdapter } from './codex.js';

@@ -3,7 +3,7 @@
  * it exits 0 even when the API failed, so the outcome comes from the text: an API error that no
  * later `Tokens:` line followed means the run gave up. Cost is aider's own session total.
  */
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
   AgentParser,

@@ -3,7 +3,7 @@
  * taxonomy of docs/architecture.md §5, plus the small helpers every adapter's parser uses. The order of the
  * rules matters: specific wording before HTTP statuses before generic words (docs/agent-clis.md).
  */
-import { ErrorType, type ErrorTypeName } from '../../workflows/api.js';
+import { ErrorType, type ErrorTypeName } from '../../workflows/api/index.js';
 import { stripAnsi } from '../output-cap.js';
 import type { AgentFailure, ExitInfo, TokenUsage } from './adapter.js';
 import { nextMidnight, parseDurationText, parseResetTime } from './reset-time.js';

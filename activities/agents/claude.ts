@@ -3,7 +3,7 @@
  * line decides the outcome, `is_error` before `subtype`; quota comes from `rate_limit_event`
  * (rejected), then the synthetic assistant error, then the text.
  */
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
   AgentParser,

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentCliProviderConfig, Config } from '../config-schema.js';
-import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
+import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api/index.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
 import { activityContext, cancellationError, heartbeat, runProcess, setStickyHeartbeat } from '../process.js';

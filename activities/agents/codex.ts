@@ -3,7 +3,7 @@
  * stderr. `turn.failed` ends a run; `error` events such as "Reconnecting... 2/5" are retry
  * notices. No cost is reported: usage comes from `turn.completed`, priced by the caller.
  */
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
   AgentParser,

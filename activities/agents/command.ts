@@ -4,7 +4,7 @@
  * report usage with a final line `SWITCHYARD_USAGE {"costUsd":…,"inputTokens":…,"outputTokens":…}`.
  */
 import type { CommandProviderConfig } from '../config-schema.js';
-import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api.js';
+import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api/index.js';
 import { failure, ProcessStartError } from '../errors.js';
 import { tailText } from '../output-cap.js';
 import { heartbeat, runActivityProcess } from '../process.js';

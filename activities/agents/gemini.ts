@@ -3,7 +3,7 @@
  * `result {status}` decides; without it the exit code does (41 auth, 42/44/52/55 setup, 53 turn
  * limit, 429 → 173), and any other failure is classified by its message. No cost is reported.
  */
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
   AgentParser,

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { ResumeInput } from '../../workflows/api.js';
+import type { ResumeInput } from '../../workflows/api/index.js';
 import type { TaskStatusView } from '../switchyard-client.js';
 import {
   UsageError,

@@ -1,6 +1,6 @@
 /** `switchyard status <taskId>` and `switchyard list`. */
 import type { Command } from 'commander';
-import { TASK_STATES } from '../../workflows/api.js';
+import { TASK_STATES } from '../../workflows/api/index.js';
 import { formatList, formatStatus } from '../output.js';
 import {
   UsageError,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { STAGES, taskWorkflowId } from '../../workflows/api.js';
+import { STAGES, taskWorkflowId } from '../../workflows/api/index.js';
 import { loadConfig } from '../../worker/config.js';
 import type { CostGrouping, Store } from '../../activities/store/index.js';
 import { resolveDatabaseUrl } from './database.js';

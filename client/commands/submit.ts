@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.js';
 import { parseTaskFile } from '../task-file.js';
 import { resolveTaskInput } from '../resolve.js';
-import type { TaskInput } from '../../workflows/api.js';
+import type { TaskInput } from '../../workflows/api/index.js';
 import { formatChange, formatStatus } from '../output.js';
 import { ExitCode, printJson, withClient, type CliIo, type CliRun, type GlobalOptions } from './common.js';
 import { requireConfig } from './config-path.js';

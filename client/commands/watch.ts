@@ -1,6 +1,6 @@
 /** `switchyard watch <taskId>`: one timestamped line per change until the task ends or waits. */
 import type { Command } from 'commander';
-import type { TaskState } from '../../workflows/api.js';
+import type { TaskState } from '../../workflows/api/index.js';
 import { formatChange, formatStatus } from '../output.js';
 import {
   ExitCode,

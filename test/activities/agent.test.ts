@@ -8,7 +8,7 @@ import { parseUsageLine } from '../../activities/agents/command.js';
 import { parseQuestions } from '../../activities/agents/prompt-files.js';
 import { createActivities } from '../../activities/index.js';
 import { isAlive } from '../../worker/pid.js';
-import type { AgentRunInput, DeveloperInput } from '../../workflows/api.js';
+import type { AgentRunInput, DeveloperInput } from '../../workflows/api/index.js';
 import type { Config } from '../../activities/config-schema.js';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';

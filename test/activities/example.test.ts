@@ -15,7 +15,7 @@ import { resolveTaskInput } from '../../client/resolve.js';
 import { loadConfig, type Config } from '../../worker/config.js';
 import type { CommandProviderConfig } from '../../activities/config-schema.js';
 import { analystPrompt, developerPrompt } from '../../workflows/prompts.js';
-import type { AgentRole, QuestionRound, TaskSpec } from '../../workflows/api.js';
+import type { AgentRole, QuestionRound, TaskSpec } from '../../workflows/api/index.js';
 
 const QUESTION = 'Should non-ASCII letters be transliterated (é → e) or dropped?';
 

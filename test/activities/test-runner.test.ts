@@ -8,7 +8,7 @@ import { createActivities } from '../../activities/index.js';
 import { type ActivityProgress } from '../../activities/process.js';
 import { isAlive } from '../../worker/pid.js';
 import type { Config } from '../../activities/config-schema.js';
-import type { StagingRunInput, TestRunInput } from '../../workflows/api.js';
+import type { StagingRunInput, TestRunInput } from '../../workflows/api/index.js';
 import { commitFiles, gitIn, makeConfig, makeRepo, mockActivityEnv, removeAll, tempDir } from './fixtures.js';
 
 const node = process.execPath;

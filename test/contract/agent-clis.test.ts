@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import { parseJsonLine } from '../../activities/agents/classify.js';
 import { AGENT_CLIS, ensureAgentClis, type AgentCliName } from '../../worker/agent-clis.js';
 import {

@@ -2,7 +2,7 @@
  * The offline scenarios every real agent CLI is run through (issue 8), and what the adapter must
  * decide from each. Recorded under test/fixtures/agent-clis/<cli>/<version>/<name>.*.
  */
-import { ErrorType, type ErrorTypeName } from '../../workflows/api.js';
+import { ErrorType, type ErrorTypeName } from '../../workflows/api/index.js';
 import type { AgentCliName } from '../../worker/agent-clis.js';
 
 export interface Expectation {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskStatus } from '../../workflows/api.js';
+import type { TaskStatus } from '../../workflows/api/index.js';
 import { isAlive } from '../../worker/pid.js';
 import { PROJECT_ROOT } from '../../activities/paths.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEARCH_ATTRIBUTES } from '../../workflows/api.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/api/index.js';
 import { startDevServer, type DevServer } from '../../worker/dev-server.js';
 import { isAlive } from '../../worker/pid.js';
 import { isPortFree } from '../../worker/ports.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stageWorkflowId } from '../../workflows/api.js';
+import { stageWorkflowId } from '../../workflows/api/index.js';
 import { startDevServer, type DevServer } from '../../worker/dev-server.js';
 import { ensureTemporalCli } from '../../worker/temporal-cli.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';

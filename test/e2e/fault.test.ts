@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { answerSignal, stageWorkflowId, taskWorkflowId, type Stage } from '../../workflows/api.js';
+import { answerSignal, stageWorkflowId, taskWorkflowId, type Stage } from '../../workflows/api/index.js';
 import { isAlive } from '../../worker/pid.js';
 import { e2eEnv, type E2eEnv, type WorkerProcess } from '../helpers/e2e.js';
 import {

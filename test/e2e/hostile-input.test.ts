@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../client/task-file.js';
-import { taskWorkflowId } from '../../workflows/api.js';
+import { taskWorkflowId } from '../../workflows/api/index.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
 import { temporalAddress } from '../helpers/temporal.js';
 

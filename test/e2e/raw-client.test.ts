@@ -18,7 +18,7 @@ import {
   type AnalystResult,
   type DeveloperResult,
   type TaskStatus,
-} from '../../workflows/api.js';
+} from '../../workflows/api/index.js';
 import { MAX_MESSAGE_CHARS } from '../../workflows/messages.js';
 import { eventually, startWorkflowWorker, type TestWorker } from '../helpers/workflow-worker.js';
 

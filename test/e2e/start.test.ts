@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TaskStatus } from '../../workflows/api.js';
+import type { TaskStatus } from '../../workflows/api/index.js';
 import { freePorts, isPortFree } from '../../worker/ports.js';
 import { isAlive } from '../../worker/pid.js';
 import { CLI, e2eEnv } from '../helpers/e2e.js';

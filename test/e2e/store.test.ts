@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskStatus } from '../../workflows/api.js';
+import type { TaskStatus } from '../../workflows/api/index.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
 import { payloadData, taskHistories } from '../helpers/histories.js';
 

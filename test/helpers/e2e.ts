@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TaskStatus } from '../../workflows/api.js';
+import type { TaskStatus } from '../../workflows/api/index.js';
 import { processStartTime } from '../../activities/ownership.js';
 import { PROJECT_ROOT } from '../../activities/paths.js';
 import { startTestStore, type TestStore } from './store.js';

@@ -1,7 +1,7 @@
 /** The JSON histories of a task workflow and every stage it ran, for checks on what history holds. */
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { STAGES, stageWorkflowId, taskWorkflowId, type TaskStatus } from '../../workflows/api.js';
+import { STAGES, stageWorkflowId, taskWorkflowId, type TaskStatus } from '../../workflows/api/index.js';
 import { temporalAddress } from './temporal.js';
 
 export async function taskHistories(status: TaskStatus): Promise<string[]> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import type { AgentCliKind, AgentCliProviderConfig } from '../../activities/config-schema.js';
 import {
   ADAPTERS,

@@ -3,7 +3,7 @@
  * JSON, every failure wording and status of docs/agent-clis.md, and process ends without structure.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorType } from '../../workflows/api.js';
+import { ErrorType } from '../../workflows/api/index.js';
 import type { AgentCliKind, AgentCliProviderConfig } from '../../activities/config-schema.js';
 import {
   ADAPTERS,

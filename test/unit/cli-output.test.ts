@@ -1,6 +1,6 @@
 /** The pure parts of the CLI: what a message is refused for, how status and progress read. */
 import { describe, expect, it } from 'vitest';
-import type { TaskInput, TaskState, TaskStatus } from '../../workflows/api.js';
+import type { TaskInput, TaskState, TaskStatus } from '../../workflows/api/index.js';
 import { formatChange, formatList, formatStatus, progressLine, shellQuote } from '../../client/output.js';
 import {
   listQuery,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GateState } from '../../workflows/api.js';
+import type { GateState } from '../../workflows/api/index.js';
 import { enqueue, release } from '../../workflows/gate-queue.js';
 
 const req = (n: number) => ({ workflowId: `task-t${n}`, taskId: `t${n}` });

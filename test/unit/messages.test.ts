@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskInput } from '../../workflows/api.js';
+import type { TaskInput } from '../../workflows/api/index.js';
 import {
   INPUT_DEFAULTS,
   MAX_GATE_IGNORED,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskSpec, TestSummary } from '../../workflows/api.js';
+import type { TaskSpec, TestSummary } from '../../workflows/api/index.js';
 import { analystPrompt, BODY_INLINE_CHARS, bodyNeedsStore, developerPrompt, preview } from '../../workflows/prompts.js';
 
 const task: TaskSpec = {

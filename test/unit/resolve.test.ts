@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveTaskInput } from '../../client/resolve.js';
 import { parseTaskText, TaskFileError } from '../../client/task-file.js';
 import { parseConfig } from '../../worker/config.js';
-import type { TaskSpec } from '../../workflows/api.js';
+import type { TaskSpec } from '../../workflows/api/index.js';
 
 const config = parseConfig(
   `

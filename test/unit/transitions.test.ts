@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STAGES } from '../../workflows/api.js';
+import { STAGES } from '../../workflows/api/index.js';
 import { afterResume, decide, findRule, TRANSITIONS, type DecisionContext } from '../../workflows/transitions.js';
 
 const ctx = (over: Partial<DecisionContext> = {}): DecisionContext => ({

@@ -26,7 +26,7 @@ import {
   type TaskInput,
   type TaskStatus,
   type TestSummary,
-} from '../../workflows/api.js';
+} from '../../workflows/api/index.js';
 import { eventually, startWorkflowWorker, type TestWorker } from '../helpers/workflow-worker.js';
 import { recordHistory } from '../replay/record.js';
 

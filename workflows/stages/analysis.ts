@@ -1,5 +1,5 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import type { AnalysisStageInput, AnalysisStageResult } from '../api.js';
+import type { AnalysisStageInput, AnalysisStageResult } from '../api/index.js';
 import { agentActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';

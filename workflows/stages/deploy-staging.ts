@@ -1,5 +1,5 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import type { StagingStageInput, StagingStageResult } from '../api.js';
+import type { StagingStageInput, StagingStageResult } from '../api/index.js';
 import { stagingActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';

@@ -1,5 +1,5 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import type { TestingStageInput, TestingStageResult } from '../api.js';
+import type { TestingStageInput, TestingStageResult } from '../api/index.js';
 import { testActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';

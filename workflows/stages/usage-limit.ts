@@ -11,7 +11,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { stageProgressSignal, type Stage } from '../api.js';
+import { stageProgressSignal, type Stage } from '../api/index.js';
 import { describeFailure, usageLimitResetAt } from '../failures.js';
 
 /** A little past the reset: providers' clocks and ours differ by a second or two. */

@@ -1,0 +1,24 @@
+/**
+ * Names: the task queue, workflow ids and the branch a task pushes to.
+ * Imported by workflow code: no Node built-ins, no I/O.
+ */
+import type { Stage } from './shapes.js';
+
+export const DEFAULT_TASK_QUEUE = 'switchyard';
+
+/** Every task workflow id starts with this; no other module spells it. */
+export const TASK_WORKFLOW_PREFIX = 'task-';
+export const taskWorkflowId = (taskId: string): string => `${TASK_WORKFLOW_PREFIX}${taskId}`;
+/** The task id of a task workflow id, or undefined for any other workflow id. */
+export const taskIdFromWorkflowId = (workflowId: string): string | undefined =>
+  workflowId.startsWith(TASK_WORKFLOW_PREFIX) ? workflowId.slice(TASK_WORKFLOW_PREFIX.length) : undefined;
+export const stageWorkflowId = (taskId: string, stage: Stage, n: number): string =>
+  `${TASK_WORKFLOW_PREFIX}${taskId}-${stage}-${n}`;
+export const gateWorkflowId = (repo: string): string => `gate-${repo}`;
+/**
+ * The branch a task's run pushes to: `switchyard/<taskId>` for the first run, `switchyard/<taskId>.run-<n>`
+ * for a rerun (task ids never contain ".", so no task's branch can be another's), so an earlier run's
+ * commits are never pushed over.
+ */
+export const taskBranch = (taskId: string, run = 1): string =>
+  run > 1 ? `switchyard/${taskId}.run-${run}` : `switchyard/${taskId}`;

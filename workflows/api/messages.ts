@@ -1,0 +1,64 @@
+/**
+ * Signals and queries of the task and gate workflows, with their payloads and the memo keys.
+ * Imported by workflow code: no Node built-ins, no I/O.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Stage } from './shapes.js';
+import type { TaskStatus } from './status.js';
+
+export interface AnswerInput {
+  text: string;
+  by?: string;
+}
+export interface ResumeInput {
+  action: 'retry' | 'abort';
+  note?: string;
+  budgetUsd?: number;
+  maxDevAttempts?: number;
+  by?: string;
+}
+export interface OperatorInput {
+  by?: string;
+  note?: string;
+}
+
+/**
+ * Every payload is checked by workflows/messages.ts before it touches state; one that fails is
+ * recorded in `ignoredSignals` with the reason. `answer` also takes a bare string as the text.
+ */
+export const answerSignal = defineSignal<[AnswerInput | string]>('answer');
+export const resumeSignal = defineSignal<[ResumeInput]>('resume');
+export const pauseSignal = defineSignal<[OperatorInput?]>('pause');
+export const unpauseSignal = defineSignal<[OperatorInput?]>('unpause');
+export const statusQuery = defineQuery<TaskStatus>('status');
+/** From a stage workflow to its task: what the stage is doing now (e.g. waiting for a usage-limit reset). */
+export const stageProgressSignal = defineSignal<[{ stage: Stage; detail: string }]>('stageProgress');
+
+/** Memo key of the status snapshot (`StatusMemo`), so `status` and `list` need no worker. */
+export const MEMO_STATUS_KEY = 'status';
+/** Memo key of the task's title (set at start by the client). */
+export const MEMO_TITLE_KEY = 'title';
+
+// Repo gate (FIFO mutex per repo)
+
+export interface GateRequest {
+  workflowId: string;
+  taskId: string;
+}
+export interface GateState {
+  repo: string;
+  holder?: GateRequest & { since: string };
+  queue: GateRequest[];
+  /** Signals whose payload failed its schema (workflows/messages.ts): the latest, never acted on. */
+  ignored?: GateIgnoredSignal[];
+}
+export interface GateIgnoredSignal {
+  signal: string;
+  at: string;
+  reason: string;
+}
+export const gateAcquireSignal = defineSignal<[GateRequest]>('gateAcquire');
+export const gateReleaseSignal = defineSignal<[{ workflowId: string }]>('gateRelease');
+/** Sent by the gate to the task workflow that now holds it. */
+export const gateGrantedSignal = defineSignal<[{ repo: string }]>('gateGranted');
+export const gateStateQuery = defineQuery<GateState>('gateState');

@@ -1,0 +1,280 @@
+/**
+ * The plain JSON shapes that travel through history: the task, activity and stage inputs and results.
+ * Imported by workflow code: no Node built-ins, no I/O.
+ */
+import type { TestCounts, Transition } from './status.js';
+
+export const STAGES = ['analysis', 'development', 'testing', 'deploy-staging'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const TASK_STATES = ['queued', 'running', 'needs-input', 'hold', 'done', 'failed', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+// The task as submitted
+
+export interface TaskSpec {
+  id: string;
+  repo: string;
+  title: string;
+  base?: string;
+  preferredAi?: string;
+  allowDelegation: boolean;
+  complexityHint?: 'low' | 'medium' | 'high';
+  needsClaudeCode: boolean;
+  budgetUsd?: number;
+  maxDevAttempts?: number;
+  staging?: string;
+  /** Markdown body: what to do, acceptance criteria. */
+  body: string;
+  /** Where the task file came from (for messages only). */
+  sourcePath?: string;
+}
+
+/** Resolved at submit time from the task file and the config; the workflow's whole input. */
+export interface TaskInput {
+  task: TaskSpec;
+  base: string;
+  maxDevAttempts: number;
+  budgetUsd?: number;
+  /** Staging target name, when the task or its repo has one. */
+  staging?: string;
+  /** Whether development..deploy-staging must hold the repo gate. */
+  serial: boolean;
+  provider: string;
+  providerReason: string;
+  /** Whether a provider's `fallback` may stand in (the task did not pin its agent). */
+  allowFallback?: boolean;
+  waitTimeoutMs: number;
+  reminderEveryMs: number;
+  /** 1 for a task id's first run; `submit --rerun` of a finished task starts run n + 1. */
+  run?: number;
+  /** The branch development pushes to (`taskBranch(task.id, run)`). */
+  branch?: string;
+}
+
+// Activity inputs and results
+
+/** A stored artifact as workflow state carries it: a reference, never the content. */
+export interface ArtifactRef {
+  id: number;
+  kind: string;
+  size: number;
+  truncated: boolean;
+}
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number;
+}
+
+export type AgentRole = 'analyst' | 'developer';
+
+/**
+ * A task body too long to copy into every stage's history: stored once, and named in prompts by
+ * an unguessable marker that the agent activity replaces with the stored text.
+ */
+export interface BodyRef {
+  artifactId: number;
+  marker: string;
+}
+
+export interface AgentRunInput {
+  taskId: string;
+  role: AgentRole;
+  attempt: number;
+  repo: string;
+  /** Branch name or commit SHA the worktree starts from. */
+  ref: string;
+  provider: string;
+  prompt: string;
+  /** What is left of the task's budget, for CLIs that can cap their own spend. */
+  budgetLeftUsd?: number;
+  /** Whether routing lets a provider's `fallback` stand in when all its accounts are cooling down. */
+  allowFallback?: boolean;
+  /** Set when the prompt names the stored task body instead of holding it. */
+  bodyRef?: BodyRef;
+}
+
+export interface AgentRunBase {
+  provider: string;
+  exitCode: number | null;
+  durationMs: number;
+  /** Contents of .switchyard/summary.md, capped. */
+  summary: string;
+  /** Last part of the agent's output, capped, for failure reports. */
+  outputTail: string;
+  usage?: Usage;
+  costUsd: number;
+  /** Set when the agent failed: a readable reason. */
+  failure?: string;
+  /** Prompt, transcript, analysis, questions, summary, diff: whatever this run stored. */
+  artifacts: ArtifactRef[];
+}
+
+export interface AnalystResult extends AgentRunBase {
+  ok: boolean;
+  /** .switchyard/analysis.md, capped. */
+  analysis: string;
+  /** Parsed from .switchyard/questions.md: non-empty means blocking questions. */
+  questions: string[];
+}
+
+export interface DeveloperInput extends AgentRunInput {
+  role: 'developer';
+  branch: string;
+  /**
+   * The branch tip this run last pushed, or null before its first push. A push only replaces that
+   * tip (a lease), so commits Switchyard did not make in this run are never overwritten.
+   */
+  expectedTip: string | null;
+  /** Names this development attempt in the commit trailer, so a retried activity finds its own push. */
+  trailer: string;
+}
+
+export interface DeveloperResult extends AgentRunBase {
+  outcome: 'committed' | 'no-changes' | 'agent-failed';
+  branch: string;
+  commit?: string;
+  changedFiles: string[];
+}
+
+export interface TestRunInput {
+  taskId: string;
+  repo: string;
+  commit: string;
+  attempt: number;
+}
+
+export interface TestSummary {
+  status: 'PASS' | 'FAIL' | 'TIMEOUT';
+  exitCode: number | null;
+  durationMs: number;
+  counts?: TestCounts;
+  /** Head and tail of the output under a cap, with a truncation marker. */
+  output: string;
+  outputBytes: number;
+  truncated: boolean;
+  command: string[];
+  commit: string;
+  /** The full output in the store. */
+  logRef?: ArtifactRef;
+}
+
+export interface StagingRunInput {
+  taskId: string;
+  repo: string;
+  commit: string;
+  target: string;
+  attempt: number;
+}
+
+export interface StagingSummary {
+  status: 'PASS' | 'FAIL';
+  exitCode: number | null;
+  durationMs: number;
+  output: string;
+  outputBytes: number;
+  truncated: boolean;
+  target: string;
+  commit: string;
+  logRef?: ArtifactRef;
+}
+
+/** A transition as the store's `events` table keeps it (kind: transition, answer, resume, pause, unpause, cancel). */
+export interface TaskEvent extends Transition {
+  kind: string;
+  actor?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface RecordEventsInput {
+  taskId: string;
+  events: TaskEvent[];
+}
+
+export interface NotifyInput {
+  taskId: string;
+  kind: 'needs-input' | 'hold' | 'reminder' | 'done' | 'failed';
+  message: string;
+}
+
+// Stage workflow inputs and results (plain JSON; never large)
+
+export interface AnalysisStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  base: string;
+  provider: string;
+  prompt: string;
+  budgetLeftUsd?: number;
+  allowFallback?: boolean;
+  bodyRef?: BodyRef;
+}
+export type AnalysisOutcome = 'ready' | 'needs-input' | 'agent-failed';
+export interface AnalysisStageResult {
+  outcome: AnalysisOutcome;
+  analysis: string;
+  questions: string[];
+  summary: string;
+  costUsd: number;
+  failure?: string;
+  artifacts?: ArtifactRef[];
+}
+
+export interface DevelopmentStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  /** Base branch for the first attempt; the previous commit on later ones. */
+  ref: string;
+  branch: string;
+  /** See DeveloperInput.expectedTip. */
+  expectedTip: string | null;
+  /** See DeveloperInput.trailer. */
+  trailer: string;
+  provider: string;
+  prompt: string;
+  budgetLeftUsd?: number;
+  allowFallback?: boolean;
+  bodyRef?: BodyRef;
+}
+export type DevelopmentOutcome = 'committed' | 'no-changes' | 'agent-failed';
+export interface DevelopmentStageResult {
+  outcome: DevelopmentOutcome;
+  branch: string;
+  commit?: string;
+  summary: string;
+  changedFiles: string[];
+  costUsd: number;
+  failure?: string;
+  artifacts?: ArtifactRef[];
+}
+
+export interface TestingStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  commit: string;
+}
+export type TestingOutcome = 'passed' | 'failed' | 'tool-error';
+export interface TestingStageResult {
+  outcome: TestingOutcome;
+  report?: TestSummary;
+  failure?: string;
+}
+
+export interface StagingStageInput {
+  taskId: string;
+  attempt: number;
+  repo: string;
+  commit: string;
+  target: string;
+}
+export type StagingOutcome = 'passed' | 'failed' | 'env-problem';
+export interface StagingStageResult {
+  outcome: StagingOutcome;
+  report?: StagingSummary;
+  failure?: string;
+}
