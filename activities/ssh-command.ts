@@ -1,0 +1,143 @@
+/**
+ * The staging check over ssh, the pure half: the ssh argv, the remote command string (every word
+ * shell-quoted, since the remote shell re-parses it, and wrapped in the remote `timeout` so a killed
+ * local ssh never leaves the check running), the placeholders and their grammar, and what an exit means.
+ */
+import {
+  COMMIT_SHA_RE,
+  nameProblem,
+  printable,
+  refProblem,
+  repoLocationProblem,
+  taskIdProblem,
+} from '../workflows/grammar.js';
+
+export const PLACEHOLDERS = ['commit', 'branch', 'taskId', 'repo', 'repoUrl'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export type PlaceholderValues = Record<Placeholder, string>;
+
+const PLACEHOLDER_RE = /\{([A-Za-z]+)\}/g;
+
+/** Grammar of each placeholder value, checked before any connection. */
+const valueProblem: Record<Placeholder, (v: string) => string | undefined> = {
+  commit: (v) => (COMMIT_SHA_RE.test(v) ? undefined : `"${printable(v)}" is not a full commit SHA`),
+  branch: (v) => refProblem(v),
+  taskId: (v) => taskIdProblem(v),
+  repo: (v) => nameProblem(v, 'repo name'),
+  repoUrl: (v) => repoLocationProblem(v),
+};
+
+/** Placeholder names a config word uses that do not exist (the config schema reports them). */
+export function unknownPlaceholders(word: string): string[] {
+  return [...word.matchAll(PLACEHOLDER_RE)].map((m) => m[1]).filter((n) => !PLACEHOLDERS.includes(n as Placeholder));
+}
+
+/** Each word with its placeholders replaced; throws naming the placeholder whose value breaks its grammar. */
+export function expandPlaceholders(argv: readonly string[], values: PlaceholderValues): string[] {
+  const used = new Set(argv.flatMap((w) => [...w.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as Placeholder)));
+  for (const name of used) {
+    if (!PLACEHOLDERS.includes(name)) throw new Error(`unknown placeholder {${name}}`);
+    const problem = valueProblem[name](values[name]);
+    if (problem) throw new Error(`placeholder {${name}}: ${problem}`);
+  }
+  return argv.map((w) => w.replace(PLACEHOLDER_RE, (_m, name: Placeholder) => values[name]));
+}
+
+/** One word for a POSIX shell: single-quoted, so `;`, `$()`, backticks, quotes and newlines are literal. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Seconds the remote `timeout` waits after its TERM before it sends KILL. */
+export const REMOTE_KILL_AFTER_SEC = 10;
+
+/**
+ * The string the remote shell runs: GNU timeout with `--` before its duration, so a command word that
+ * starts with `-` is never an option of timeout, and every word quoted.
+ */
+export function remoteCommand(argv: readonly string[], timeoutSec: number): string {
+  if (argv.length === 0) throw new Error('the staging command is empty');
+  const secs = Math.max(1, Math.ceil(timeoutSec));
+  return ['exec', 'timeout', '-k', String(REMOTE_KILL_AFTER_SEC), '--', String(secs), ...argv.map(shellQuote)].join(
+    ' ',
+  );
+}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  identityFile: string;
+  knownHostsFile: string;
+  connectTimeoutSec: number;
+}
+
+/** The system ssh client's argv: batch mode, pinned host keys only, `--` before the host. */
+export function sshArgv(t: SshTarget, remote: string): string[] {
+  return [
+    '-o', 'BatchMode=yes',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
+    '-o', 'GlobalKnownHostsFile=/dev/null',
+    '-o', `ConnectTimeout=${t.connectTimeoutSec}`,
+    '-o', 'ServerAliveInterval=15',
+    '-o', 'ServerAliveCountMax=4',
+    '-o', 'IdentitiesOnly=yes',
+    '-F', '/dev/null',
+    '-p', String(t.port),
+    '-i', t.identityFile,
+    '-l', t.user,
+    '--', t.host, remote,
+  ]; // prettier-ignore
+}
+
+export type SshOutcome =
+  | { kind: 'passed' }
+  | { kind: 'failed'; exitCode: number }
+  | { kind: 'transient'; reason: string }
+  | { kind: 'env-permanent'; reason: string }
+  | { kind: 'timeout' };
+
+const TRANSIENT_SSH =
+  /Connection refused|Connection timed out|Operation timed out|No route to host|Network is unreachable|Connection reset|Broken pipe|Connection closed by|kex_exchange_identification|Could not resolve hostname|Timeout, server .* not responding/i;
+// In order of preference for the line a hold reason quotes.
+const PERMANENT_SSH = [/Host key verification failed/i, /Permission denied/i, /No .* host key is known/i];
+const NOT_FOUND = /command not found|No such file or directory|Permission denied|not executable/i;
+
+/** The first line of `text` worth showing a person (skips blanks and ssh's warnings). */
+export function firstUsefulLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  return lines.find((l) => l && !/^Warning: Permanently added/.test(l)) ?? '';
+}
+
+/**
+ * What an ssh run means. 255 is ssh's own failure (the remote command can also exit 255: only the
+ * connection messages decide). 124 and 137 are the remote timeout (TERM, then KILL after the grace).
+ */
+export function classifySsh(exitCode: number | null, stderr: string): SshOutcome {
+  if (exitCode === 0) return { kind: 'passed' };
+  if (exitCode === 255 || exitCode === null) {
+    const permanent = PERMANENT_SSH.find((re) => re.test(stderr));
+    if (permanent) return { kind: 'env-permanent', reason: firstMatch(stderr, permanent) };
+    if (TRANSIENT_SSH.test(stderr) || exitCode === null)
+      return { kind: 'transient', reason: firstMatch(stderr, TRANSIENT_SSH) || 'ssh ended without an exit status' };
+  }
+  if (exitCode === 124 || exitCode === 137) return { kind: 'timeout' };
+  if (exitCode === 126 || exitCode === 127)
+    return { kind: 'env-permanent', reason: firstUsefulLine(stderr) || `exit ${exitCode}` };
+  return { kind: 'failed', exitCode: exitCode ?? -1 };
+}
+
+function firstMatch(text: string, re: RegExp): string {
+  return (
+    text
+      .split('\n')
+      .find((l) => re.test(l))
+      ?.trim() ?? ''
+  );
+}
+
+/** Whether the command's own stderr says the command itself could not be found (exit 126/127 aside). */
+export function commandNotFound(stderr: string, command: string): boolean {
+  return stderr.split('\n').some((l) => l.includes(command) && NOT_FOUND.test(l));
+}
