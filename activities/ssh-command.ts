@@ -72,9 +72,15 @@ export interface SshTarget {
   connectTimeoutSec: number;
 }
 
-/** The system ssh client's argv: batch mode, pinned host keys only, `--` before the host. */
+/**
+ * The system ssh client's argv: batch mode, pinned host keys only, `--` before the host. `-tt` gives the
+ * command a terminal, so when the local ssh dies (cancel, worker crash) the host hangs it up and the
+ * check does not run on unseen; LogLevel=ERROR keeps ssh's errors and drops its "Connection closed".
+ */
 export function sshArgv(t: SshTarget, remote: string): string[] {
   return [
+    '-tt',
+    '-o', 'LogLevel=ERROR',
     '-o', 'BatchMode=yes',
     '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
@@ -89,6 +95,11 @@ export function sshArgv(t: SshTarget, remote: string): string[] {
     '-l', t.user,
     '--', t.host, remote,
   ]; // prettier-ignore
+}
+
+/** Output through a terminal ends its lines with CRLF. */
+export function fromTerminal(text: string): string {
+  return text.replace(/\r\n/g, '\n');
 }
 
 export type SshOutcome =

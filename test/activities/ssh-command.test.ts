@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifySsh, remoteCommand, sshArgv, type SshTarget } from '../../activities/ssh-command.js';
+import { classifySsh, fromTerminal, remoteCommand, sshArgv, type SshTarget } from '../../activities/ssh-command.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -16,6 +16,23 @@ beforeAll(async () => {
   target = { ...sshd, connectTimeoutSec: 5 };
 }, 60_000);
 afterAll(() => sshd?.close());
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const ssh = (argv: string[], timeoutSec = 30) =>
   execa('ssh', sshArgv(target, remoteCommand(argv, timeoutSec)), { reject: false });
@@ -41,6 +58,7 @@ describe('remote command over a real sshd', () => {
     ];
     const r = await ssh([script, ...hostile]);
     expect(r.exitCode).toBe(0);
+    expect(fromTerminal(r.stdout)).toBe('');
     expect(fs.readFileSync(out, 'utf8').split('\0').slice(0, -1)).toEqual(hostile);
     expect(fs.existsSync(marker)).toBe(false);
   });
@@ -58,7 +76,23 @@ describe('remote command over a real sshd', () => {
     const r = await ssh(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`], 1);
     expect(classifySsh(r.exitCode ?? null, r.stderr).kind).toBe('timeout');
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    expect(() => process.kill(pid, 0)).toThrow();
+    expect(alive(pid)).toBe(false);
+  }, 30_000);
+
+  it('hangs up the remote command when the local ssh is killed', async () => {
+    const pidFile = path.join(sshd.dir, 'cancel.pid');
+    const child = execa(
+      'ssh',
+      sshArgv(target, remoteCommand(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`], 600)),
+      {
+        reject: false,
+      },
+    );
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'));
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    child.kill('SIGKILL');
+    await child;
+    await waitFor(() => !alive(pid));
   }, 30_000);
 
   it('is a permanent environment problem when the pinned host key does not match', async () => {

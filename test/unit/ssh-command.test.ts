@@ -76,6 +76,7 @@ describe('sshArgv', () => {
       },
       'cmd',
     );
+    expect(argv[0]).toBe('-tt');
     expect(argv.slice(-3)).toEqual(['--', '-oProxyCommand=x', 'cmd']);
     for (const opt of [
       'BatchMode=yes',
