@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskInput } from '../../workflows/api/index.js';
-import {
-  currentDetails,
-  enterStage,
-  eventKind,
-  initialStatus,
-  MEMO_CAPS,
-  recordIgnored,
-  recordTransition,
-  statusMemo,
-} from '../../workflows/task-state.js';
+import { enterStage, initialStatus, recordIgnored, recordTransition } from '../../workflows/task-state.js';
+import { currentDetails, eventKind, MEMO_CAPS, statusMemo } from '../../workflows/task-view.js';
 
 const input: TaskInput = {
   task: { id: 'fix-it', repo: 'webapp', title: 'Fix it', allowDelegation: false, needsClaudeCode: false, body: 'x' },
