@@ -1,11 +1,65 @@
 /**
- * taskWorkflow's state: one plain JSON object (what the `status` query returns) and the small pure
- * functions that change or describe it.
+ * taskWorkflow's state: one plain JSON object (what the `status` query returns), the few things the
+ * run keeps beside it, and the named pure functions through which every change to them goes.
+ * Nothing here touches Temporal: taskWorkflow calls these and does the waiting and the telling.
  */
-import type { Stage, StatusMemo, TaskInput, TaskState, TaskStatus, Transition } from './api/index.js';
-import { preview } from './prompts.js';
+import type { AnswerInput, BodyRef, ResumeInput, Stage, TaskInput, TaskState, TaskStatus } from './api/index.js';
+import { formatDuration } from './duration.js';
+import { preview, type FailureReport } from './prompts.js';
+import { afterResume, type Decision, type DecisionContext } from './transitions.js';
 
 export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];
+
+/** Signals taken by a handler and not yet acted on by the story. */
+export interface Inbox {
+  answer?: AnswerInput;
+  resume?: ResumeInput;
+  granted: boolean;
+}
+
+/** The repo gate as this task sees it: asked for (until released) and granted. */
+export interface GateHold {
+  requested: boolean;
+  held: boolean;
+}
+
+/** What the developer needs from earlier stages; previews only, never whole logs. */
+export interface Carry {
+  analysis: string;
+  failure?: FailureReport;
+  note?: string;
+}
+
+/** Transitions up to `filed` are in the store; `details` adds what a transition alone does not say. */
+export interface EventLog {
+  filed: number;
+  details: Record<number, Record<string, unknown>>;
+}
+
+export interface TaskRun {
+  readonly input: TaskInput;
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly s: TaskStatus;
+  readonly inbox: Inbox;
+  readonly gate: GateHold;
+  readonly carry: Carry;
+  readonly events: EventLog;
+  /** Set once at the start when the body is too long to copy into every stage's prompt. */
+  bodyRef?: BodyRef;
+}
+
+export function newRun(input: TaskInput, ids: { workflowId: string; runId: string }, at: string): TaskRun {
+  return {
+    input,
+    ...ids,
+    s: initialStatus(input, ids.workflowId, at),
+    inbox: { granted: false },
+    gate: { requested: false, held: false },
+    carry: { analysis: '' },
+    events: { filed: 0, details: {} },
+  };
+}
 
 export function initialStatus(input: TaskInput, workflowId: string, at: string): TaskStatus {
   return {
@@ -47,6 +101,29 @@ export function addCost(s: TaskStatus, usd: number): void {
   s.costUsd = Math.round((s.costUsd + usd) * 1e6) / 1e6;
 }
 
+export function budgetLeft(s: TaskStatus): number | undefined {
+  return s.budgetUsd === undefined ? undefined : Math.max(0, s.budgetUsd - s.costUsd);
+}
+
+/** What transitions.ts needs to know to decide what follows a stage. */
+export function decisionContext(run: TaskRun): DecisionContext {
+  return {
+    devAttempts: run.s.attempts.development,
+    maxDevAttempts: run.s.maxDevAttempts,
+    hasStaging: run.input.staging !== undefined,
+    costUsd: run.s.costUsd,
+    budgetUsd: run.s.budgetUsd,
+  };
+}
+
+// ------------------------------------------------------------------------------------------
+// Stages
+
+/** Counts the attempt and returns its number (1 for the first). */
+export function beginAttempt(s: TaskStatus, stage: Stage): number {
+  return ++s.attempts[stage];
+}
+
 export function enterStage(s: TaskStatus, stage: Stage, detail: string): void {
   s.stage = stage;
   s.state = 'running';
@@ -56,107 +133,178 @@ export function enterStage(s: TaskStatus, stage: Stage, detail: string): void {
   s.questions = undefined;
 }
 
-/** How a transition is filed in the store's events table. */
-export function eventKind(t: Transition): string {
-  if (t.outcome === 'answered') return 'answer';
-  if (t.outcome === 'resumed') return 'resume';
-  if (t.to === 'cancelled') return 'cancel';
-  if (t.outcome === 'pause requested' || t.outcome === 'paused by an operator') return 'pause';
-  if (t.outcome === 'unpaused') return 'unpause';
-  return 'transition';
+/** The transition a decision makes out of `from`; the state itself changes when the story gets there. */
+export function recordDecision(s: TaskStatus, from: Stage, d: Decision, at: string): void {
+  if (d.kind === 'stage') recordTransition(s, from, d.stage, d.why, at);
+  else if (d.kind === 'hold') recordTransition(s, from, 'hold', d.reason, at);
+  else recordTransition(s, from, d.kind, d.why, at);
 }
 
-/** Markdown for the Web UI's "current details": the story of the task at a glance. */
-export function currentDetails(s: TaskStatus): string {
-  // Blank lines between blocks: the Web UI's markdown joins adjacent lines into one paragraph.
-  const blocks = [`**${s.state}** · ${s.stage} · ${s.detail}`];
-  if (s.questions?.length) {
-    blocks.push('**Questions**', s.questions.map((q) => `- ${q}`).join('\n'));
-    blocks.push(`Answer with \`switchyard answer ${s.taskId} --text "…"\``);
-  }
-  if (s.state === 'hold' && s.holdReason) {
-    blocks.push(`**On hold:** ${s.holdReason}`, `Resume with \`switchyard resume ${s.taskId}\` (or \`--abort\`)`);
-  }
-  if (s.ignoredSignals.length) {
-    const shown = s.ignoredSignals.slice(-DETAILS_IGNORED);
-    blocks.push(
-      `**Ignored signals** (${s.ignoredSignals.length})`,
-      shown.map((i) => `- \`${i.signal}\` at ${i.at} (${i.state}): ${i.reason}`).join('\n'),
-    );
-  }
-  const facts: string[] = [];
-  const attempts = Object.entries(s.attempts)
-    .filter(([, n]) => n > 0)
-    .map(([stage, n]) => `${stage} ${n}`)
-    .join(', ');
-  if (attempts) facts.push(`Attempts: ${attempts}`);
-  if (s.branch) facts.push(`Branch: \`${s.branch}\`${s.commit ? ` @ \`${s.commit.slice(0, 12)}\`` : ''}`);
-  if (s.lastTest) facts.push(`Last test run: ${s.lastTest.status}${countsText(s)}`);
-  facts.push(`Provider: ${s.provider} (${s.providerReason})`);
-  facts.push(`Cost: $${s.costUsd.toFixed(4)}${s.budgetUsd !== undefined ? ` of $${s.budgetUsd.toFixed(2)}` : ''}`);
-  blocks.push(facts.map((f) => `- ${f}`).join('\n'));
-  return blocks.join('\n\n');
+// ------------------------------------------------------------------------------------------
+// The repo gate
+
+/** With `serial`, development through deploy-staging run under the repo gate; analysis never waits for it. */
+export function gateNeeded(run: TaskRun, next: Stage): boolean {
+  return next !== 'analysis' && run.input.serial && !run.gate.held;
 }
 
-function countsText(s: TaskStatus): string {
-  const c = s.lastTest?.counts;
-  return c ? ` (${c.passed} passed, ${c.failed} failed)` : '';
+export function queueForGate(run: TaskRun): void {
+  run.inbox.granted = false;
+  run.gate.requested = true;
+  run.s.state = 'queued';
+  run.s.detail = `waiting for the repo gate of ${run.input.task.repo}`;
 }
 
-const DETAILS_IGNORED = 3;
+export function gateAcquired(run: TaskRun): void {
+  run.gate.held = true;
+  run.s.state = 'running';
+}
 
-/** Caps of the memo snapshot: with every field at its cap it stays under 5 KiB of JSON. */
-export const MEMO_CAPS = {
-  title: 200,
-  /** detail, holdReason */
-  text: 300,
-  /** each question (what a person must read to answer) */
-  question: 250,
-  /** transition outcome, ignored-signal reason, provider reason */
-  short: 150,
-  /** who sent a signal (a transition's note) */
-  actor: 80,
-  questions: 5,
-  transitions: 4,
-  ignoredSignals: 3,
-} as const;
+export function gateReleased(run: TaskRun): void {
+  run.gate.requested = false;
+  run.gate.held = false;
+}
 
-/** The status snapshot kept in the memo (see StatusMemo): what `status` shows when no worker polls. */
-export function statusMemo(s: TaskStatus): StatusMemo {
-  const cut = (t: string, max: number = MEMO_CAPS.text) => preview(t, max);
-  const memo: StatusMemo = {
-    v: 1,
-    taskId: s.taskId,
-    title: cut(s.title, MEMO_CAPS.title),
-    repo: cut(s.repo),
-    state: s.state,
-    stage: s.stage,
-    detail: cut(s.detail),
-    paused: s.paused,
-    attempts: { ...s.attempts },
-    maxDevAttempts: s.maxDevAttempts,
-    provider: s.provider,
-    providerReason: cut(s.providerReason, MEMO_CAPS.short),
-    costUsd: s.costUsd,
-    transitions: s.transitions.slice(-MEMO_CAPS.transitions).map((t) => ({
-      ...t,
-      outcome: cut(t.outcome, MEMO_CAPS.short),
-      ...(t.note === undefined ? {} : { note: cut(t.note, MEMO_CAPS.actor) }),
-    })),
-    transitionCount: s.transitions.length,
-    ignoredSignals: s.ignoredSignals
-      .slice(-MEMO_CAPS.ignoredSignals)
-      .map((i) => ({ ...i, reason: cut(i.reason, MEMO_CAPS.short) })),
-    ignoredSignalCount: s.ignoredSignals.length,
+// ------------------------------------------------------------------------------------------
+// Waiting for people
+
+/** The task waits for answers to the analyst's last questions; returns them. */
+export function askQuestions(s: TaskStatus): string[] {
+  s.state = 'needs-input';
+  s.questions = s.rounds.at(-1)?.questions ?? [];
+  s.detail = `waiting for an answer to ${s.questions.length} question(s)`;
+  return s.questions;
+}
+
+/** No answer in time: the task holds before analysis, and a resume asks the analyst again. */
+export function answerTimedOut(s: TaskStatus, waitTimeoutMs: number, at: string): { heldStage: Stage; reason: string } {
+  const reason = `no answer within ${formatDuration(waitTimeoutMs)}`;
+  recordTransition(s, 'needs-input', 'hold', reason, at);
+  return { heldStage: 'analysis', reason };
+}
+
+/** The answer in the inbox goes on the last round, and analysis runs again with it. */
+export function takeAnswer(run: TaskRun, at: string): Stage {
+  const { s } = run;
+  const a = run.inbox.answer!;
+  run.inbox.answer = undefined;
+  const round = s.rounds.at(-1);
+  if (round) Object.assign(round, { answer: a.text, answeredBy: a.by, answeredAt: at });
+  run.events.details[s.transitions.length] = { answer: preview(a.text) };
+  recordTransition(s, 'needs-input', 'analysis', 'answered', at, a.by);
+  s.questions = undefined;
+  s.state = 'running';
+  return 'analysis';
+}
+
+export function hold(s: TaskStatus, heldStage: Stage, reason: string): void {
+  s.state = 'hold';
+  s.heldStage = heldStage;
+  s.holdReason = reason;
+  s.detail = `on hold before ${heldStage}`;
+}
+
+/** Why a hold nobody resumed fails the task. */
+export function resumeTimedOut(waitTimeoutMs: number, reason: string): string {
+  return `on hold for ${formatDuration(waitTimeoutMs)} without a resume (${reason})`;
+}
+
+export function takeResume(run: TaskRun): ResumeInput | undefined {
+  const r = run.inbox.resume;
+  run.inbox.resume = undefined;
+  return r;
+}
+
+/** A person's resume: abort fails the task; retry applies the new limits and goes on at the held stage. */
+export function applyResume(
+  run: TaskRun,
+  r: ResumeInput,
+  heldStage: Stage,
+  outcome: string,
+  at: string,
+): { fail: string } | { next: Stage } {
+  if (r.action === 'abort') return { fail: `aborted${r.by ? ` by ${r.by}` : ''}${r.note ? `: ${r.note}` : ''}` };
+  const { s } = run;
+  if (r.budgetUsd !== undefined) s.budgetUsd = r.budgetUsd;
+  const next = afterResume(
+    heldStage,
+    { devAttempts: s.attempts.development, maxDevAttempts: s.maxDevAttempts },
+    r.maxDevAttempts,
+  );
+  s.maxDevAttempts = next.maxDevAttempts;
+  if (r.note) run.carry.note = r.note;
+  run.events.details[s.transitions.length] = {
+    action: r.action,
+    note: r.note,
+    budgetUsd: r.budgetUsd,
+    maxDevAttempts: r.maxDevAttempts,
   };
-  if (s.questions?.length) {
-    memo.questions = s.questions.slice(0, MEMO_CAPS.questions).map((q) => cut(q, MEMO_CAPS.question));
-    memo.questionCount = s.questions.length;
-  }
-  if (s.holdReason !== undefined) memo.holdReason = cut(s.holdReason);
-  if (s.heldStage !== undefined) memo.heldStage = s.heldStage;
-  if (s.budgetUsd !== undefined) memo.budgetUsd = s.budgetUsd;
-  if (s.branch !== undefined) memo.branch = s.branch;
-  if (s.commit !== undefined) memo.commit = s.commit;
-  return memo;
+  recordTransition(s, 'hold', next.stage, outcome, at, r.by);
+  s.state = 'running';
+  s.holdReason = undefined;
+  return { next: next.stage };
+}
+
+/** Operator park at a stage boundary; shown as hold so it is visible and resumable. */
+export function park(s: TaskStatus, next: Stage, at: string): void {
+  recordTransition(s, s.stage, 'hold', 'paused by an operator', at);
+  s.state = 'hold';
+  s.heldStage = next;
+  s.holdReason = 'paused by an operator (unpause or resume to continue)';
+  s.detail = `paused before ${next}`;
+}
+
+/** A park ends on unpause or on a resume; the resume, if that is what came, still has to be applied. */
+export function leavePark(run: TaskRun): ResumeInput | undefined {
+  const r = takeResume(run);
+  run.s.paused = false;
+  return r;
+}
+
+/** Unpaused without a resume: on to the stage the task parked before. */
+export function unpark(s: TaskStatus, next: Stage, at: string): Stage {
+  recordTransition(s, 'hold', next, 'unpaused', at);
+  s.state = 'running';
+  s.holdReason = undefined;
+  return next;
+}
+
+/**
+ * The reminder schedule of a wait for a person: how long the next wait lasts (never past the
+ * deadline, at most `reminderEveryMs`), or undefined once the deadline has passed.
+ */
+export function nextWaitMs(deadlineMs: number, nowMs: number, reminderEveryMs: number): number | undefined {
+  const left = deadlineMs - nowMs;
+  return left <= 0 ? undefined : Math.min(left, reminderEveryMs);
+}
+
+/** A wait that ended without the person reminds them, unless it ended at the deadline. */
+export function remindNow(deadlineMs: number, nowMs: number): boolean {
+  return deadlineMs - nowMs > 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// Endings
+
+/** The transition to done is recorded by recordDecision; the state follows once the gate is given back. */
+export function markDone(s: TaskStatus, why: string): void {
+  s.state = 'done';
+  s.detail = why;
+}
+
+export function markFailed(s: TaskStatus, reason: string, at: string): void {
+  recordTransition(s, s.state, 'failed', reason, at);
+  s.state = 'failed';
+  s.detail = reason;
+}
+
+export function markCancelled(s: TaskStatus, at: string): void {
+  recordTransition(s, s.stage, 'cancelled', 'cancelled', at);
+  s.state = 'cancelled';
+  s.detail = 'cancelled';
+}
+
+/** Transitions up to `upto` are in the store now. */
+export function markFiled(run: TaskRun, upto: number): void {
+  run.events.filed = upto;
 }
