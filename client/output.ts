@@ -1,7 +1,7 @@
 /** Human-readable renderings of task status, task lists and watch progress. */
 import { STAGES, type TaskStatus, type Transition } from '../workflows/api/index.js';
 import type { CostRow, ListedArtifact, StoredEvent } from '../activities/store/index.js';
-import type { TaskListRow, TaskStatusView } from './switchyard-client.js';
+import type { TaskListRow, TaskStatusView } from './views.js';
 
 export function formatUsd(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '-';

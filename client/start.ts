@@ -14,7 +14,9 @@ import { prepareExample } from './example.js';
 import { parseTaskFile } from './task-file.js';
 import { resolveTaskInput } from './resolve.js';
 import { DEFAULT_TASK_QUEUE, taskWorkflowId } from '../workflows/api/index.js';
-import { DEFAULT_NAMESPACE, SwitchyardClient, TaskAlreadyRunningError, errorText } from './switchyard-client.js';
+import { TaskAlreadyRunningError } from './errors.js';
+import { errorText } from './helpers.js';
+import { DEFAULT_NAMESPACE, SwitchyardClient } from './switchyard-client.js';
 import { ExitCode, UsageError, shutdownSignal, type CliIo } from './commands/common.js';
 import { DEFAULT_DATA_DIR, writeConfigInUse } from './commands/config-path.js';
 

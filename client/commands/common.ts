@@ -2,14 +2,15 @@
 import { CommanderError, InvalidArgumentError } from 'commander';
 import {
   ConnectionError,
+  SignalIgnoredError,
   StateError,
-  SwitchyardClient,
   TaskAlreadyRunningError,
   TaskExistsError,
   TaskNotFoundError,
-  errorText,
-  type ConnectOptions,
-} from '../switchyard-client.js';
+} from '../errors.js';
+import { errorText } from '../helpers.js';
+import { SwitchyardClient } from '../switchyard-client.js';
+import type { ConnectOptions } from '../views.js';
 import { taskIdProblem } from '../../workflows/grammar.js';
 
 export const ExitCode = {
@@ -65,6 +66,7 @@ export function exitCodeFor(err: unknown): number {
   if (
     err instanceof UsageError ||
     err instanceof StateError ||
+    err instanceof SignalIgnoredError ||
     err instanceof TaskNotFoundError ||
     err instanceof TaskAlreadyRunningError ||
     err instanceof TaskExistsError ||

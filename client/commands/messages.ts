@@ -1,9 +1,14 @@
-/** Operator messages: answer, resume, pause, unpause, cancel. Each is checked against the task's state first. */
+/**
+ * Operator messages: answer, resume, pause, unpause, cancel. Each is checked against the task's state
+ * first; after a signal the command waits (bounded) for the workflow to take it or ignore it, and says which.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ResumeInput } from '../../workflows/api/index.js';
-import type { TaskStatusView } from '../switchyard-client.js';
+import { SignalIgnoredError } from '../errors.js';
+import type { SwitchyardClient } from '../switchyard-client.js';
+import type { SignalKind, TaskStatusView } from '../views.js';
 import {
   UsageError,
   checkTaskId,
@@ -50,6 +55,27 @@ function noteIfNoWorker(io: CliIo, before: TaskStatusView): void {
   }
 }
 
+/**
+ * What became of a signal sent once `before` was seen: taken (print `taken`), ignored by the workflow
+ * (exit 2 with its reason), or not taken yet (exit 0: Temporal keeps it for when a worker runs).
+ */
+async function reportOutcome(
+  io: CliIo,
+  client: SwitchyardClient,
+  taskId: string,
+  signal: SignalKind,
+  before: TaskStatusView,
+  taken: string,
+): Promise<void> {
+  const outcome = await client.signalOutcome(taskId, signal, before);
+  if (outcome.kind === 'ignored') throw new SignalIgnoredError(taskId, signal, outcome.reason);
+  if (outcome.kind === 'applied') return io.stdout(`${taken}\n`);
+  io.stdout(
+    `${signal} sent to ${taskId} but not applied yet (${outcome.why}); Temporal keeps it and the task acts on it ` +
+      `when a worker runs. Check with: switchyard status ${taskId}\n`,
+  );
+}
+
 export function registerMessages(program: Command, io: CliIo): void {
   const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
@@ -65,8 +91,8 @@ export function registerMessages(program: Command, io: CliIo): void {
       const text = answerText(io, opts);
       await withClient(io, globals(cmd), async (client) => {
         const before = await client.answer(taskId, { text, by: opts.by });
-        io.stdout(`answer sent to ${taskId}; analysis runs again with it. Follow with: switchyard watch ${taskId}\n`);
-        noteIfNoWorker(io, before);
+        const taken = `answer taken by ${taskId}; analysis runs again with it. Follow with: switchyard watch ${taskId}`;
+        await reportOutcome(io, client, taskId, 'answer', before, taken);
       });
     });
 
@@ -96,12 +122,10 @@ export function registerMessages(program: Command, io: CliIo): void {
         if (opts.by !== undefined) input.by = opts.by;
         await withClient(io, globals(cmd), async (client) => {
           const before = await client.resume(taskId, input);
-          io.stdout(
-            opts.abort
-              ? `abort sent to ${taskId}; it will end as failed.\n`
-              : `resume sent to ${taskId}; ${before.heldStage ?? 'the held stage'} runs again. Follow with: switchyard watch ${taskId}\n`,
-          );
-          noteIfNoWorker(io, before);
+          const taken = opts.abort
+            ? `abort taken by ${taskId}; it ends as failed.`
+            : `resume taken by ${taskId}; ${before.heldStage ?? 'the held stage'} runs again. Follow with: switchyard watch ${taskId}`;
+          await reportOutcome(io, client, taskId, 'resume', before, taken);
         });
       },
     );
@@ -121,12 +145,11 @@ export function registerMessages(program: Command, io: CliIo): void {
         checkTaskId(taskId);
         await withClient(io, globals(cmd), async (client) => {
           const before = await client[kind](taskId, { note: opts.note, by: opts.by });
-          io.stdout(
+          const taken =
             kind === 'pause'
-              ? `pause sent to ${taskId}; it stops at the next stage boundary. Continue with: switchyard unpause ${taskId}\n`
-              : `unpause sent to ${taskId}; it goes on.\n`,
-          );
-          noteIfNoWorker(io, before);
+              ? `pause taken by ${taskId}; it stops at the next stage boundary. Continue with: switchyard unpause ${taskId}`
+              : `unpause taken by ${taskId}; it goes on.`;
+          await reportOutcome(io, client, taskId, kind, before, taken);
         });
       });
   }

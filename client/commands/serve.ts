@@ -6,7 +6,8 @@ import { resolveDatabaseUrl } from './database.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/api/index.js';
-import { SwitchyardClient, errorText } from '../switchyard-client.js';
+import { errorText } from '../helpers.js';
+import { SwitchyardClient } from '../switchyard-client.js';
 import { ExitCode, port, shutdownSignal, type CliIo, type CliRun, type GlobalOptions } from './common.js';
 import { requireConfig } from './config-path.js';
 

@@ -44,6 +44,7 @@ describe('pipeline e2e', () => {
 
     const answered = await env.cli(['answer', 'greet-ask', '--text', 'hello']);
     expect(answered.exitCode, answered.stderr).toBe(0);
+    expect(answered.stdout).toContain('answer taken by greet-ask');
 
     const done = await env.waitForState('greet-ask', ['done', 'failed', 'hold']);
     expect(done.state).toBe('done');
@@ -101,6 +102,7 @@ describe('pipeline e2e', () => {
     await env.writeConfig(['node', '--test']);
     const resumed = await env.cli(['resume', 'greet-tool', '--note', 'installed the runner']);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('resume taken by greet-tool; testing runs again');
     const done = await env.waitForState('greet-tool', ['done', 'hold', 'failed']);
     expect(done.state).toBe('done');
     expect(done.attempts).toMatchObject({ development: 1, testing: 2 });

@@ -2,13 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskInput, TaskState, TaskStatus } from '../../workflows/api/index.js';
 import { formatChange, formatList, formatStatus, progressLine, shellQuote } from '../../client/output.js';
-import {
-  listQuery,
-  mergeExecutionStatus,
-  refusalReason,
-  taskDetailsMarkdown,
-  type MessageKind,
-} from '../../client/switchyard-client.js';
+import { refusalReason } from '../../client/refusal.js';
+import { mergeExecutionStatus, taskDetailsMarkdown } from '../../client/status-render.js';
+import type { MessageKind } from '../../client/views.js';
+import { listQuery } from '../../client/visibility.js';
 import { exitCodeForSettled } from '../../client/commands/watch.js';
 
 function status(over: Partial<TaskStatus> = {}): TaskStatus {

@@ -1,0 +1,98 @@
+/** The client's errors: each says what went wrong and what to do; the CLI maps them to exit codes. */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { taskWorkflowId, type TaskState, type TaskStatus } from '../workflows/api/index.js';
+import { errorText, isUnavailable } from './helpers.js';
+import { FINAL_STATES, type SignalKind } from './views.js';
+
+export class ConnectionError extends Error {
+  override name = 'ConnectionError';
+}
+
+/** The task is not in a state where the requested message makes sense. */
+export class StateError extends Error {
+  override name = 'StateError';
+  constructor(
+    message: string,
+    readonly taskId: string,
+    readonly state: TaskState,
+  ) {
+    super(message);
+  }
+}
+
+/** The workflow received the signal and recorded it in `ignoredSignals` instead of acting on it. */
+export class SignalIgnoredError extends Error {
+  override name = 'SignalIgnoredError';
+  constructor(
+    readonly taskId: string,
+    readonly signal: SignalKind,
+    readonly reason: string,
+  ) {
+    super(`task ${taskId} ignored the ${signal}: ${reason}`);
+  }
+}
+
+export class TaskNotFoundError extends Error {
+  override name = 'TaskNotFoundError';
+  constructor(
+    readonly taskId: string,
+    namespace: string,
+  ) {
+    super(`no task "${taskId}" (workflow ${taskWorkflowId(taskId)} not found in namespace "${namespace}")`);
+  }
+}
+
+export class TaskAlreadyRunningError extends Error {
+  override name = 'TaskAlreadyRunningError';
+  constructor(
+    readonly taskId: string,
+    /** Its state when known. */
+    readonly state?: TaskStatus,
+  ) {
+    const where = state ? `state ${state.state}, stage ${state.stage}` : 'state unknown';
+    super(
+      state && FINAL_STATES.includes(state.state)
+        ? `task ${taskId} is still finishing (${where}); submit it again once \`switchyard status ${taskId}\` shows it has closed`
+        : `task ${taskId} is already running (${where}); use \`switchyard status ${taskId}\``,
+    );
+  }
+}
+
+/** The start input fails the workflow's own schema (workflows/messages.ts). */
+export class InvalidTaskInputError extends Error {
+  override name = 'InvalidTaskInputError';
+  constructor(readonly issues: string[]) {
+    super(`the task's start input is not valid (${issues.length} problem(s))`);
+  }
+}
+
+/** A task with this id already ran and closed; its id is not reused without `--rerun`. */
+export class TaskExistsError extends Error {
+  override name = 'TaskExistsError';
+  constructor(
+    readonly taskId: string,
+    readonly state: TaskStatus | undefined,
+    readonly nextBranch: string,
+  ) {
+    const where = state ? `${state.state}${state.branch ? `, branch ${state.branch}` : ''}` : 'closed';
+    super(
+      `task ${taskId} already ran (${where}); its id is not reused silently. ` +
+        `Run it again with \`switchyard submit --rerun <file>\` (a new run on branch ${nextBranch}; ` +
+        'the earlier branch and records stay), or give the task a new id.',
+    );
+  }
+}
+
+export function unreachable(address: string, err: unknown): ConnectionError {
+  return new ConnectionError(
+    `cannot reach Temporal at ${address} — is \`switchyard start\` running? (${errorText(err)})`,
+    { cause: err },
+  );
+}
+
+/** A Temporal client error as the CLI reports it: a missing task, an unreachable server, or as it is. */
+export function clientError(err: unknown, address: string, namespace: string, taskId?: string): Error {
+  if (err instanceof WorkflowNotFoundError && taskId) return new TaskNotFoundError(taskId, namespace);
+  if (isUnavailable(err)) return unreachable(address, err);
+  return err instanceof Error ? err : new Error(String(err));
+}
