@@ -14,7 +14,22 @@ import {
 } from '../../activities/agents/adapter.js';
 import { parseTokenCount } from '../../activities/agents/aider.js';
 import { CLAUDE_MIN_BUDGET_USD } from '../../activities/agents/claude.js';
-import { classifyHttpStatus, classifyText, classifyUsageError } from '../../activities/agents/classify.js';
+import {
+  ARGV_PROMPT_MAX,
+  classifyHttpStatus,
+  classifyQuotaText,
+  classifyText,
+  classifyUsageError,
+  clip,
+  failureFrom,
+  isObject,
+  isResumeFailure,
+  num,
+  parseJsonLine,
+  promptNeedsStdin,
+  str,
+  TextTail,
+} from '../../activities/agents/classify.js';
 import { CODEX_NETWORK_WAIT_LIMIT } from '../../activities/agents/codex.js';
 
 const NOW = Date.UTC(2026, 2, 10, 12, 0);
@@ -875,5 +890,281 @@ describe('costFromUsage', () => {
         { inputPerMTok: 2, outputPerMTok: 8 },
       ),
     ).toBe(4);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Classification: the exact reasons, every status, and the helpers the adapters share
+
+describe('classification reasons and helpers', () => {
+  const opts = { now: NOW, timeZone: 'UTC' };
+  const c = (text: string) => classifyText(text, opts);
+
+  it('names the reason of each wording family', () => {
+    expect(c('Claude AI usage limit reached|1773165600')).toEqual({
+      errorType: ErrorType.RateLimited,
+      reason: 'usage limit reached',
+      accountLimited: true,
+      resetAt: 1773165600_000,
+    });
+    expect(c('(not your usage limit)')?.reason).toBe('the provider is limiting requests (not your usage limit)');
+    expect(c("You've hit your limit")?.reason).toBe('usage limit reached');
+    expect(c('You’re out of extra usage · resets 5pm')).toMatchObject({
+      reason: 'usage limit reached',
+      resetAt: Date.UTC(2026, 2, 10, 17),
+    });
+    expect(c('exhausted your capacity on this model')?.reason).toBe('capacity exhausted');
+    expect(c('purchase more credits to continue')?.reason).toBe('billing: no credit or quota left on this plan');
+    expect(c('OAuth token expired')?.reason).toBe('authentication failed (OAuth token expired)');
+    expect(c('OAuth token has been revoked')?.reason).toBe('authentication failed (OAuth token has been revoked)');
+    expect(c('model claude-x not found')?.reason).toBe('the model is not available (model claude-x not found)');
+    expect(c('context_length_exceeded')?.reason).toBe('the provider rejected the request (context_length_exceeded)');
+    expect(c('Too Many Requests')).toEqual({
+      errorType: ErrorType.RateLimited,
+      reason: 'rate limited',
+      accountLimited: false,
+    });
+    expect(c('you are being rate limited')?.reason).toBe('rate limited');
+    expect(c('rate limit')?.reason).toBe('rate limited');
+    expect(c('Overloaded')?.reason).toBe('provider unavailable (Overloaded)');
+  });
+
+  it('reads a named limit with any spacing, and five-hour spelt either way', () => {
+    for (const text of [
+      '5-hour limit reached',
+      'five hour limit reached',
+      'five-hour limit reached',
+      'weekly  limit reached',
+    ]) {
+      expect(c(text), text).toMatchObject({ errorType: ErrorType.RateLimited, accountLimited: true });
+    }
+    expect(c('weekly-limit reached')?.accountLimited).not.toBe(true);
+  });
+
+  it('the daily quota resets at midnight Pacific unless the text names a reset', () => {
+    expect(c('You have exhausted your daily quota')).toEqual({
+      errorType: ErrorType.RateLimited,
+      reason: 'daily quota exhausted',
+      accountLimited: true,
+      resetAt: Date.UTC(2026, 2, 11, 7),
+    });
+    expect(c('You have exhausted your daily quota; resets_at=1773165600')?.resetAt).toBe(1773165600_000);
+  });
+
+  it('reads the provider’s short delays in each form', () => {
+    const wait = (text: string) => c(text)?.retryAfterMs;
+    expect(c('Please retry in 2s')).toMatchObject({ reason: 'rate limited for a moment', retryAfterMs: 2000 });
+    expect(wait('retry after 3 secs')).toBe(3000);
+    expect(wait('retry after 3 seconds')).toBe(3000);
+    expect(wait('retry after 1 sec')).toBe(1000);
+    expect(wait('retry in 2 s')).toBe(2000);
+    expect(wait('retry in 1.5s')).toBe(1500);
+    expect(c('{"retryDelay" : "1.25s"}')).toMatchObject({ reason: 'rate limited for a moment', retryAfterMs: 1250 });
+    expect(wait('{"retryDelay": "30s"}')).toBe(30_000);
+  });
+
+  it('reads a status after each lead-in, and picks the second form’s number', () => {
+    const reason = (text: string) => c(text)?.reason;
+    expect(reason('API Error 503')).toBe('provider error (503)');
+    expect(reason('API Error: 503')).toBe('provider error (503)');
+    expect(reason('status 502')).toBe('provider error (502)');
+    expect(reason('status code 502')).toBe('provider error (502)');
+    expect(reason('status code: 502')).toBe('provider error (502)');
+    expect(reason('got status 500')).toBe('provider error (500)');
+    expect(reason('last status 500')).toBe('provider error (500)');
+    expect(reason('HTTP/1.1 500')).toBe('provider error (500)');
+    expect(reason('HTTP/2 500')).toBe('provider error (500)');
+    expect(reason('error code: 418')).toBe('the provider rejected the request (418)');
+    expect(reason('{"status_code": 404}')).toBe('not found, probably the model (404)');
+  });
+
+  it('classifyHttpStatus: every status it knows, with its reason', () => {
+    expect(classifyHttpStatus(429)?.reason).toBe('rate limited (429)');
+    for (const s of [408, 409, 425, 500, 502, 503, 504, 520, 522, 524]) {
+      expect(classifyHttpStatus(s)).toEqual({
+        errorType: ErrorType.ProviderUnavailable,
+        reason: `provider error (${s})`,
+        accountLimited: false,
+      });
+    }
+    expect(classifyHttpStatus(529)?.reason).toBe('overloaded (529)');
+    expect(classifyHttpStatus(401)).toEqual({
+      errorType: ErrorType.ProviderAuth,
+      reason: 'authentication failed (401)',
+    });
+    expect(classifyHttpStatus(403)?.reason).toBe('authentication failed (403)');
+    expect(classifyHttpStatus(402)?.reason).toBe('billing (402)');
+    expect(classifyHttpStatus(404)?.reason).toBe('not found, probably the model (404)');
+    expect(classifyHttpStatus(400)).toEqual({
+      errorType: ErrorType.ProviderAuth,
+      reason: 'the provider rejected the request (400)',
+    });
+    expect(classifyHttpStatus(499)?.errorType).toBe(ErrorType.ProviderAuth);
+    expect(classifyHttpStatus(501)).toEqual({
+      errorType: ErrorType.ProviderUnavailable,
+      reason: 'provider error (501)',
+      accountLimited: false,
+    });
+    expect(classifyHttpStatus(599)?.errorType).toBe(ErrorType.ProviderUnavailable);
+    expect(classifyHttpStatus(600)).toBeUndefined();
+    expect(classifyHttpStatus(399)).toBeUndefined();
+  });
+
+  it('classifyQuotaText sees only quota wording', () => {
+    expect(classifyQuotaText('usage limit reached', opts)?.errorType).toBe(ErrorType.RateLimited);
+    expect(classifyQuotaText('(not your usage limit)', opts)?.errorType).toBe(ErrorType.ProviderUnavailable);
+    expect(classifyQuotaText('Overloaded', opts)).toBeUndefined();
+    expect(classifyQuotaText('all fine', opts)).toBeUndefined();
+  });
+
+  it('classifyUsageError quotes what the CLI rejected', () => {
+    const reason = (t: string) => classifyUsageError(t)?.reason;
+    expect(reason("error: unknown option '--x'")).toBe("the CLI rejected its arguments (error: unknown option '--x')");
+    expect(reason("error: unexpected argument '--yolo' found")).toBe(
+      "the CLI rejected its arguments (error: unexpected argument '--yolo')",
+    );
+    expect(reason('Unknown argument: sandbox\nmore')).toBe(
+      'the CLI rejected its arguments (Unknown argument: sandbox)',
+    );
+    expect(reason('Unknown arguments: a, b')).toBe('the CLI rejected its arguments (Unknown arguments: a, b)');
+    expect(reason('aider: error: unrecognized arguments: --x --y  ')).toBe(
+      'the CLI rejected its arguments (unrecognized arguments: --x --y)',
+    );
+    expect(reason('error: too many arguments for exec')).toBe(
+      'the CLI rejected its arguments (error: too many arguments for exec)',
+    );
+    expect(reason("error: option '-m' argument 'x' is invalid. Allowed: a")).toBe(
+      "the CLI rejected its arguments (error: option '-m' argument 'x' is invalid. Allowed: a)",
+    );
+  });
+
+  it('isResumeFailure knows each CLI’s wording, within one line', () => {
+    for (const t of [
+      'No conversation found with session ID: abc',
+      'no saved session found for abc',
+      'no session found',
+      'no rollout with that id was found',
+      'thread 1234 not found',
+    ]) {
+      expect(isResumeFailure(t), t).toBe(true);
+    }
+    expect(isResumeFailure('no session\nlater something was found')).toBe(false);
+    expect(isResumeFailure('session started, and much later (more than forty characters) a file was not found')).toBe(
+      false,
+    );
+  });
+
+  it('promptNeedsStdin: too long for argv, or reads as an option', () => {
+    expect(promptNeedsStdin('fix the bug')).toBe(false);
+    expect(promptNeedsStdin('-rf')).toBe(true);
+    expect(promptNeedsStdin('a trailing dash -')).toBe(false);
+    expect(promptNeedsStdin('x'.repeat(ARGV_PROMPT_MAX))).toBe(false);
+    expect(promptNeedsStdin('x'.repeat(ARGV_PROMPT_MAX + 1))).toBe(true);
+    // Counted in bytes: 50 001 two-byte characters are over the limit.
+    expect(promptNeedsStdin('é'.repeat(ARGV_PROMPT_MAX / 2 + 1))).toBe(true);
+  });
+
+  it('parseJsonLine takes objects and arrays only, trimmed, and never throws', () => {
+    expect(parseJsonLine('  {"a":1}  ')).toEqual({ a: 1 });
+    expect(parseJsonLine('[1,2]')).toEqual([1, 2]);
+    expect(parseJsonLine('"text"')).toBeUndefined();
+    expect(parseJsonLine('42')).toBeUndefined();
+    expect(parseJsonLine('{"torn": ')).toBeUndefined();
+    expect(parseJsonLine('plain words')).toBeUndefined();
+  });
+
+  it('isObject, str and num accept only their own kind', () => {
+    expect(isObject({})).toBe(true);
+    for (const v of [null, [], 'x', 1]) expect(isObject(v)).toBe(false);
+    expect(str('x')).toBe('x');
+    expect(str(1)).toBeUndefined();
+    expect(num(3)).toBe(3);
+    for (const v of [NaN, Infinity, '3', undefined]) expect(num(v)).toBeUndefined();
+  });
+
+  it('TextTail keeps the last lines within its line and character bounds', () => {
+    const t = new TextTail(3, 10);
+    expect(t.lines()).toEqual([]);
+    expect(t.tail()).toBeUndefined();
+    expect(t.last()).toBeUndefined();
+    t.push('  ');
+    t.push('\u001b[31m a \u001b[0m');
+    t.push('b');
+    expect(t.lines()).toEqual(['a', 'b']);
+    expect(t.text()).toBe('a\nb');
+    t.push('c');
+    t.push('d');
+    expect(t.lines()).toEqual(['b', 'c', 'd']);
+    expect(t.tail(2)).toBe('c | d');
+    expect(t.tail()).toBe('b | c | d');
+    expect(t.last()).toBe('d');
+    t.push('0123456789');
+    // 13 characters over 10: older lines go, the newest stays even when it alone is over.
+    expect(t.lines()).toEqual(['0123456789']);
+    t.push('0123456789ab');
+    expect(t.lines()).toEqual(['0123456789ab']);
+    const copy = t.lines();
+    copy.push('x');
+    expect(t.lines()).toEqual(['0123456789ab']);
+  });
+
+  it('TextTail keeps exactly its bounds', () => {
+    const t = new TextTail(2, 4);
+    t.push('ab');
+    t.push('cd');
+    expect(t.lines()).toEqual(['ab', 'cd']);
+  });
+
+  it('clip folds whitespace and cuts at the limit', () => {
+    expect(clip('  a \n\t b  ')).toBe('a b');
+    expect(clip('abcdef', 6)).toBe('abcdef');
+    expect(clip('abcdefg', 6)).toBe('abcdef…');
+    expect(clip('x'.repeat(401))).toBe(`${'x'.repeat(400)}…`);
+  });
+
+  it('failureFrom: the reset time or its absence for rate limits, the provider’s words, the fields set', () => {
+    const extras = { turns: 1 };
+    expect(
+      failureFrom(
+        'Claude',
+        { errorType: ErrorType.RateLimited, reason: 'usage limit reached', resetAt: 0 },
+        'x  y',
+        extras,
+      ),
+    ).toEqual({
+      ok: false,
+      errorType: ErrorType.RateLimited,
+      message: 'Claude: usage limit reached (resets 1970-01-01T00:00:00.000Z): x y',
+      resetAt: 0,
+      turns: 1,
+    });
+    expect(
+      failureFrom(
+        'Codex',
+        { errorType: ErrorType.RateLimited, reason: 'rate limited', accountLimited: false },
+        undefined,
+        extras,
+      ),
+    ).toEqual({
+      ok: false,
+      errorType: ErrorType.RateLimited,
+      message: 'Codex: rate limited (no reset time given)',
+      accountLimited: false,
+      turns: 1,
+    });
+    expect(
+      failureFrom(
+        'Gemini',
+        { errorType: ErrorType.ProviderUnavailable, reason: 'rate limited for a moment', retryAfterMs: 500 },
+        '',
+        extras,
+      ),
+    ).toEqual({
+      ok: false,
+      errorType: ErrorType.ProviderUnavailable,
+      message: 'Gemini: rate limited for a moment',
+      retryAfterMs: 500,
+      turns: 1,
+    });
   });
 });

@@ -247,3 +247,85 @@ describe('isRemoteUrl and printable', () => {
     expect(printable('x'.repeat(200))).toHaveLength(78);
   });
 });
+
+describe('grammar edges (exact limits, each refusal’s words, anchored patterns)', () => {
+  it('a name of exactly the limit passes; one more fails with the length words', () => {
+    expect(nameProblem('a'.repeat(MAX_NAME_LENGTH), 'provider')).toBeUndefined();
+    expect(nameProblem('a'.repeat(MAX_NAME_LENGTH + 1), 'provider')).toBe(
+      `is ${MAX_NAME_LENGTH + 1} characters long; a provider name is at most ${MAX_NAME_LENGTH}`,
+    );
+  });
+
+  it('a ref of exactly 255 characters passes', () => {
+    expect(refProblem('a'.repeat(255))).toBeUndefined();
+    expect(refProblem('a'.repeat(256))).toMatch(/longer than 255 characters/);
+  });
+
+  it('names each ref refusal', () => {
+    const why = (ref: string) => refProblem(ref)?.replace(/^.*is not a valid branch, tag or commit: /, '');
+    expect(why('a~1')).toBe('contains one of ~ ^ : ? * [ \\');
+    expect(why('a:b')).toBe('contains one of ~ ^ : ? * [ \\');
+    expect(why('@')).toBe('contains "@{" or is "@"');
+    expect(why('feature/x.lock')).toBe('a path component ends with ".lock"');
+  });
+
+  it('refuses transport helpers and odd schemes wherever the URL form is tested, naming the allowed ones', () => {
+    expect(repoLocationProblem('foo://host/repo')).toBe(
+      '"foo://host/repo" is not a usable repo location: scheme "foo" is not allowed (allowed: https, http, ssh, git, file)',
+    );
+    expect(isRemoteUrl('./ext::sh')).toBe(false);
+    expect(isRemoteUrl('./x://y')).toBe(false);
+    expect(isRemoteUrl('git@host:repo')).toBe(true);
+    expect(isRemoteUrl('./git@host:repo')).toBe(false);
+  });
+
+  it('a URL host must be the whole rest: user, host, port and path only', () => {
+    expect(repoLocationProblem('https://host/repo')).toBeUndefined();
+    expect(repoLocationProblem('https://[::1]:8443/repo')).toBeUndefined();
+    expect(repoLocationProblem('https://[zz]/repo')).toMatch(/the host part is not a host name/);
+    expect(repoLocationProblem('https://host:123456/repo')).toMatch(/the host part is not a host name/);
+    expect(repoLocationProblem('https://ho%st/repo')).toMatch(/the host part is not a host name/);
+    expect(repoLocationProblem('https://host:80x')).toMatch(/the host part is not a host name/);
+  });
+
+  it('refuses a user or host starting with "-" in both URL and scp forms', () => {
+    expect(repoLocationProblem('ssh://u@-host/repo')).toMatch(/the user or host starts with "-"/);
+    expect(repoLocationProblem('ssh://u@host-/repo')).toBeUndefined();
+    expect(repoLocationProblem('-u@host:repo')).toMatch(/starts with "-"/);
+    expect(repoLocationProblem('u-@host:repo')).toBeUndefined();
+    expect(repoLocationProblem('u@-host:repo')).toMatch(/the user or host starts with "-"/);
+  });
+
+  it('a relative path may hold ":" after its first "/"', () => {
+    expect(repoLocationProblem('repos/a:b', { allowRelative: true })).toBeUndefined();
+    expect(repoLocationProblem('host:repos/a', { allowRelative: true })).toMatch(/use https:\/\//);
+  });
+
+  it('refuses credentials in any scheme with a password, and in http(s) with a user alone', () => {
+    expect(taskRepoProblem('ssh://u:pw@host/repo')).toMatch(/carries credentials in its URL/);
+    expect(taskRepoProblem('git://u:pw@host/repo')).toMatch(/carries credentials/);
+    expect(taskRepoProblem('https://tok3n@host/repo')).toBe(
+      '"https://***@host/repo" carries credentials in its URL; a task\'s repo is shown in the Web UI and history: ' +
+        'name a configured repo, or use a git credential helper or an ssh key',
+    );
+    expect(taskRepoProblem('http://tok3n@host/repo')).toMatch(/carries credentials/);
+    expect(taskRepoProblem('ssh://git@host/repo')).toBeUndefined();
+  });
+
+  it('counts UTF-8 bytes at each width boundary', () => {
+    const at = (ch: string, n: number) => '/' + ch.repeat(n);
+    // U+007F is a control character; U+0080 is 2 bytes, U+07FF 2, U+0800 3, U+FFFF 3, U+10000 4.
+    expect(repoLocationProblem(at('\u0080', 255))).toBeUndefined();
+    expect(repoLocationProblem(at('\u0080', 256))).toMatch(/513 bytes long in UTF-8/);
+    expect(repoLocationProblem(at('\u07ff', 256))).toMatch(/513 bytes/);
+    expect(repoLocationProblem(at('\u0800', 171))).toMatch(/514 bytes/);
+    expect(repoLocationProblem(at('\uffff', 171))).toMatch(/514 bytes/);
+    expect(repoLocationProblem(at('\u{10000}', 128))).toMatch(/513 bytes/);
+    expect(repoLocationProblem(at('~', 511))).toBeUndefined();
+  });
+
+  it('printable keeps exactly 80 characters and cuts 81', () => {
+    expect(printable('a'.repeat(80))).toBe('a'.repeat(80));
+    expect(printable('a'.repeat(81))).toBe(`${'a'.repeat(77)}…`);
+  });
+});

@@ -380,3 +380,73 @@ describe('the repo gate: start input and signals', () => {
     ]);
   });
 });
+
+describe('messages: each refusal’s words (edges)', () => {
+  const withTask = (task: Record<string, unknown>, rest: Record<string, unknown> = {}) => ({
+    ...full,
+    ...rest,
+    task: { ...full.task, ...task },
+  });
+
+  it('names the kind of name a field wants, and the limits it passed', () => {
+    expect(problemsOf(withTask({ preferredAi: '-x' }))).toEqual([
+      'task.preferredAi: is not a provider name (letters, digits, ".", "_" or "-", starting with a letter or digit)',
+    ]);
+    expect(problemsOf(withTask({ staging: '-x' }))).toEqual([
+      'task.staging: is not a staging target name (letters, digits, ".", "_" or "-", starting with a letter or digit)',
+    ]);
+    expect(problemsOf(withTask({ title: 'x'.repeat(201) }))).toEqual(['task.title: is longer than 200 characters']);
+    expect(problemsOf(withTask({ body: '  \n ' }))).toEqual(['task.body: is empty; say what to do']);
+    expect(problemsOf(withTask({ title: true }))).toEqual(['task.title: expected a string, got boolean']);
+  });
+
+  it('takes each complexity hint and refuses another', () => {
+    for (const hint of ['low', 'medium', 'high']) {
+      expect(parseTaskInput(withTask({ complexityHint: hint })).ok).toBe(true);
+    }
+    expect(problemsOf(withTask({ complexityHint: 'extreme' }))[0]).toMatch(/^task\.complexityHint: /);
+  });
+
+  it('a branch of another task is refused on the branch field; a malformed id is reported alone', () => {
+    expect(problemsOf({ ...full, branch: 'switchyard/other' })).toEqual([
+      'branch: must be the task\'s own branch, switchyard/<task id> (".run-<n>" for run n > 1)',
+    ]);
+    const bad = problemsOf(withTask({ id: 'Bad Id' }));
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatch(/^task\.id: /);
+    expect(problemsOf({ ...full, task: undefined })).toEqual(['task: missing']);
+  });
+
+  it('a by longer than its limit is refused with the limit', () => {
+    expect(parseAnswer({ text: 'yes', by: 'b'.repeat(201) })).toEqual({
+      ok: false,
+      reason: 'by: is longer than 200 characters',
+    });
+  });
+
+  it('a gate request that is not an object, or has a non-string field, gets only the type problem', () => {
+    expect(parseGateAcquire(null)).toMatchObject({ ok: false });
+    expect(parseGateAcquire({ workflowId: 5, taskId: 'fix-login' })).toEqual({
+      ok: false,
+      reason: 'workflowId: expected a string, got 5',
+    });
+    expect(parseGateAcquire({ workflowId: 'task-fix-login', taskId: 5 })).toEqual({
+      ok: false,
+      reason: 'taskId: expected a string, got 5',
+    });
+    expect(parseGateAcquire({ workflowId: 'task-other', taskId: 'fix-login' })).toEqual({
+      ok: false,
+      reason: 'workflowId: must be task-<taskId>, the workflow of the task that asks',
+    });
+  });
+
+  it('carries short ignored-signal records over continue-as-new', () => {
+    const carried = {
+      repo: 'webapp',
+      queue: [],
+      ignored: [{ signal: 'release', at: '2026-03-10T12:00:00Z', reason: 'not the holder' }],
+    };
+    expect(parseGateInput('webapp', carried, 'gate-webapp')).toEqual({ ok: true, value: carried });
+    expect(parseGateInput('webapp', { ...carried, ignored: [{}] }, 'gate-webapp').ok).toBe(false);
+  });
+});

@@ -110,3 +110,77 @@ describe('redactSecrets (the workflow-safe patterns both sides share)', () => {
     );
   });
 });
+
+describe('redaction edges (each key shape on its own, the exact mask, non-string input)', () => {
+  // 35 characters after "AIza": the shape of a Google API key.
+  const GOOGLE = 'AIzaSyA-abcdefghijklmnopqrstuvwxyz_0123';
+  const SLACK = 'xoxb-1234567890-abcdefghij';
+
+  it('masks with the literal [REDACTED]', () => {
+    expect(REDACTED).toBe('[REDACTED]');
+    expect(redactSecrets(`k ${GHP}`)).toBe('k [REDACTED]');
+  });
+
+  it('masks a short Anthropic key that the generic sk- shape would miss', () => {
+    expect(redactSecrets('key sk-ant-abcd1234 end')).toBe(`key ${REDACTED} end`);
+  });
+
+  it('masks a Google API key and a Slack token, and not their look-alikes', () => {
+    expect(GOOGLE).toHaveLength(39);
+    expect(redactSecrets(`key=${GOOGLE};`)).toBe(`key=${REDACTED};`);
+    expect(redactSecrets(`t ${SLACK} t`)).toBe(`t ${REDACTED} t`);
+    for (const lookalike of ['AIzaShort', 'xoxb-short', 'xoxz-1234567890-abcdefghij']) {
+      expect(redactSecrets(lookalike)).toBe(lookalike);
+    }
+  });
+
+  it('masks a bearer token after several spaces, keeping them', () => {
+    expect(redactSecrets('Authorization: Bearer   abcdefgh12345678')).toBe(`Authorization: Bearer   ${REDACTED}`);
+  });
+
+  it('masks the user part of a URL as ***', () => {
+    expect(redactSecrets('git clone https://user:tok3n@example.com/r.git')).toBe(
+      'git clone https://***@example.com/r.git',
+    );
+  });
+
+  it('passes a non-string through (payloads from a Temporal client are untyped)', () => {
+    for (const v of [undefined, null, 42]) {
+      expect(redactSecrets(v as unknown as string)).toBe(v);
+      expect(createRedactor(['s3cr3t-value'])(v as unknown as string)).toBe(v);
+      expect(createRedactor()(v as unknown as string)).toBe(v);
+    }
+  });
+});
+
+describe('createRedactor values (edges)', () => {
+  it('masks nothing but key shapes when given no values', () => {
+    const text = 'Stryker was here, and so was a value nobody configured';
+    expect(createRedactor()(text)).toBe(text);
+  });
+
+  it('masks a value of exactly 6 characters', () => {
+    expect(createRedactor(['abc123'])('x abc123 y')).toBe(`x ${REDACTED} y`);
+  });
+
+  it('skips values that are not strings (an unset environment variable)', () => {
+    const redact = createRedactor([undefined, 12345678, 's3cr3t-value'] as unknown as string[]);
+    expect(redact('12345678 s3cr3t-value')).toBe(`12345678 ${REDACTED}`);
+  });
+});
+
+describe('redactDeep (edges)', () => {
+  it('keeps numbers, booleans, null and non-plain objects; walks null-prototype objects', () => {
+    const redact = createRedactor(['s3cr3t-value']);
+    const date = new Date(0);
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { text: 'x s3cr3t-value' });
+    const out = redactDeep({ n: 7, b: false, z: null, date, bare, list: [3, true] }, redact);
+    expect(out.n).toBe(7);
+    expect(out.b).toBe(false);
+    expect(out.z).toBeNull();
+    expect(out.date).toBe(date);
+    expect(out.list).toEqual([3, true]);
+    expect(out.bare).toEqual({ text: `x ${REDACTED}` });
+    expect(redactDeep(5, redact)).toBe(5);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  isValidTimeZone,
   localTimeZone,
   nextMidnight,
   parseDurationText,
@@ -159,5 +160,81 @@ describe('helpers', () => {
   it('zonedToEpoch round-trips a wall clock on both sides of a DST change', () => {
     expect(zonedToEpoch('Europe/Warsaw', 2026, 2, 28, 12, 0)).toBe(utc(2026, 2, 28, 11));
     expect(zonedToEpoch('Europe/Warsaw', 2026, 2, 29, 12, 0)).toBe(utc(2026, 2, 29, 10));
+  });
+});
+
+describe('parseResetTime: edges of each wording', () => {
+  const Z = { timeZone: 'UTC' };
+
+  it('reads the unix forms with or without spaces, underscores and the plural', () => {
+    expect(parseResetTime('usage limit reached | 1773165600', NOW)).toBe(1773165600_000);
+    expect(parseResetTime('{"reset_at" : 1773113950}', NOW)).toBe(1773113950_000);
+    expect(parseResetTime('{"resetAt": 1773113950}', NOW)).toBe(1773113950_000);
+    expect(parseResetTime('resetsAt=1773113950', NOW)).toBe(1773113950_000);
+    expect(parseResetTime('reset_at: 1773113950', NOW)).toBe(1773113950_000);
+    expect(parseResetTime('resets_at:  1773113950', NOW)).toBe(1773113950_000);
+    expect(parseResetTime('{"resets_in_seconds" : 60}', NOW)).toBe(NOW + 60_000);
+  });
+
+  it('reads a relative time whatever its case', () => {
+    expect(parseResetTime('Try Again In 5 Minutes', NOW)).toBe(NOW + 300_000);
+  });
+
+  it('refuses a day of the month outside 1..31, and takes 1 and 31', () => {
+    expect(parseResetTime('Try again Mar 0.', NOW, Z)).toBeUndefined();
+    expect(parseResetTime('Try again Mar 32.', NOW, Z)).toBeUndefined();
+    expect(parseResetTime('Try again Mar 31.', NOW, Z)).toBe(utc(2026, 2, 31));
+    expect(parseResetTime('Try again Apr 1.', NOW, Z)).toBe(utc(2026, 3, 1));
+  });
+
+  it('a bare date is unknown only on the very day: same month or same day alone is not today', () => {
+    expect(parseResetTime('Try again Mar 20.', NOW, Z)).toBe(utc(2026, 2, 20));
+    expect(parseResetTime('Try again Apr 10.', NOW, Z)).toBe(utc(2026, 3, 10));
+  });
+
+  it('refuses impossible times of day, on their own or after a date', () => {
+    for (const t of ['0am', '13pm', '5:60pm', '24:00', '10:60']) {
+      expect(parseResetTime(`resets ${t}`, NOW, Z)).toBeUndefined();
+    }
+    expect(parseResetTime('resets Jun 9, 13pm (UTC)', NOW)).toBeUndefined();
+  });
+
+  it('takes the last minute of an hour and the last hour of a day', () => {
+    expect(parseResetTime('resets 5:59pm', NOW, Z)).toBe(utc(2026, 2, 10, 17, 59));
+    expect(parseResetTime('resets 23:00', NOW, Z)).toBe(utc(2026, 2, 10, 23));
+    expect(parseResetTime('resets 10:59', utc(2026, 2, 10, 9), Z)).toBe(utc(2026, 2, 10, 10, 59));
+  });
+
+  it('a time a whole minute past is tomorrow', () => {
+    expect(parseResetTime('try again at 12:00 PM.', NOW + 60_000, Z)).toBe(utc(2026, 2, 11, 12));
+    expect(parseResetTime('try again at 12:00 PM.', NOW + 59_999, Z)).toBe(NOW);
+  });
+
+  it('a date and time exactly a day past is still due; a written year is taken as is', () => {
+    const t = utc(2026, 5, 8, 19);
+    expect(parseResetTime('resets Jun 9, 5am (Australia/Melbourne)', t + 86_400_000)).toBe(t);
+    expect(parseResetTime('resets Jun 9, 5am (Australia/Melbourne)', t + 86_400_001)).toBe(utc(2027, 5, 8, 19));
+    expect(parseResetTime('or try again at Mar 12th, 2027 3:39 AM.', NOW, Z)).toBe(utc(2027, 2, 12, 3, 39));
+  });
+
+  it('an invalid configured zone falls back to the worker’s', () => {
+    const text = 'resets 5pm';
+    expect(parseResetTime(text, NOW, { timeZone: 'Nowhere/Else' })).toBe(
+      parseResetTime(text, NOW, { timeZone: localTimeZone() }),
+    );
+  });
+});
+
+describe('helpers (edges)', () => {
+  it('parseDurationText reads milliseconds spelt out', () => {
+    expect(parseDurationText('500 milliseconds')).toBe(500);
+    expect(parseDurationText('1 millisecond')).toBe(1);
+  });
+
+  it('localTimeZone is a valid zone name; isValidTimeZone refuses an unknown one', () => {
+    expect(typeof localTimeZone()).toBe('string');
+    expect(isValidTimeZone(localTimeZone())).toBe(true);
+    expect(isValidTimeZone('Europe/Warsaw')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
   });
 });

@@ -250,3 +250,45 @@ describe('preferredAiProblem', () => {
     expect(preferredAiProblem('command', configured)).toMatch(/not a configured provider/);
   });
 });
+
+describe('route (edges)', () => {
+  const base = { allowDelegation: false, needsClaudeCode: false };
+
+  it('names its error class', () => {
+    expect(new RoutingError('x').name).toBe('RoutingError');
+  });
+
+  it('a default provider name the config does not have is not used', () => {
+    const d = route(base, { one: { kind: 'command' } }, 'missing');
+    expect(d).toEqual({
+      provider: 'one',
+      mode: 'local',
+      reason:
+        'No preferred_ai, so it runs on the only local provider "one" (routing.default "missing" is not a local provider).',
+    });
+  });
+
+  it('labels a provider by its name alone when the name is its kind, else with the kind', () => {
+    expect(route(base, { codex: { kind: 'codex' } }, 'codex').reason).toBe(
+      'No preferred_ai, so it runs on the default provider "codex".',
+    );
+    expect(route(base, { team: { kind: 'codex' } }, 'team').reason).toBe(
+      'No preferred_ai, so it runs on the default provider "team" (codex).',
+    );
+  });
+
+  it('says what is configured when every provider is delegated', () => {
+    expect(() => route(base, { gpu: { kind: 'x', delegated: true } }, undefined)).toThrow(
+      /there is no local provider to run it \(configured: gpu, all delegated\)$/,
+    );
+  });
+
+  it('auto is never taken for a local provider’s name', () => {
+    const d = route(
+      { ...base, preferredAi: 'auto', allowDelegation: true },
+      { auto: { kind: 'command' }, gpu: { kind: 'x', delegated: true } },
+      'auto',
+    );
+    expect(d).toMatchObject({ provider: 'gpu', mode: 'delegated' });
+  });
+});

@@ -158,6 +158,130 @@ describe('parseTestCounts', () => {
     expect(parseTestCounts(jestTwice)).toEqual({ framework: 'jest', passed: 3, failed: 0, skipped: 0, total: 3 });
   });
 
+  // Kill mutants of the summary patterns: anchors, repeated digits, optional lines and whitespace.
+
+  it('multi-digit counts, indentation and trailing blanks, for every framework', () => {
+    expect(parseTestCounts('      Tests  12 failed | 105 passed  (117)\n')).toEqual({
+      framework: 'vitest',
+      passed: 105,
+      failed: 12,
+      skipped: 0,
+      total: 117,
+    });
+    expect(parseTestCounts('  Tests:       12 failed,  3 skipped, 105 passed, 120 total\n')).toEqual({
+      framework: 'jest',
+      passed: 105,
+      failed: 12,
+      skipped: 3,
+      total: 120,
+    });
+    expect(parseTestCounts('  12 passing (1.25s)  \n  3 pending \n  10 failing\n')).toEqual({
+      framework: 'mocha',
+      passed: 12,
+      failed: 10,
+      skipped: 3,
+      total: 25,
+    });
+    const node = [
+      '  ℹ tests  27 ',
+      '  ℹ suites  3 ',
+      '  ℹ pass  20 ',
+      '  ℹ fail  2 ',
+      '  ℹ cancelled  1 ',
+      '  ℹ skipped  3 ',
+      '  ℹ todo  1',
+    ].join('\n');
+    expect(parseTestCounts(node)).toEqual({ framework: 'node:test', passed: 20, failed: 3, skipped: 4, total: 27 });
+  });
+
+  it('node:test without the optional suites, cancelled, skipped and todo lines', () => {
+    expect(parseTestCounts('# tests 3\n# pass 2\n# fail 1\n')).toEqual({
+      framework: 'node:test',
+      passed: 2,
+      failed: 1,
+      skipped: 0,
+      total: 3,
+    });
+    expect(parseTestCounts('ℹ tests 4\nℹ pass 1\nℹ fail 0\nℹ todo 3\n')).toEqual({
+      framework: 'node:test',
+      passed: 1,
+      failed: 0,
+      skipped: 3,
+      total: 4,
+    });
+  });
+
+  it('a summary quoted inside a line is not a summary', () => {
+    for (const quoted of [
+      'echo "Tests  9 passed (9)"',
+      'echo "Tests:       9 passed, 9 total"',
+      'echo "9 passing (1ms)"',
+      'echo "# tests 9"\n# pass 9\n# fail 0',
+      'echo "--- PASS: TestQuoted (0.00s)"',
+    ]) {
+      expect(parseTestCounts(`      Tests  1 failed (1)\n${quoted}\n`)).toEqual({
+        framework: 'vitest',
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+        total: 1,
+      });
+    }
+  });
+
+  it('pytest counts xpassed as passed and xfailed as skipped', () => {
+    expect(parseTestCounts('==== 1 failed, 2 passed, 1 skipped, 3 xfailed, 4 xpassed in 1.50s ====\n')).toEqual({
+      framework: 'pytest',
+      passed: 6,
+      failed: 1,
+      skipped: 4,
+      total: 11,
+    });
+  });
+
+  it('go test -v: failures and skips alone, or as many passes as failures, still count', () => {
+    expect(parseTestCounts('--- FAIL: TestA (0.00s)\n--- SKIP: TestB (0.00s)\nFAIL\texample.com/x\t0.1s\n')).toEqual({
+      framework: 'go',
+      passed: 0,
+      failed: 1,
+      skipped: 1,
+      total: 2,
+    });
+    expect(parseTestCounts('--- PASS: TestA (0.00s)\n--- FAIL: TestB (0.00s)\nFAIL\texample.com/x\t0.1s\n')).toEqual({
+      framework: 'go',
+      passed: 1,
+      failed: 1,
+      skipped: 0,
+      total: 2,
+    });
+  });
+
+  it('go test -v after another summary: the package line places it last', () => {
+    const out = [
+      'Tests:       2 passed, 2 total',
+      '=== RUN   TestA',
+      '--- PASS: TestA (0.00s)',
+      '--- FAIL: TestB (0.00s)',
+      'FAIL\texample.com/x\t0.002s',
+    ].join('\n');
+    expect(parseTestCounts(out)).toMatchObject({ framework: 'go', passed: 1, failed: 1 });
+  });
+
+  it('an earlier summary of a later-checked framework does not beat a later one', () => {
+    const jestThenVitest = 'Tests:       1 failed, 1 total\n      Tests  4 passed (4)\n';
+    expect(parseTestCounts(jestThenVitest)).toMatchObject({ framework: 'vitest', passed: 4 });
+  });
+
+  it('reads Windows line endings', () => {
+    expect(parseTestCounts('  3 passing (9ms)\r\n  1 failing\r\n')).toEqual({
+      framework: 'mocha',
+      passed: 3,
+      failed: 1,
+      skipped: 0,
+      total: 4,
+    });
+  });
+
   it('undefined when there is no summary', () => {
     expect(parseTestCounts('')).toBeUndefined();
     expect(parseTestCounts('make: *** [test] Error 2\nok so far\n')).toBeUndefined();

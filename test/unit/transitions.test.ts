@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '../../workflows/api/index.js';
-import { afterResume, decide, findRule, TRANSITIONS, type DecisionContext } from '../../workflows/transitions.js';
+import {
+  afterResume,
+  budgetExceeded,
+  decide,
+  findRule,
+  TRANSITIONS,
+  type DecisionContext,
+} from '../../workflows/transitions.js';
 
 const ctx = (over: Partial<DecisionContext> = {}): DecisionContext => ({
   devAttempts: 1,
@@ -96,6 +103,55 @@ describe('afterResume', () => {
     expect(afterResume('development', { devAttempts: 3, maxDevAttempts: 3 }, 6)).toEqual({
       stage: 'development',
       maxDevAttempts: 6,
+    });
+  });
+});
+
+describe('decide: the reasons shown in status', () => {
+  it('every rule’s why is what the decision says', () => {
+    const c = ctx({ devAttempts: 1, hasStaging: true });
+    expect(decide('analysis', 'ready', c)).toEqual({ kind: 'stage', stage: 'development', why: 'analysis complete' });
+    expect(decide('analysis', 'needs-input', c)).toEqual({
+      kind: 'needs-input',
+      why: 'the analyst has blocking questions',
+    });
+    expect(decide('development', 'committed', c)).toEqual({
+      kind: 'stage',
+      stage: 'testing',
+      why: 'change committed and pushed',
+    });
+    expect(decide('development', 'no-changes', c)).toMatchObject({ reason: 'the developer agent changed nothing' });
+    expect(decide('development', 'agent-failed', c)).toMatchObject({ reason: 'the developer agent failed' });
+    expect(decide('testing', 'passed', c)).toEqual({ kind: 'stage', stage: 'deploy-staging', why: 'tests passed' });
+    expect(decide('testing', 'passed', ctx())).toEqual({ kind: 'done', why: 'tests passed; no staging target' });
+    expect(decide('testing', 'failed', c)).toEqual({
+      kind: 'stage',
+      stage: 'development',
+      why: 'tests failed; development attempt 2',
+    });
+    expect(decide('deploy-staging', 'passed', c)).toEqual({ kind: 'done', why: 'staging check passed' });
+    expect(decide('deploy-staging', 'failed', c)).toMatchObject({ why: 'staging check failed; development attempt 2' });
+    expect(decide('deploy-staging', 'env-problem', c)).toMatchObject({
+      reason: 'the staging environment has a problem',
+    });
+  });
+
+  it('without a budget nothing is ever over it, whatever was spent', () => {
+    expect(budgetExceeded({ costUsd: 1000 })).toBe(false);
+    expect(budgetExceeded({ costUsd: 1000, budgetUsd: 1 })).toBe(true);
+    expect(decide('analysis', 'ready', ctx({ costUsd: 1000 }))).toMatchObject({ kind: 'stage' });
+  });
+});
+
+describe('afterResume (edges)', () => {
+  it('only a development hold with attempts used up gets one more', () => {
+    expect(afterResume('testing', { devAttempts: 3, maxDevAttempts: 3 })).toEqual({
+      stage: 'testing',
+      maxDevAttempts: 3,
+    });
+    expect(afterResume('development', { devAttempts: 1, maxDevAttempts: 3 })).toEqual({
+      stage: 'development',
+      maxDevAttempts: 3,
     });
   });
 });
