@@ -43,6 +43,7 @@ import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder 
 import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
+import { describeFailure, failureCost } from '../workflows/failures.js';
 
 export interface ActivityDeps {
   /** Current config (the worker reloads the file); called once per activity. */
@@ -146,7 +147,7 @@ export function createActivities(deps: ActivityDeps) {
         await rec
           .artifactFromFile('transcript', transcript, undefined, redactorFor(provider, config))
           .catch(() => undefined);
-        const spent = failureCost(err);
+        const spent = failureCost(describeFailure(err));
         if (spent > 0) await rec.usage({ costUsd: spent, provider: input.provider }).catch(() => undefined);
         throw withCost(err, spent + earlier);
       }
@@ -400,13 +401,6 @@ function withCost(err: unknown, costUsd: number): unknown {
     nextRetryDelay: err.nextRetryDelay ?? undefined,
     cause: err.cause instanceof Error ? err.cause : undefined,
   });
-}
-
-/** What a failed agent run cost, as the failure's details say. */
-function failureCost(err: unknown): number {
-  const details = (err as { details?: unknown[] } | undefined)?.details;
-  const cost = (details?.[0] as { costUsd?: unknown } | undefined)?.costUsd;
-  return typeof cost === 'number' && Number.isFinite(cost) ? cost : 0;
 }
 
 /**
