@@ -19,11 +19,9 @@ import {
 } from '../workflows/api/index.js';
 import { runCliAgent, type CliAgentOutcome } from './agents/cli-agent.js';
 import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
-import { createRedactor } from './agents/redact.js';
+import { createRedactor, redactKeys } from './agents/redact.js';
 import { readAgentFiles } from './agents/prompt-files.js';
-import { rm } from 'node:fs/promises';
 import { failure } from './errors.js';
-import { capText } from './output-cap.js';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { branchState, commitTrailers, foreignBranchMessage, isTaskBranch } from './branch-guard.js';
 import {
@@ -270,31 +268,12 @@ export function createActivities(deps: ActivityDeps) {
 
     async runTests(input: TestRunInput): Promise<TestSummary> {
       const rec = await recorder({ taskId: input.taskId, stage: 'testing', attempt: input.attempt });
-      const fullOutputPath = rec.spoolPath('test-log');
-      try {
-        const report = await runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, fullOutputPath });
-        const logRef = await rec.artifactFromFile('test-log', fullOutputPath, undefined, redactKeys);
-        return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
-      } finally {
-        await rm(fullOutputPath, { force: true });
-      }
+      return runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, recorder: rec });
     },
 
     async runStagingCheck(input: StagingRunInput): Promise<StagingSummary> {
       const rec = await recorder({ taskId: input.taskId, stage: 'deploy-staging', attempt: input.attempt });
-      const fullOutputPath = rec.spoolPath('staging-log');
-      try {
-        const report = await runStagingCheck(input, {
-          config: deps.config(),
-          dataDir: deps.dataDir,
-          log,
-          fullOutputPath,
-        });
-        const logRef = await rec.artifactFromFile('staging-log', fullOutputPath, undefined, redactKeys);
-        return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
-      } finally {
-        await rm(fullOutputPath, { force: true });
-      }
+      return runStagingCheck(input, { config: deps.config(), dataDir: deps.dataDir, log, recorder: rec });
     },
 
     async notify(input: NotifyInput): Promise<void> {
@@ -349,12 +328,6 @@ async function storeAgentFiles(
   if (files.summary.trim()) into.push(await rec.artifact('summary', files.summary, md));
 }
 
-/** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
-function outputPreview(text: string): string {
-  // The truncation marker comes on top of the kept bytes.
-  return capText(text, 4000, 1000).text;
-}
-
 type AgentOutcome = CommandAgentOutcome &
   Partial<Pick<CliAgentOutcome, 'provider' | 'account' | 'model' | 'finalText'>>;
 
@@ -376,9 +349,6 @@ function redactFiles(
     summary: r(files.summary.trim() ? files.summary : (outcome.finalText ?? '').slice(0, 8000)),
   };
 }
-
-/** Key-shaped secrets only: test and staging output has no provider secrets to know of. */
-const redactKeys = createRedactor([]);
 
 /**
  * The failure with `costUsd` in its details replaced (earlier attempts' spend added), so the stage

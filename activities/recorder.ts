@@ -65,7 +65,12 @@ export function storeRetry<T>(fn: () => Promise<T>): Promise<T> {
 export function createRecorder(store: Store, spoolDir: string, scope: RecorderScope): Recorder {
   const key = activityKey();
   // The preview stays in the store: workflow state carries only the reference.
-  const toRef = (r: StoredArtifactRef): ArtifactRef => ({ id: r.id, kind: r.kind, size: r.size, truncated: r.truncated });
+  const toRef = (r: StoredArtifactRef): ArtifactRef => ({
+    id: r.id,
+    kind: r.kind,
+    size: r.size,
+    truncated: r.truncated,
+  });
   const self: Recorder = {
     async artifact(kind, content, contentType) {
       const stored = await storeRetry(() =>
