@@ -14,7 +14,8 @@ import { activityContext, cancellationError, heartbeat, runProcess, setStickyHea
 import type { Store } from '../store/index.js';
 import { storeRetry } from '../recorder.js';
 import { chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
-import { ADAPTERS, type AgentProgress, type AgentRunResult, type TokenUsage } from './adapter.js';
+import type { AgentProgress, AgentRunResult, TokenUsage } from './adapter.js';
+import { ADAPTERS } from './registry.js';
 import { OUTPUT_TAIL_BYTES, type CommandAgentOutcome } from './command.js';
 import { writePromptFile } from './prompt-files.js';
 import { createRedactor } from './redact.js';
