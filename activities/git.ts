@@ -14,7 +14,8 @@ import { COMMIT_SHA_RE, isRemoteUrl, printable, refProblem, repoLocationProblem 
 import { gitEnv } from './env.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { ownedName } from './ownership.js';
-import { tailText, type OutputCapOptions } from './output-cap.js';
+import { tailText } from '../workflows/preview.js';
+import type { OutputCapOptions } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess, type ProcessResult } from './process.js';
 
 export const SWITCHYARD_DIR = '.switchyard';

@@ -42,6 +42,7 @@ import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
 import { describeFailure, failureCost } from '../workflows/failures.js';
+import { headText } from '../workflows/preview.js';
 
 export interface ActivityDeps {
   /** Current config (the worker reloads the file); called once per activity. */
@@ -346,7 +347,7 @@ function redactFiles(
   return {
     analysis: r(files.analysis),
     questions: files.questions.map(r),
-    summary: r(files.summary.trim() ? files.summary : (outcome.finalText ?? '').slice(0, 8000)),
+    summary: r(files.summary.trim() ? files.summary : headText(outcome.finalText ?? '', 8000)),
   };
 }
 

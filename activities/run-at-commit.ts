@@ -5,6 +5,7 @@
  * or the shell's 126/127) is an environment problem of the caller's chosen type, never a code failure.
  */
 import type { ArtifactRef, ErrorTypeName } from '../workflows/api/index.js';
+import { cutText, tailText } from '../workflows/preview.js';
 import { redactSecrets } from '../workflows/redact.js';
 import { rm } from 'node:fs/promises';
 import type { Config } from './config-schema.js';
@@ -12,7 +13,6 @@ import { redactKeys } from './agents/redact.js';
 import { baseEnv } from './env.js';
 import { failure, ProcessStartError } from './errors.js';
 import { prepareWorktree, removeWorktree, type ResolvedRepo } from './git.js';
-import { capText, tailText } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess, type ProcessResult } from './process.js';
 import type { Recorder } from './recorder.js';
 
@@ -118,5 +118,5 @@ async function runInWorktree<T>(
 /** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
 function outputPreview(text: string): string {
   // The truncation marker comes on top of the kept bytes.
-  return capText(text, 4000, 1000).text;
+  return cutText(text, { max: 4000, unit: 'bytes', head: 1000 }).text;
 }

@@ -7,9 +7,9 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentCliProviderConfig, Config } from '../config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api/index.js';
+import { headText, tailText } from '../../workflows/preview.js';
 import { accountEnv, agentRunEnv, passThroughEnv } from '../env.js';
 import { failure, ProcessStartError } from '../errors.js';
-import { tailText } from '../output-cap.js';
 import { activityContext, cancellationError, heartbeat, runProcess, setStickyHeartbeat } from '../process.js';
 import type { Store } from '../store/index.js';
 import { storeRetry } from '../recorder.js';
@@ -126,7 +126,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
       host: hostname(),
       sessionId: p.sessionId,
       turns: p.turns,
-      lastTool: p.lastTool ? redact(p.lastTool).slice(0, 200) : undefined,
+      lastTool: p.lastTool ? headText(redact(p.lastTool), 200) : undefined,
       costSoFar: p.costSoFar,
       model: p.model,
     };
@@ -212,7 +212,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     // Cool the account first, so other tasks stop picking it at once.
     const until = cooldownUntil(result.resetAt, Date.now());
     await storeRetry(() =>
-      run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)),
+      run.store.setCooldown(run.providerName, account.name, new Date(until), headText(message, 500)),
     );
     run.log(
       `provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`,

@@ -5,9 +5,9 @@
  */
 import type { CommandProviderConfig } from '../config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api/index.js';
+import { headText, tailText } from '../../workflows/preview.js';
 import { agentRunEnv, passThroughEnv } from '../env.js';
 import { failure, ProcessStartError } from '../errors.js';
-import { tailText } from '../output-cap.js';
 import { heartbeat, runActivityProcess } from '../process.js';
 import { createRedactor } from './redact.js';
 import { writePromptFile } from './prompt-files.js';
@@ -58,7 +58,7 @@ export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgen
   const onLine = (line: string): void => {
     const parsed = parseUsageLine(line);
     if (parsed === 'malformed')
-      run.log(`provider ${providerName}: ignoring malformed SWITCHYARD_USAGE line: ${line.slice(0, 200)}`);
+      run.log(`provider ${providerName}: ignoring malformed SWITCHYARD_USAGE line: ${headText(line, 200)}`);
     else if (parsed) usage = parsed;
   };
 
@@ -131,7 +131,7 @@ export function parseUsageLine(line: string): Usage | undefined | 'malformed' {
 function lastMeaningfulLine(output: string): string | undefined {
   const lines = output.split('\n').map((l) => l.trim());
   for (let i = lines.length - 1; i >= 0; i--) {
-    if (lines[i] && !USAGE_LINE.test(lines[i])) return lines[i].length > 300 ? `${lines[i].slice(0, 300)}…` : lines[i];
+    if (lines[i] && !USAGE_LINE.test(lines[i])) return headText(lines[i], 300, '…');
   }
   return undefined;
 }
