@@ -11,9 +11,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from './config-schema.js';
 import { ErrorType } from '../workflows/api/index.js';
 import { COMMIT_SHA_RE, isRemoteUrl, printable, refProblem, repoLocationProblem } from '../workflows/grammar.js';
+import { gitEnv } from './env.js';
 import { failure, ProcessStartError, redactUrlCredentials } from './errors.js';
 import { ownedName } from './ownership.js';
-import { tailText, type OutputCapOptions } from './output-cap.js';
+import { tailText } from '../workflows/preview.js';
+import type { OutputCapOptions } from './output-cap.js';
 import { heartbeatPhase, runActivityProcess, type ProcessResult } from './process.js';
 
 export const SWITCHYARD_DIR = '.switchyard';
@@ -132,32 +134,6 @@ export interface GitOptions {
   repoLabel?: string;
 }
 
-function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    // Never wait for a password prompt; fail and report instead.
-    GIT_TERMINAL_PROMPT: '0',
-    // English messages: errors are classified by their text.
-    LC_ALL: 'C',
-    GIT_AUTHOR_NAME: SWITCHYARD_AUTHOR.name,
-    GIT_AUTHOR_EMAIL: SWITCHYARD_AUTHOR.email,
-    GIT_COMMITTER_NAME: SWITCHYARD_AUTHOR.name,
-    GIT_COMMITTER_EMAIL: SWITCHYARD_AUTHOR.email,
-  };
-  // Inherited from a hook or a parent git would redirect every command to another repository.
-  for (const k of [
-    'GIT_DIR',
-    'GIT_WORK_TREE',
-    'GIT_INDEX_FILE',
-    'GIT_OBJECT_DIRECTORY',
-    'GIT_COMMON_DIR',
-    'GIT_PREFIX',
-  ]) {
-    delete env[k];
-  }
-  return env;
-}
-
 interface GitRun {
   cwd: string;
   phase: string;
@@ -171,7 +147,7 @@ async function gitRaw(args: string[], run: GitRun): Promise<ProcessResult> {
   try {
     return await runActivityProcess(['git', ...args], {
       cwd: run.cwd,
-      env: gitEnv(),
+      env: gitEnv(SWITCHYARD_AUTHOR),
       input: run.input,
       timeoutMs: run.timeoutMs ?? LOCAL_TIMEOUT_MS,
       phase: run.phase,

@@ -19,11 +19,9 @@ import {
 } from '../workflows/api/index.js';
 import { runCliAgent, type CliAgentOutcome } from './agents/cli-agent.js';
 import { runCommandAgent, type CommandAgentOutcome } from './agents/command.js';
-import { createRedactor } from './agents/redact.js';
+import { createRedactor, redactKeys } from './agents/redact.js';
 import { readAgentFiles } from './agents/prompt-files.js';
-import { rm } from 'node:fs/promises';
 import { failure } from './errors.js';
-import { capText } from './output-cap.js';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { branchState, commitTrailers, foreignBranchMessage, isTaskBranch } from './branch-guard.js';
 import {
@@ -43,6 +41,8 @@ import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder 
 import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
+import { describeFailure, failureCost } from '../workflows/failures.js';
+import { headText } from '../workflows/preview.js';
 
 export interface ActivityDeps {
   /** Current config (the worker reloads the file); called once per activity. */
@@ -146,7 +146,7 @@ export function createActivities(deps: ActivityDeps) {
         await rec
           .artifactFromFile('transcript', transcript, undefined, redactorFor(provider, config))
           .catch(() => undefined);
-        const spent = failureCost(err);
+        const spent = failureCost(describeFailure(err));
         if (spent > 0) await rec.usage({ costUsd: spent, provider: input.provider }).catch(() => undefined);
         throw withCost(err, spent + earlier);
       }
@@ -269,31 +269,12 @@ export function createActivities(deps: ActivityDeps) {
 
     async runTests(input: TestRunInput): Promise<TestSummary> {
       const rec = await recorder({ taskId: input.taskId, stage: 'testing', attempt: input.attempt });
-      const fullOutputPath = rec.spoolPath('test-log');
-      try {
-        const report = await runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, fullOutputPath });
-        const logRef = await rec.artifactFromFile('test-log', fullOutputPath, undefined, redactKeys);
-        return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
-      } finally {
-        await rm(fullOutputPath, { force: true });
-      }
+      return runTests(input, { config: deps.config(), dataDir: deps.dataDir, log, recorder: rec });
     },
 
     async runStagingCheck(input: StagingRunInput): Promise<StagingSummary> {
       const rec = await recorder({ taskId: input.taskId, stage: 'deploy-staging', attempt: input.attempt });
-      const fullOutputPath = rec.spoolPath('staging-log');
-      try {
-        const report = await runStagingCheck(input, {
-          config: deps.config(),
-          dataDir: deps.dataDir,
-          log,
-          fullOutputPath,
-        });
-        const logRef = await rec.artifactFromFile('staging-log', fullOutputPath, undefined, redactKeys);
-        return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
-      } finally {
-        await rm(fullOutputPath, { force: true });
-      }
+      return runStagingCheck(input, { config: deps.config(), dataDir: deps.dataDir, log, recorder: rec });
     },
 
     async notify(input: NotifyInput): Promise<void> {
@@ -348,12 +329,6 @@ async function storeAgentFiles(
   if (files.summary.trim()) into.push(await rec.artifact('summary', files.summary, md));
 }
 
-/** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
-function outputPreview(text: string): string {
-  // The truncation marker comes on top of the kept bytes.
-  return capText(text, 4000, 1000).text;
-}
-
 type AgentOutcome = CommandAgentOutcome &
   Partial<Pick<CliAgentOutcome, 'provider' | 'account' | 'model' | 'finalText'>>;
 
@@ -372,12 +347,9 @@ function redactFiles(
   return {
     analysis: r(files.analysis),
     questions: files.questions.map(r),
-    summary: r(files.summary.trim() ? files.summary : (outcome.finalText ?? '').slice(0, 8000)),
+    summary: r(files.summary.trim() ? files.summary : headText(outcome.finalText ?? '', 8000)),
   };
 }
-
-/** Key-shaped secrets only: test and staging output has no provider secrets to know of. */
-const redactKeys = createRedactor([]);
 
 /**
  * The failure with `costUsd` in its details replaced (earlier attempts' spend added), so the stage
@@ -400,13 +372,6 @@ function withCost(err: unknown, costUsd: number): unknown {
     nextRetryDelay: err.nextRetryDelay ?? undefined,
     cause: err.cause instanceof Error ? err.cause : undefined,
   });
-}
-
-/** What a failed agent run cost, as the failure's details say. */
-function failureCost(err: unknown): number {
-  const details = (err as { details?: unknown[] } | undefined)?.details;
-  const cost = (details?.[0] as { costUsd?: unknown } | undefined)?.costUsd;
-  return typeof cost === 'number' && Number.isFinite(cost) ? cost : 0;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Streaming head+tail cap for process output: memory stays bounded however much a command
  * prints, the total is still counted, and the result keeps the start (what ran) and the end
- * (the summary and the failure) with a marker in between.
+ * (the summary and the failure) with a marker in between. Texts already in memory are cut with
+ * workflows/preview.ts, whose rule (character boundaries, marker) this applies to bytes.
  */
+import { BYTES_TRUNCATED, joinEnds, utf8CompleteEnd, utf8Start } from '../workflows/preview.js';
 
 export const DEFAULT_HEAD_BYTES = 16 * 1024;
 export const DEFAULT_TAIL_BYTES = 48 * 1024;
@@ -17,8 +19,6 @@ export interface CappedOutput {
   totalBytes: number;
   truncated: boolean;
 }
-
-export const truncationMarker = (bytes: number): string => `\n… [${bytes} bytes truncated] …\n`;
 
 export class OutputCap {
   private readonly head: Buffer;
@@ -100,43 +100,10 @@ export class OutputCap {
  * character; `dropped` is how many bytes lay between them.
  */
 export function joinCapped(head: Buffer, tail: Buffer, dropped: number): string {
-  const h = head.subarray(0, utf8CompleteEnd(head, head.length));
+  const h = head.subarray(0, utf8CompleteEnd(head));
   const tailStart = utf8Start(tail);
   const cut = dropped + (head.length - h.length) + tailStart;
-  return h.toString('utf8') + truncationMarker(cut) + tail.subarray(tailStart).toString('utf8');
-}
-
-/** Caps a string in one go (head+tail by bytes), for files an agent wrote. */
-export function capText(text: string, maxBytes: number, headBytes = Math.floor(maxBytes / 4)): CappedOutput {
-  const cap = new OutputCap({ headBytes, tailBytes: maxBytes - headBytes });
-  cap.write(text);
-  return cap.result();
-}
-
-/** The last `maxBytes` of a string, starting on a character boundary. */
-export function tailText(text: string, maxBytes: number): string {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= maxBytes) return text;
-  const tail = buf.subarray(buf.length - maxBytes);
-  return tail.subarray(utf8Start(tail)).toString('utf8');
-}
-
-/** Index of the first byte that is not a UTF-8 continuation byte (at most 3 skipped). */
-function utf8Start(buf: Buffer): number {
-  let i = 0;
-  while (i < Math.min(3, buf.length) && (buf[i] & 0xc0) === 0x80) i++;
-  return i;
-}
-
-/** Length of `buf[0..len)` without a trailing incomplete UTF-8 sequence. */
-function utf8CompleteEnd(buf: Buffer, len: number): number {
-  for (let back = 1; back <= Math.min(4, len); back++) {
-    const b = buf[len - back];
-    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
-    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    return need > back ? len - back : len;
-  }
-  return len;
+  return joinEnds(h.toString('utf8'), cut, tail.subarray(tailStart).toString('utf8'), BYTES_TRUNCATED);
 }
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;

@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathOnlyEnv } from './env.js';
 import { currentOwner, ownedName, processStartTime, type Owner } from './ownership.js';
 
 /** Every child a worker starts carries `SWITCHYARD_WORKER=o<pid>-<starttime>` of that worker. */
@@ -135,7 +136,7 @@ function ensureWatchdog(): ChildProcess | undefined {
     watchdog = spawn(process.execPath, ['-e', WATCHDOG_SCRIPT, ownerMarker(), String(WATCHDOG_GRACE_MS)], {
       stdio: ['pipe', 'ignore', err],
       detached: true,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env: pathOnlyEnv(),
     });
   } finally {
     if (typeof err === 'number') closeSync(err);

@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { execa } from 'execa';
 import { ProcessStartError } from './errors.js';
+import { headText } from '../workflows/preview.js';
 import { OutputCap, stripAnsi, type OutputCapOptions } from './output-cap.js';
 import { guardGroup, ownerMarker, OWNER_ENV, releaseGuard } from './process-guard.js';
 
@@ -301,7 +302,7 @@ class LineSplitter {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     this.count++;
     const shown = stripAnsi(line).trim();
-    if (shown) this.last = shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
+    if (shown) this.last = headText(shown, 200, '…');
     if (this.onLine) {
       try {
         this.onLine(line);

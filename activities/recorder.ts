@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactRef as StoredRef, Store } from './store/index.js';
+import type { Store, StoredArtifactRef } from './store/index.js';
 import { withStoreRetry } from './store/index.js';
 import { activityContext, heartbeat } from './process.js';
 import { ownedName } from './ownership.js';
@@ -64,7 +64,13 @@ export function storeRetry<T>(fn: () => Promise<T>): Promise<T> {
 
 export function createRecorder(store: Store, spoolDir: string, scope: RecorderScope): Recorder {
   const key = activityKey();
-  const toRef = (r: StoredRef): ArtifactRef => ({ id: r.id, kind: r.kind, size: r.size, truncated: r.truncated });
+  // The preview stays in the store: workflow state carries only the reference.
+  const toRef = (r: StoredArtifactRef): ArtifactRef => ({
+    id: r.id,
+    kind: r.kind,
+    size: r.size,
+    truncated: r.truncated,
+  });
   const self: Recorder = {
     async artifact(kind, content, contentType) {
       const stored = await storeRetry(() =>

@@ -22,37 +22,31 @@ function lastGroupCounts(parts: string, re: RegExp): Record<string, number> {
   return out;
 }
 
+/** Summary lines that list "<n> <word>" counts: each match's counts, `total` taken as the format says. */
+const countList =
+  (framework: string, re: RegExp, total: (c: Record<string, number>, m: RegExpMatchArray) => number): Parser =>
+  (text) =>
+    [...text.matchAll(re)].map((m) => {
+      const c = lastGroupCounts(m[1], /(\d+) ([a-z]+)/g);
+      return {
+        at: m.index,
+        counts: {
+          framework,
+          passed: c.passed ?? 0,
+          failed: c.failed ?? 0,
+          skipped: (c.skipped ?? 0) + (c.todo ?? 0),
+          total: total(c, m),
+        },
+      };
+    });
+
 /** " Tests  2 failed | 10 passed | 1 skipped (13)" — not the "Test Files" line. */
-const vitest: Parser = (text) =>
-  [...text.matchAll(/^[ \t]*Tests[ \t]+((?:\d+ [a-z]+(?: \| )?)+)[ \t]*\((\d+)\)/gm)].map((m) => {
-    const c = lastGroupCounts(m[1], /(\d+) ([a-z]+)/g);
-    return {
-      at: m.index,
-      counts: {
-        framework: 'vitest',
-        passed: c.passed ?? 0,
-        failed: c.failed ?? 0,
-        skipped: (c.skipped ?? 0) + (c.todo ?? 0),
-        total: Number(m[2]),
-      },
-    };
-  });
+const vitest = countList('vitest', /^[ \t]*Tests[ \t]+((?:\d+ [a-z]+(?: \| )?)+)[ \t]*\((\d+)\)/gm, (_c, m) =>
+  Number(m[2]),
+);
 
 /** "Tests:       1 failed, 2 skipped, 5 passed, 8 total" */
-const jest: Parser = (text) =>
-  [...text.matchAll(/^[ \t]*Tests:[ \t]+((?:\d+ [a-z]+,[ \t]*)*\d+ total)/gm)].map((m) => {
-    const c = lastGroupCounts(m[1], /(\d+) ([a-z]+)/g);
-    return {
-      at: m.index,
-      counts: {
-        framework: 'jest',
-        passed: c.passed ?? 0,
-        failed: c.failed ?? 0,
-        skipped: (c.skipped ?? 0) + (c.todo ?? 0),
-        total: c.total,
-      },
-    };
-  });
+const jest = countList('jest', /^[ \t]*Tests:[ \t]+((?:\d+ [a-z]+,[ \t]*)*\d+ total)/gm, (c) => c.total);
 
 /** "  5 passing (12ms)" then optional "  1 pending" and "  2 failing". */
 const mocha: Parser = (text) =>

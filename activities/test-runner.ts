@@ -5,28 +5,13 @@
  */
 import type { TestRunInput, TestSummary } from '../workflows/api/index.js';
 import { ErrorType } from '../workflows/api/index.js';
-import type { Config } from './config-schema.js';
-import { baseEnv } from './agents/command.js';
-import { failure, ProcessStartError } from './errors.js';
-import { prepareWorktree, removeWorktree, resolveRepo } from './git.js';
-import { tailText } from './output-cap.js';
-import { heartbeatPhase, runActivityProcess } from './process.js';
-import { parseTestCounts } from './test-parsers.js';
 import { redactSecrets } from '../workflows/redact.js';
+import { failure } from './errors.js';
+import { resolveRepo } from './git.js';
+import { runAtCommit, TIMEOUT_EXIT_CODE, type CommitRunDeps } from './run-at-commit.js';
+import { parseTestCounts } from './test-parsers.js';
 
-/** Shell conventions for "command not found" and "found but not executable". */
-export const SHELL_NOT_FOUND_CODES = [127, 126];
-export const TIMEOUT_EXIT_CODE = 124;
-
-export interface TestRunnerDeps {
-  config: Config;
-  dataDir: string;
-  log: (msg: string) => void;
-  /** The full output is written here too (the store keeps it). */
-  fullOutputPath?: string;
-}
-
-export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promise<TestSummary> {
+export async function runTests(input: TestRunInput, deps: CommitRunDeps): Promise<TestSummary> {
   const repo = resolveRepo(deps.config, input.repo);
   const command = repo.testCommand;
   if (!command) {
@@ -37,45 +22,25 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
   }
   // The command as it is shown (status, history, failure messages): secret-shaped words masked.
   const shown = command.map(redactSecrets);
-  heartbeatPhase('worktree');
-  const wt = await prepareWorktree(repo.url, input.commit, {
-    dataDir: deps.dataDir,
-    log: deps.log,
-    repoLabel: repo.name,
-    label: `${input.taskId}-testing-${input.attempt}`,
-  });
-  try {
-    let res;
-    try {
-      res = await runActivityProcess(command, {
-        cwd: wt.dir,
-        env: {
-          ...baseEnv(process.env, repo.env),
-          CI: 'true',
-          SWITCHYARD_COMMIT: wt.commit,
-          SWITCHYARD_TASK_ID: input.taskId,
-        },
-        timeoutMs: repo.testTimeoutSec * 1000,
-        phase: 'tests',
-        fullOutputPath: deps.fullOutputPath,
-      });
-    } catch (err) {
-      if (err instanceof ProcessStartError) {
-        throw failure(
-          ErrorType.ToolMissing,
-          `test command ${JSON.stringify(shown[0])} of repo ${repo.name} cannot be started (${err.code})`,
-        );
-      }
-      throw err;
-    }
-    if (!res.timedOut && res.exitCode !== null && SHELL_NOT_FOUND_CODES.includes(res.exitCode)) {
-      throw failure(
-        ErrorType.ToolMissing,
-        `test command ${JSON.stringify(shown.join(' '))} of repo ${repo.name} exited ${res.exitCode} (command not found or not executable): ${tailText(redactSecrets(res.output.trim()), 1000)}`,
-      );
-    }
+  const run = {
+    repo,
+    commit: input.commit,
+    worktreeLabel: `${input.taskId}-testing-${input.attempt}`,
+    argv: command,
+    envNames: repo.env,
+    vars: (commit: string) => ({ CI: 'true', SWITCHYARD_COMMIT: commit, SWITCHYARD_TASK_ID: input.taskId }),
+    timeoutSec: repo.testTimeoutSec,
+    phase: 'tests',
+    logKind: 'test-log',
+    cannotRun: ErrorType.ToolMissing,
+    names: {
+      program: `test command ${JSON.stringify(shown[0])} of repo ${repo.name}`,
+      command: `test command ${JSON.stringify(shown.join(' '))} of repo ${repo.name}`,
+    },
+  };
+  return runAtCommit<TestSummary>(run, deps, ({ res, commit }) => {
     const status = res.timedOut ? 'TIMEOUT' : res.exitCode === 0 ? 'PASS' : 'FAIL';
-    deps.log(`tests ${status} for ${input.taskId} at ${wt.commit.slice(0, 12)} in ${res.durationMs}ms`);
+    deps.log(`tests ${status} for ${input.taskId} at ${commit.slice(0, 12)} in ${res.durationMs}ms`);
     return {
       status,
       exitCode: res.timedOut ? TIMEOUT_EXIT_CODE : res.exitCode,
@@ -85,9 +50,7 @@ export async function runTests(input: TestRunInput, deps: TestRunnerDeps): Promi
       outputBytes: res.outputBytes,
       truncated: res.truncated,
       command: shown,
-      commit: wt.commit,
+      commit,
     };
-  } finally {
-    await removeWorktree(wt);
-  }
+  });
 }

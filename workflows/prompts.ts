@@ -3,16 +3,10 @@
  * produced, so the same inputs always give the same prompt (and replay stays deterministic).
  */
 import type { BodyRef, QuestionRound, StagingSummary, TaskSpec, TestSummary } from './api/index.js';
+import { preview, PREVIEW_CHARS } from './preview.js';
 
-/** Previews travel through history; keep them short. */
-export const PREVIEW_CHARS = 4000;
-
-export function preview(text: string, max = PREVIEW_CHARS): string {
-  if (text.length <= max) return text;
-  const head = Math.floor(max / 4);
-  const tail = max - head;
-  return `${text.slice(0, head)}\n… [${text.length - max} characters cut] …\n${text.slice(text.length - tail)}`;
-}
+// The truncation rule is preview.ts; re-exported for the importers that still take it from here.
+export { preview, PREVIEW_CHARS };
 
 /** Bodies longer than this go to agents through the store, not through every stage's history. */
 export const BODY_INLINE_CHARS = 8000;

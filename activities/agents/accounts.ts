@@ -38,30 +38,6 @@ export async function cooldownsOf(
   );
 }
 
-/**
- * The environment an account contributes: directories as written, `$NAME` values read from the
- * worker's environment (secrets never live in config). Returns the secret values for redaction.
- */
-export function accountEnv(
-  account: AccountConfig,
-  source: NodeJS.ProcessEnv = process.env,
-): { env: Record<string, string>; secrets: string[]; missing: string[] } {
-  const env: Record<string, string> = {};
-  const secrets: string[] = [];
-  const missing: string[] = [];
-  for (const [key, value] of Object.entries(account.env)) {
-    if (value.startsWith('$')) {
-      const v = source[value.slice(1)];
-      if (v === undefined) missing.push(value.slice(1));
-      else {
-        env[key] = v;
-        secrets.push(v);
-      }
-    } else env[key] = value;
-  }
-  return { env, secrets, missing };
-}
-
 /** Without a reset time a quota still cools the account, for a while. */
 export const DEFAULT_COOLDOWN_MS = 60 * 60 * 1000;
 /** A reset further away than this is taken as a parse error, not a plan. */

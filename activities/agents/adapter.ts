@@ -5,10 +5,6 @@
  */
 import type { AgentCliKind, AgentCliProviderConfig, PricesConfig } from '../config-schema.js';
 import type { AgentRole, ErrorTypeName } from '../../workflows/api/index.js';
-import { aiderAdapter } from './aider.js';
-import { claudeAdapter } from './claude.js';
-import { codexAdapter } from './codex.js';
-import { geminiAdapter } from './gemini.js';
 
 export interface InvocationInput {
   provider: AgentCliProviderConfig;
@@ -126,12 +122,9 @@ export interface AgentAdapter {
   parser(): AgentParser;
 }
 
-export const ADAPTERS: Record<AgentCliKind, AgentAdapter> = {
-  'claude-code': claudeAdapter,
-  codex: codexAdapter,
-  gemini: geminiAdapter,
-  aider: aiderAdapter,
-};
+// The registry is activities/agents/registry.ts; this re-export keeps the importers outside activities/
+// (client/commands/doctor.ts, test/contract/) compiling until they import it from there.
+export { ADAPTERS } from './registry.js';
 
 /**
  * USD for `usage` at per-million-token prices, for CLIs that report no cost. Cache reads use the

@@ -4,6 +4,7 @@
  * rules matters: specific wording before HTTP statuses before generic words (docs/agent-clis.md).
  */
 import { ErrorType, type ErrorTypeName } from '../../workflows/api/index.js';
+import { headText } from '../../workflows/preview.js';
 import { stripAnsi } from '../output-cap.js';
 import type { AgentFailure, ExitInfo, TokenUsage } from './adapter.js';
 import { nextMidnight, parseDurationText, parseResetTime } from './reset-time.js';
@@ -248,8 +249,7 @@ export class TextTail {
 
 /** Shortened for messages: failure messages travel through workflow history. */
 export function clip(text: string, max = 400): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
+  return headText(text.replace(/\s+/g, ' ').trim(), max, '…');
 }
 
 interface FailureExtras {

@@ -6,7 +6,6 @@
 import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
-  AgentParser,
   AgentProgress,
   AgentRunResult,
   ExitInfo,
@@ -24,15 +23,14 @@ import {
   isObject,
   isResumeFailure,
   num,
-  parseJsonLine,
   plainFailure,
   processFailure,
   promptNeedsStdin,
   str,
-  TextTail,
   type Classification,
   type Json,
 } from './classify.js';
+import { JsonlParser, type EventHandlers } from './jsonl.js';
 import { parseResetTime } from './reset-time.js';
 
 const NAME = 'Claude Code';
@@ -72,7 +70,7 @@ function formatUsd(n: number): string {
 const VERBOSE_RE = /--output-format=stream-json requires --verbose/;
 const ROOT_GUARD_RE = /cannot be used with root\/sudo privileges/;
 
-class ClaudeParser implements AgentParser {
+class ClaudeParser extends JsonlParser {
   private sessionId?: string;
   private model?: string;
   private readonly messageIds = new Set<string>();
@@ -82,43 +80,29 @@ class ClaudeParser implements AgentParser {
   private rejected?: Json;
   private syntheticError?: { error: string; text: string };
   private lastRetry?: { status?: number; error?: string };
-  private readonly text = new TextTail();
+  // --output-format json with --verbose: every event in one array.
+  protected override readonly arrays = true;
 
-  onLine(line: string, _stream: 'stdout' | 'stderr'): void {
-    const value = parseJsonLine(line);
-    if (Array.isArray(value)) {
-      // --output-format json with --verbose: every event in one array.
-      for (const ev of value) if (isObject(ev)) this.onEvent(ev);
-    } else if (isObject(value)) {
-      this.onEvent(value);
-    } else {
-      this.text.push(line);
-    }
-  }
+  // user/tool_result, stream_event and anything newer: nothing to decide from.
+  protected readonly events: EventHandlers = {
+    system: (ev) => {
+      if (ev.subtype === 'init') this.model = str(ev.model) ?? this.model;
+      else if (ev.subtype === 'api_retry')
+        this.lastRetry = { status: num(ev.error_status), error: str(ev.error) ?? this.lastRetry?.error };
+    },
+    assistant: (ev) => this.onAssistant(ev),
+    rate_limit_event: (ev) => {
+      const info = isObject(ev.rate_limit_info) ? ev.rate_limit_info : undefined;
+      if (info?.status === 'rejected') this.rejected = info;
+    },
+    result: (ev) => {
+      this.result = ev;
+    },
+  };
 
-  private onEvent(ev: Json): void {
+  protected override onAnyEvent(ev: Json): void {
     const sid = str(ev.session_id);
     if (sid) this.sessionId = sid;
-    switch (ev.type) {
-      case 'system':
-        if (ev.subtype === 'init') this.model = str(ev.model) ?? this.model;
-        else if (ev.subtype === 'api_retry')
-          this.lastRetry = { status: num(ev.error_status), error: str(ev.error) ?? this.lastRetry?.error };
-        break;
-      case 'assistant':
-        this.onAssistant(ev);
-        break;
-      case 'rate_limit_event': {
-        const info = isObject(ev.rate_limit_info) ? ev.rate_limit_info : undefined;
-        if (info?.status === 'rejected') this.rejected = info;
-        break;
-      }
-      case 'result':
-        this.result = ev;
-        break;
-      default:
-      // user/tool_result, stream_event and anything newer: nothing to decide from.
-    }
   }
 
   private onAssistant(ev: Json): void {

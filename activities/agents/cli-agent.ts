@@ -7,14 +7,16 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentCliProviderConfig, Config } from '../config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api/index.js';
+import { headText, tailText } from '../../workflows/preview.js';
+import { accountEnv, agentRunEnv, passThroughEnv } from '../env.js';
 import { failure, ProcessStartError } from '../errors.js';
-import { tailText } from '../output-cap.js';
 import { activityContext, cancellationError, heartbeat, runProcess, setStickyHeartbeat } from '../process.js';
 import type { Store } from '../store/index.js';
 import { storeRetry } from '../recorder.js';
-import { accountEnv, chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
-import { ADAPTERS, type AgentProgress, type AgentRunResult, type TokenUsage } from './adapter.js';
-import { baseEnv, OUTPUT_TAIL_BYTES, type CommandAgentOutcome } from './command.js';
+import { chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
+import type { AgentProgress, AgentRunResult, TokenUsage } from './adapter.js';
+import { ADAPTERS } from './registry.js';
+import { OUTPUT_TAIL_BYTES, type CommandAgentOutcome } from './command.js';
 import { writePromptFile } from './prompt-files.js';
 import { createRedactor } from './redact.js';
 
@@ -89,8 +91,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
       `account ${account.name} of provider ${run.providerName} needs ${fromAccount.missing.join(', ')} in the worker's environment`,
     );
   }
-  const env = baseEnv(process.env, run.provider.env);
-  const passed = run.provider.env.map((n) => process.env[n]).filter((v): v is string => !!v);
+  const { env, passed } = passThroughEnv(run.provider.env);
   const redact = createRedactor([...passed, ...fromAccount.secrets]);
 
   const previous = activityContext()?.info.heartbeatDetails as Partial<AgentHeartbeat> | undefined;
@@ -111,13 +112,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     isRoot: process.getuid?.() === 0,
   });
   const promptFile = await writePromptFile(run.worktreeDir, run.prompt);
-  Object.assign(env, fromAccount.env, invocation.env, {
-    SWITCHYARD_PROMPT_FILE: promptFile,
-    SWITCHYARD_ROLE: run.role,
-    SWITCHYARD_TASK_ID: run.taskId,
-    SWITCHYARD_ATTEMPT: String(run.attempt),
-    SWITCHYARD_WORKTREE: run.worktreeDir,
-  });
+  Object.assign(env, fromAccount.env, invocation.env, agentRunEnv(run, promptFile));
   if (resumeSessionId) run.log(`provider ${run.providerName}: resuming session ${resumeSessionId}`);
 
   const parser = adapter.parser();
@@ -131,7 +126,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
       host: hostname(),
       sessionId: p.sessionId,
       turns: p.turns,
-      lastTool: p.lastTool ? redact(p.lastTool).slice(0, 200) : undefined,
+      lastTool: p.lastTool ? headText(redact(p.lastTool), 200) : undefined,
       costSoFar: p.costSoFar,
       model: p.model,
     };
@@ -217,7 +212,7 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
     // Cool the account first, so other tasks stop picking it at once.
     const until = cooldownUntil(result.resetAt, Date.now());
     await storeRetry(() =>
-      run.store.setCooldown(run.providerName, account.name, new Date(until), message.slice(0, 500)),
+      run.store.setCooldown(run.providerName, account.name, new Date(until), headText(message, 500)),
     );
     run.log(
       `provider ${run.providerName}: account ${account.name} cooling down until ${new Date(until).toISOString()}`,

@@ -6,7 +6,6 @@
 import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
-  AgentParser,
   AgentProgress,
   AgentRunResult,
   ExitInfo,
@@ -22,14 +21,13 @@ import {
   isObject,
   isResumeFailure,
   num,
-  parseJsonLine,
   plainFailure,
   processFailure,
   promptNeedsStdin,
   str,
-  TextTail,
   type Json,
 } from './classify.js';
+import { JsonlParser, type EventHandlers } from './jsonl.js';
 
 const NAME = 'Codex';
 const BINARY = 'codex';
@@ -58,57 +56,46 @@ const NETWORK_WAIT_RE = /^Reconnecting\.\.\. waiting for network/i;
 export const CODEX_NETWORK_WAIT_LIMIT = 1;
 const UNTRUSTED_RE = /Not inside a trusted directory/;
 
-class CodexParser implements AgentParser {
+class CodexParser extends JsonlParser {
   private threadId?: string;
   private steps = 0;
   private lastTool?: string;
   private lastMessage?: string;
   private completedTurns = 0;
   private failed?: string;
-  private readonly errors: string[] = [];
   private networkWaits = 0;
   private lastNetworkWait?: string;
   private usage?: TokenUsage;
-  private readonly text = new TextTail();
 
-  onLine(line: string, _stream: 'stdout' | 'stderr'): void {
-    const ev = parseJsonLine(line);
-    if (isObject(ev)) this.onEvent(ev);
-    else this.text.push(line);
-  }
+  private readonly onItemEvent = (ev: Json): void => {
+    if (isObject(ev.item)) this.onItem(ev.item, ev.type === 'item.completed');
+  };
 
-  private onEvent(ev: Json): void {
-    switch (ev.type) {
-      case 'thread.started':
-        this.threadId = str(ev.thread_id) ?? this.threadId;
-        break;
-      case 'item.started':
-      case 'item.updated':
-      case 'item.completed':
-        if (isObject(ev.item)) this.onItem(ev.item, ev.type === 'item.completed');
-        break;
-      case 'turn.completed':
-        this.completedTurns++;
-        if (isObject(ev.usage)) this.addUsage(ev.usage);
-        break;
-      case 'turn.failed': {
-        const err = isObject(ev.error) ? ev.error : {};
-        this.failed = str(err.message) ?? JSON.stringify(ev.error ?? 'turn failed');
-        break;
+  // turn.started and anything newer: nothing to decide from.
+  protected readonly events: EventHandlers = {
+    'thread.started': (ev) => {
+      this.threadId = str(ev.thread_id) ?? this.threadId;
+    },
+    'item.started': this.onItemEvent,
+    'item.updated': this.onItemEvent,
+    'item.completed': this.onItemEvent,
+    'turn.completed': (ev) => {
+      this.completedTurns++;
+      if (isObject(ev.usage)) this.addUsage(ev.usage);
+    },
+    'turn.failed': (ev) => {
+      const err = isObject(ev.error) ? ev.error : {};
+      this.failed = str(err.message) ?? JSON.stringify(ev.error ?? 'turn failed');
+    },
+    error: (ev) => {
+      const message = str(ev.message);
+      this.noteError(message);
+      if (message && NETWORK_WAIT_RE.test(message)) {
+        this.networkWaits++;
+        this.lastNetworkWait = message;
       }
-      case 'error': {
-        const message = str(ev.message);
-        if (message && this.errors.length < 50) this.errors.push(message);
-        if (message && NETWORK_WAIT_RE.test(message)) {
-          this.networkWaits++;
-          this.lastNetworkWait = message;
-        }
-        break;
-      }
-      default:
-      // turn.started and anything newer.
-    }
-  }
+    },
+  };
 
   private onItem(item: Json, completed: boolean): void {
     switch (item.type) {

@@ -5,27 +5,12 @@
  */
 import type { CommandProviderConfig } from '../config-schema.js';
 import { ErrorType, type AgentRole, type ArtifactRef, type Usage } from '../../workflows/api/index.js';
+import { headText, tailText } from '../../workflows/preview.js';
+import { agentRunEnv, passThroughEnv } from '../env.js';
 import { failure, ProcessStartError } from '../errors.js';
-import { tailText } from '../output-cap.js';
 import { heartbeat, runActivityProcess } from '../process.js';
 import { createRedactor } from './redact.js';
 import { writePromptFile } from './prompt-files.js';
-
-/** Passed to every child process; anything else must be named explicitly (secrets stay in the worker). */
-export const BASE_ENV_VARS = ['PATH', 'HOME', 'USER', 'LANG', 'TMPDIR', 'SHELL', 'TERM'] as const;
-
-/** The small base environment plus the variables the config names (by name only). */
-export function baseEnv(
-  source: NodeJS.ProcessEnv = process.env,
-  names: readonly string[] = [],
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const k of [...BASE_ENV_VARS, ...names]) {
-    const v = source[k];
-    if (v !== undefined) env[k] = v;
-  }
-  return env;
-}
 
 export const OUTPUT_TAIL_BYTES = 4 * 1024;
 
@@ -63,27 +48,17 @@ export interface CommandAgentOutcome {
 export async function runCommandAgent(run: CommandAgentRun): Promise<CommandAgentOutcome> {
   const { provider, providerName } = run;
   const promptFile = await writePromptFile(run.worktreeDir, run.prompt);
-  const env = baseEnv();
-  for (const name of provider.env) {
-    const v = process.env[name];
-    if (v === undefined)
-      run.log(`provider ${providerName}: environment variable ${name} is not set on this worker; not passed`);
-    else env[name] = v;
-  }
-  const redact = createRedactor(provider.env.map((n) => process.env[n]).filter((v): v is string => !!v));
-  Object.assign(env, {
-    SWITCHYARD_PROMPT_FILE: promptFile,
-    SWITCHYARD_ROLE: run.role,
-    SWITCHYARD_TASK_ID: run.taskId,
-    SWITCHYARD_ATTEMPT: String(run.attempt),
-    SWITCHYARD_WORKTREE: run.worktreeDir,
-  });
+  const { env, passed, missing } = passThroughEnv(provider.env);
+  for (const name of missing)
+    run.log(`provider ${providerName}: environment variable ${name} is not set on this worker; not passed`);
+  const redact = createRedactor(passed);
+  Object.assign(env, agentRunEnv(run, promptFile));
 
   let usage: Usage | undefined;
   const onLine = (line: string): void => {
     const parsed = parseUsageLine(line);
     if (parsed === 'malformed')
-      run.log(`provider ${providerName}: ignoring malformed SWITCHYARD_USAGE line: ${line.slice(0, 200)}`);
+      run.log(`provider ${providerName}: ignoring malformed SWITCHYARD_USAGE line: ${headText(line, 200)}`);
     else if (parsed) usage = parsed;
   };
 
@@ -156,7 +131,7 @@ export function parseUsageLine(line: string): Usage | undefined | 'malformed' {
 function lastMeaningfulLine(output: string): string | undefined {
   const lines = output.split('\n').map((l) => l.trim());
   for (let i = lines.length - 1; i >= 0; i--) {
-    if (lines[i] && !USAGE_LINE.test(lines[i])) return lines[i].length > 300 ? `${lines[i].slice(0, 300)}…` : lines[i];
+    if (lines[i] && !USAGE_LINE.test(lines[i])) return headText(lines[i], 300, '…');
   }
   return undefined;
 }

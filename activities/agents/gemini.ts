@@ -6,7 +6,6 @@
 import { ErrorType } from '../../workflows/api/index.js';
 import type {
   AgentAdapter,
-  AgentParser,
   AgentProgress,
   AgentRunResult,
   ExitInfo,
@@ -22,14 +21,13 @@ import {
   failureFrom,
   isObject,
   num,
-  parseJsonLine,
   plainFailure,
   processFailure,
   promptNeedsStdin,
   str,
-  TextTail,
   type Json,
 } from './classify.js';
+import { JsonlParser, type EventHandlers } from './jsonl.js';
 
 const NAME = 'Gemini CLI';
 const BINARY = 'gemini';
@@ -70,7 +68,7 @@ const EXIT_CODES: Record<number, { type: (typeof ErrorType)[keyof typeof ErrorTy
   130: { type: ErrorType.AgentFailed, what: 'was cancelled (exit 130)' },
 };
 
-class GeminiParser implements AgentParser {
+class GeminiParser extends JsonlParser {
   private sessionId?: string;
   private model?: string;
   private turns = 0;
@@ -79,46 +77,35 @@ class GeminiParser implements AgentParser {
   private lastText = '';
   private inAssistant = false;
   private result?: Json;
-  private readonly errors: string[] = [];
-  private readonly text = new TextTail();
 
-  onLine(line: string, _stream: 'stdout' | 'stderr'): void {
-    const ev = parseJsonLine(line);
-    if (isObject(ev)) this.onEvent(ev);
-    else this.text.push(line);
-  }
-
-  private onEvent(ev: Json): void {
-    switch (ev.type) {
-      case 'init':
-        this.sessionId = str(ev.session_id) ?? this.sessionId;
-        this.model = str(ev.model) ?? this.model;
-        break;
-      case 'message':
-        if (ev.role !== 'assistant') break;
-        if (!this.inAssistant) {
-          this.turns++;
-          this.inAssistant = true;
-          this.current = '';
-        }
-        this.current = ev.delta === true ? this.current + (str(ev.content) ?? '') : (str(ev.content) ?? '');
-        if (this.current.trim()) this.lastText = this.current;
-        break;
-      case 'tool_use':
-        this.lastTool = str(ev.tool_name) ?? this.lastTool;
-        this.inAssistant = false;
-        break;
-      case 'error':
-        // Warnings ("Loop detected, stopping execution") are not fatal.
-        if (ev.severity !== 'warning' && str(ev.message) && this.errors.length < 50) this.errors.push(str(ev.message)!);
-        break;
-      case 'result':
-        this.result = ev;
-        break;
-      default:
-      // tool_result and anything newer.
-    }
-  }
+  // tool_result and anything newer: nothing to decide from.
+  protected readonly events: EventHandlers = {
+    init: (ev) => {
+      this.sessionId = str(ev.session_id) ?? this.sessionId;
+      this.model = str(ev.model) ?? this.model;
+    },
+    message: (ev) => {
+      if (ev.role !== 'assistant') return;
+      if (!this.inAssistant) {
+        this.turns++;
+        this.inAssistant = true;
+        this.current = '';
+      }
+      this.current = ev.delta === true ? this.current + (str(ev.content) ?? '') : (str(ev.content) ?? '');
+      if (this.current.trim()) this.lastText = this.current;
+    },
+    tool_use: (ev) => {
+      this.lastTool = str(ev.tool_name) ?? this.lastTool;
+      this.inAssistant = false;
+    },
+    // Warnings ("Loop detected, stopping execution") are not fatal.
+    error: (ev) => {
+      if (ev.severity !== 'warning') this.noteError(str(ev.message));
+    },
+    result: (ev) => {
+      this.result = ev;
+    },
+  };
 
   progress(): AgentProgress {
     return { sessionId: this.sessionId, turns: this.turns, lastTool: this.lastTool, model: this.model };

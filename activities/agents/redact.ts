@@ -60,3 +60,6 @@ function isPlainObject(value: object): boolean {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Key-shaped secrets only: for texts with no provider secrets to know of (test and staging output, task bodies). */
+export const redactKeys: Redactor = createRedactor([]);

@@ -3,6 +3,7 @@
  * carries an idempotency key so a retried activity replaces its row rather than adding one.
  */
 import type pg from 'pg';
+import type { ArtifactRef } from '../../workflows/api/index.js';
 import { binaryPreview, isTextContentType, textPreview } from './preview.js';
 
 export interface ArtifactInput {
@@ -17,19 +18,13 @@ export interface ArtifactInput {
   contentType?: string;
 }
 
-/** What workflow state carries instead of the content. */
-export interface ArtifactRef {
-  id: number;
-  kind: string;
-  /** Bytes. */
-  size: number;
+/** The reference workflow state carries, with the stored preview (`truncated` says it is not the whole content). */
+export interface StoredArtifactRef extends ArtifactRef {
   /** At most 4 KB. */
   preview: string;
-  /** True when the preview is not the whole content. */
-  truncated: boolean;
 }
 
-export interface ArtifactMeta extends ArtifactRef {
+export interface ArtifactMeta extends StoredArtifactRef {
   key: string;
   taskId: string;
   stage: string;
@@ -112,7 +107,7 @@ export interface Account {
 }
 
 export interface Store {
-  putArtifact(input: ArtifactInput): Promise<ArtifactRef>;
+  putArtifact(input: ArtifactInput): Promise<StoredArtifactRef>;
   getArtifact(id: number): Promise<Artifact | undefined>;
   /** Oldest first. */
   listArtifacts(filter: ArtifactFilter): Promise<ListedArtifact[]>;

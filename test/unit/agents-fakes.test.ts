@@ -11,14 +11,14 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorType } from '../../workflows/api/index.js';
 import type { AgentCliKind, AgentCliProviderConfig } from '../../activities/config-schema.js';
-import {
-  ADAPTERS,
-  type AgentFailure,
-  type AgentProgress,
-  type AgentRunResult,
-  type Invocation,
-  type InvocationInput,
+import type {
+  AgentFailure,
+  AgentProgress,
+  AgentRunResult,
+  Invocation,
+  InvocationInput,
 } from '../../activities/agents/adapter.js';
+import { ADAPTERS } from '../../activities/agents/registry.js';
 import { ARGV_PROMPT_MAX } from '../../activities/agents/classify.js';
 import { createRedactor, REDACTED } from '../../activities/agents/redact.js';
 import { localTimeZone } from '../../activities/agents/reset-time.js';

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { ErrorType } from '../../workflows/api/index.js';
 import type { AgentCliKind, AgentCliProviderConfig } from '../../activities/config-schema.js';
 import {
-  ADAPTERS,
   costFromUsage,
   type AgentFailure,
   type AgentRunResult,
   type ExitInfo,
 } from '../../activities/agents/adapter.js';
+import { ADAPTERS } from '../../activities/agents/registry.js';
 import { parseTokenCount } from '../../activities/agents/aider.js';
 import { CLAUDE_MIN_BUDGET_USD } from '../../activities/agents/claude.js';
 import {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { capText, OutputCap, stripAnsi, tailText, truncationMarker } from '../../activities/output-cap.js';
+import { OutputCap, stripAnsi } from '../../activities/output-cap.js';
+import { BYTES_TRUNCATED, cutMarker, cutText, tailText } from '../../workflows/preview.js';
+
+const truncationMarker = (bytes: number): string => cutMarker(bytes, BYTES_TRUNCATED);
 
 /** Deterministic pseudo-random chunk sizes. */
 function* chunkSizes(seed: number): Generator<number> {
@@ -64,9 +67,9 @@ describe('OutputCap', () => {
     expect(res.text).not.toContain('\ufffd');
   });
 
-  it('capText and tailText cap strings', () => {
-    expect(capText('short', 100)).toEqual({ text: 'short', totalBytes: 5, truncated: false });
-    const capped = capText('a'.repeat(50) + 'b'.repeat(50), 40, 10);
+  it('cutText by bytes and tailText cap strings', () => {
+    expect(cutText('short', { max: 100, unit: 'bytes' })).toEqual({ text: 'short', truncated: false });
+    const capped = cutText('a'.repeat(50) + 'b'.repeat(50), { max: 40, unit: 'bytes', head: 10 });
     expect(capped.text).toBe(`${'a'.repeat(10)}${truncationMarker(60)}${'b'.repeat(30)}`);
     expect(tailText('0123456789', 4)).toBe('6789');
     expect(tailText('abc', 10)).toBe('abc');
