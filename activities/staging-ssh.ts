@@ -5,7 +5,7 @@
  */
 import { ErrorType } from '../workflows/api/index.js';
 import { redactSecrets } from '../workflows/redact.js';
-import { baseEnv } from './agents/command.js';
+import { baseEnv } from './env.js';
 import { failure, ProcessStartError } from './errors.js';
 import { runActivityProcess, type ProcessResult } from './process.js';
 import {

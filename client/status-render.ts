@@ -19,7 +19,7 @@ import {
   type TaskState,
   type TaskStatus,
 } from '../workflows/api/index.js';
-import { preview } from '../workflows/prompts.js';
+import { preview } from '../workflows/preview.js';
 import { FINAL_STATES, type TaskListRow, type TaskStatusView } from './views.js';
 
 /** One `list` row from a visibility record: search attributes and memo, no worker needed. */

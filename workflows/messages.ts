@@ -24,7 +24,7 @@ import {
   type TaskInput,
 } from './api/index.js';
 import { MAX_TITLE_LENGTH, nameProblem, printable, refProblem, taskIdProblem, taskRepoProblem } from './grammar.js';
-import { preview } from './prompts.js';
+import { preview } from './preview.js';
 import { redactSecrets } from './redact.js';
 
 /** Answers and notes: 16 KiB of text is a long message from a person; more belongs in the task body. */

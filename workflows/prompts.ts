@@ -6,7 +6,6 @@ import type { BodyRef, QuestionRound, StagingSummary, TaskSpec, TestSummary } fr
 import { preview, PREVIEW_CHARS } from './preview.js';
 
 // The truncation rule is preview.ts; re-exported for the importers that still take it from here.
-export { preview, PREVIEW_CHARS };
 
 /** Bodies longer than this go to agents through the store, not through every stage's history. */
 export const BODY_INLINE_CHARS = 8000;

@@ -5,7 +5,8 @@
  */
 import type { AnswerInput, BodyRef, ResumeInput, Stage, TaskInput, TaskState, TaskStatus } from './api/index.js';
 import { formatDuration } from './duration.js';
-import { preview, type FailureReport } from './prompts.js';
+import { preview } from './preview.js';
+import type { FailureReport } from './prompts.js';
 import { afterResume, type Decision, type DecisionContext } from './transitions.js';
 
 export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled'];

@@ -14,7 +14,7 @@ import {
   type Transition,
 } from './api/index.js';
 import type { SearchAttributePair } from '@temporalio/common';
-import { preview } from './prompts.js';
+import { preview } from './preview.js';
 import type { EventLog } from './task-state.js';
 
 /** How a transition is filed in the store's events table. */

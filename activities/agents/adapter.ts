@@ -122,10 +122,6 @@ export interface AgentAdapter {
   parser(): AgentParser;
 }
 
-// The registry is activities/agents/registry.ts; this re-export keeps the importers outside activities/
-// (client/commands/doctor.ts, test/contract/) compiling until they import it from there.
-export { ADAPTERS } from './registry.js';
-
 /**
  * USD for `usage` at per-million-token prices, for CLIs that report no cost. Cache reads use the
  * cached price when configured, else the input price; cache writes use the input price.

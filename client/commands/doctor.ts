@@ -4,7 +4,7 @@
  * was found (a version outside the tested ones is a warning), 1 when one is missing or broken.
  */
 import type { Command } from 'commander';
-import { ADAPTERS } from '../../activities/agents/adapter.js';
+import { ADAPTERS } from '../../activities/agents/registry.js';
 import { ProcessStartError } from '../../activities/errors.js';
 import { runProcess } from '../../activities/process.js';
 import { loadConfig } from '../../worker/config.js';

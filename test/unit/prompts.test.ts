@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec, TestSummary } from '../../workflows/api/index.js';
-import { analystPrompt, BODY_INLINE_CHARS, bodyNeedsStore, developerPrompt, preview } from '../../workflows/prompts.js';
+import { analystPrompt, BODY_INLINE_CHARS, bodyNeedsStore, developerPrompt } from '../../workflows/prompts.js';
+import { preview } from '../../workflows/preview.js';
 
 const task: TaskSpec = {
   id: 'fix-it',

@@ -3,7 +3,7 @@ import type { StagingStageInput, StagingStageResult } from '../api/index.js';
 import { stagingActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';
-import { preview } from '../prompts.js';
+import { preview } from '../preview.js';
 
 const { runStagingCheck } = proxyActivities<SwitchyardActivities>(stagingActivity);
 

@@ -3,7 +3,7 @@ import type { DevelopmentStageInput, DevelopmentStageResult } from '../api/index
 import { agentActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
-import { preview } from '../prompts.js';
+import { preview } from '../preview.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runDeveloper } = proxyActivities<SwitchyardActivities>(agentActivity);

@@ -3,7 +3,7 @@ import type { TestingStageInput, TestingStageResult } from '../api/index.js';
 import { testActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';
-import { preview } from '../prompts.js';
+import { preview } from '../preview.js';
 
 const { runTests } = proxyActivities<SwitchyardActivities>(testActivity);
 
