@@ -3,6 +3,7 @@
  * shell-quoted, since the remote shell re-parses it, and wrapped in the remote `timeout` so a killed
  * local ssh never leaves the check running), the placeholders and their grammar, and what an exit means.
  */
+import { SHELL_NOT_FOUND_CODES, TIMEOUT_EXIT_CODE } from './run-at-commit.js';
 import {
   COMMIT_SHA_RE,
   nameProblem,
@@ -113,7 +114,6 @@ const TRANSIENT_SSH =
   /Connection refused|Connection timed out|Operation timed out|No route to host|Network is unreachable|Connection reset|Broken pipe|Connection closed by|kex_exchange_identification|Could not resolve hostname|Timeout, server .* not responding/i;
 // In order of preference for the line a hold reason quotes.
 const PERMANENT_SSH = [/Host key verification failed/i, /Permission denied/i, /No .* host key is known/i];
-const NOT_FOUND = /command not found|No such file or directory|Permission denied|not executable/i;
 
 /** The first line of `text` worth showing a person (skips blanks and ssh's warnings). */
 export function firstUsefulLine(text: string): string {
@@ -133,8 +133,8 @@ export function classifySsh(exitCode: number | null, stderr: string): SshOutcome
     if (TRANSIENT_SSH.test(stderr) || exitCode === null)
       return { kind: 'transient', reason: firstMatch(stderr, TRANSIENT_SSH) || 'ssh ended without an exit status' };
   }
-  if (exitCode === 124 || exitCode === 137) return { kind: 'timeout' };
-  if (exitCode === 126 || exitCode === 127)
+  if (exitCode === TIMEOUT_EXIT_CODE || exitCode === 128 + 9) return { kind: 'timeout' };
+  if (SHELL_NOT_FOUND_CODES.includes(exitCode))
     return { kind: 'env-permanent', reason: firstUsefulLine(stderr) || `exit ${exitCode}` };
   return { kind: 'failed', exitCode: exitCode ?? -1 };
 }
@@ -146,9 +146,4 @@ function firstMatch(text: string, re: RegExp): string {
       .find((l) => re.test(l))
       ?.trim() ?? ''
   );
-}
-
-/** Whether the command's own stderr says the command itself could not be found (exit 126/127 aside). */
-export function commandNotFound(stderr: string, command: string): boolean {
-  return stderr.split('\n').some((l) => l.includes(command) && NOT_FOUND.test(l));
 }

@@ -117,20 +117,6 @@ export async function startSshd(): Promise<TestSshd> {
   return server;
 }
 
-/** The ssh argv a test uses to reach the server directly (the product builds its own). */
-export function sshArgs(s: TestSshd, remote: string, knownHostsFile = s.knownHostsFile): string[] {
-  return [
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${knownHostsFile}`,
-    '-o', 'ConnectTimeout=5',
-    '-p', String(s.port),
-    '-i', s.identityFile,
-    '-l', s.user,
-    '--', s.host, remote,
-  ]; // prettier-ignore
-}
-
 async function waitForBanner(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
