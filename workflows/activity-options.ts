@@ -17,30 +17,27 @@ const retry = {
  */
 const HEARTBEAT_TIMEOUT = '10s';
 
-/** Agents run long; they heartbeat, so a dead worker is noticed within the heartbeat timeout. */
-export const agentActivity: ActivityOptions = {
-  startToCloseTimeout: '6h',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  // Wait for the activity to kill its process tree before the stage reports cancelled.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { ...retry, maximumAttempts: 5 },
-};
+/**
+ * An activity that runs a process tree: the stage waits for the activity to kill it before it
+ * reports cancelled, and a dead worker is noticed by the heartbeat timeout.
+ */
+function processActivity(startToCloseTimeout: string, maximumAttempts: number): ActivityOptions {
+  return {
+    startToCloseTimeout,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts },
+  };
+}
+
+/** Agents run long; the adapter classifies what is worth another attempt. */
+export const agentActivity = processActivity('6h', 5);
 
 /** The runner enforces the repo's testTimeoutSec itself; this only bounds a lost worker. */
-export const testActivity: ActivityOptions = {
-  startToCloseTimeout: '6h',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { ...retry, maximumAttempts: 3 },
-};
+export const testActivity = processActivity('6h', 3);
 
-export const stagingActivity: ActivityOptions = {
-  startToCloseTimeout: '2h',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  // StagingTransient is retried, but only a bounded number of times before the task holds.
-  retry: { ...retry, maximumAttempts: 4 },
-};
+/** StagingTransient is retried, but only a bounded number of times before the task holds. */
+export const stagingActivity = processActivity('2h', 4);
 
 /** Store writes wait out an unreachable database: the task pauses, nothing is lost. */
 export const storeActivity: ActivityOptions = {

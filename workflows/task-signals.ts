@@ -34,24 +34,28 @@ export function onResume(run: TaskRun, payload: unknown): Reaction {
   return quiet;
 }
 
+const PAUSE_SIGNALS = {
+  pause: { paused: true, ignored: 'already paused, on hold or ended', reason: 'pause requested' },
+  unpause: { paused: false, ignored: 'not paused', reason: 'unpaused' },
+} as const;
+
 /** A pause is recorded at once; the task parks at the next stage boundary. */
 export function onPause(run: TaskRun, payload: unknown, at: string): Reaction {
-  const op = parseOperator(payload);
-  if (!op.ok) return invalid(op.reason);
-  if (!signalFits('pause', run.s)) return { ignored: 'already paused, on hold or ended' };
-  run.s.paused = true;
-  operatorDetails(run, op.value);
-  recordTransition(run.s, run.s.state, run.s.state, 'pause requested', at, op.value.by);
-  return shown;
+  return pauseChange(run, 'pause', payload, at);
 }
 
 export function onUnpause(run: TaskRun, payload: unknown, at: string): Reaction {
+  return pauseChange(run, 'unpause', payload, at);
+}
+
+function pauseChange(run: TaskRun, signal: keyof typeof PAUSE_SIGNALS, payload: unknown, at: string): Reaction {
   const op = parseOperator(payload);
   if (!op.ok) return invalid(op.reason);
-  if (!signalFits('unpause', run.s)) return { ignored: 'not paused' };
-  run.s.paused = false;
+  const change = PAUSE_SIGNALS[signal];
+  if (!signalFits(signal, run.s)) return { ignored: change.ignored };
+  run.s.paused = change.paused;
   operatorDetails(run, op.value);
-  recordTransition(run.s, run.s.state, run.s.state, 'unpaused', at, op.value.by);
+  recordTransition(run.s, run.s.state, run.s.state, change.reason, at, op.value.by);
   return shown;
 }
 

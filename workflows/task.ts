@@ -12,6 +12,7 @@ import {
   isCancellation,
   setHandler,
   workflowInfo,
+  type SignalDefinition,
 } from '@temporalio/workflow';
 import {
   answerSignal,
@@ -75,36 +76,19 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   const tell = (kind: NotifyInput['kind'], message: string) => sendNotice(task.id, kind, message);
 
   // A payload that does not fit is recorded as ignored, never thrown.
-  const react = (signal: string, apply: (payload: unknown) => Reaction) => (payload: unknown) => {
-    const r = apply(payload);
-    if ('ignored' in r) state.recordIgnored(s, signal, now(), r.ignored);
-    if ('ignored' in r || r.publish) publish();
-  };
+  const on = <A extends unknown[]>(signal: SignalDefinition<A>, apply: (payload: unknown) => Reaction) =>
+    setHandler(signal, (...args: A) => {
+      const r = apply(args[0]);
+      if ('ignored' in r) state.recordIgnored(s, signal.name, now(), r.ignored);
+      if ('ignored' in r || r.publish) publish();
+    });
   setHandler(statusQuery, () => s);
-  setHandler(
-    answerSignal,
-    react('answer', (p) => onAnswer(run, p)),
-  );
-  setHandler(
-    resumeSignal,
-    react('resume', (p) => onResume(run, p)),
-  );
-  setHandler(
-    pauseSignal,
-    react('pause', (p) => onPause(run, p, now())),
-  );
-  setHandler(
-    unpauseSignal,
-    react('unpause', (p) => onUnpause(run, p, now())),
-  );
-  setHandler(
-    gateGrantedSignal,
-    react('gateGranted', (p) => onGateGranted(run, p)),
-  );
-  setHandler(
-    stageProgressSignal,
-    react('stageProgress', (p) => onStageProgress(run, p)),
-  );
+  on(answerSignal, (p) => onAnswer(run, p));
+  on(resumeSignal, (p) => onResume(run, p));
+  on(pauseSignal, (p) => onPause(run, p, now()));
+  on(unpauseSignal, (p) => onUnpause(run, p, now()));
+  on(gateGrantedSignal, (p) => onGateGranted(run, p));
+  on(stageProgressSignal, (p) => onStageProgress(run, p));
 
   publish();
   try {

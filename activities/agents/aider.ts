@@ -4,16 +4,7 @@
  * later `Tokens:` line followed means the run gave up. Cost is aider's own session total.
  */
 import { ErrorType } from '../../workflows/api/index.js';
-import type {
-  AgentAdapter,
-  AgentParser,
-  AgentProgress,
-  AgentRunResult,
-  ExitInfo,
-  Invocation,
-  InvocationInput,
-  TokenUsage,
-} from './adapter.js';
+import type * as agent from './adapter.js';
 import {
   classifyText,
   classifyUsageError,
@@ -28,7 +19,7 @@ import {
 const NAME = 'Aider';
 const BINARY = 'aider';
 
-function invocation(input: InvocationInput): Invocation {
+function invocation(input: agent.InvocationInput): agent.Invocation {
   const { provider } = input;
   const viaStdin = promptNeedsStdin(input.prompt);
   const argv = [provider.binary ?? BINARY];
@@ -65,9 +56,9 @@ export function parseTokenCount(s: string): number {
   return Math.round(suffix === 'k' ? n * 1_000 : suffix === 'm' ? n * 1_000_000 : n);
 }
 
-class AiderParser implements AgentParser {
+class AiderParser implements agent.AgentParser {
   private calls = 0;
-  private usage?: TokenUsage;
+  private usage?: agent.TokenUsage;
   private sessionCost?: number;
   private lastTool?: string;
   /** API error lines since the last successful call. */
@@ -112,11 +103,11 @@ class AiderParser implements AgentParser {
     if (m[6]) this.sessionCost = Number(m[6]);
   }
 
-  progress(): AgentProgress {
+  progress(): agent.AgentProgress {
     return { turns: this.calls, lastTool: this.lastTool, costSoFar: this.sessionCost };
   }
 
-  finish(exit: ExitInfo): AgentRunResult {
+  finish(exit: agent.ExitInfo): agent.AgentRunResult {
     const opts = { now: exit.now };
     const extras = { usage: this.usage, reportedCostUsd: this.sessionCost, turns: this.calls };
     const early = processFailure(NAME, exit, extras);
@@ -165,7 +156,7 @@ class AiderParser implements AgentParser {
   }
 }
 
-export const aiderAdapter: AgentAdapter = {
+export const aiderAdapter: agent.AgentAdapter = {
   kind: 'aider',
   defaultBinary: BINARY,
   displayName: NAME,

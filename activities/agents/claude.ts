@@ -4,15 +4,7 @@
  * (rejected), then the synthetic assistant error, then the text.
  */
 import { ErrorType } from '../../workflows/api/index.js';
-import type {
-  AgentAdapter,
-  AgentProgress,
-  AgentRunResult,
-  ExitInfo,
-  Invocation,
-  InvocationInput,
-  TokenUsage,
-} from './adapter.js';
+import type * as agent from './adapter.js';
 import {
   classifyHttpStatus,
   classifyQuotaText,
@@ -36,7 +28,7 @@ import { parseResetTime } from './reset-time.js';
 const NAME = 'Claude Code';
 const BINARY = 'claude';
 
-function invocation(input: InvocationInput): Invocation {
+function invocation(input: agent.InvocationInput): agent.Invocation {
   const { provider } = input;
   const viaStdin = promptNeedsStdin(input.prompt);
   const argv = [provider.binary ?? BINARY, '-p'];
@@ -127,7 +119,7 @@ class ClaudeParser extends JsonlParser {
     }
   }
 
-  progress(): AgentProgress {
+  progress(): agent.AgentProgress {
     return {
       sessionId: this.sessionId,
       turns: this.turns(),
@@ -141,7 +133,7 @@ class ClaudeParser extends JsonlParser {
     return num(this.result?.num_turns) ?? this.messageIds.size + this.assistantTurns;
   }
 
-  finish(exit: ExitInfo): AgentRunResult {
+  finish(exit: agent.ExitInfo): agent.AgentRunResult {
     const opts = { now: exit.now };
     const r = this.result;
     const usage = r ? usageOf(r) : undefined;
@@ -228,9 +220,9 @@ class ClaudeParser extends JsonlParser {
   }
 
   private finishWithoutResult(
-    exit: ExitInfo,
-    extras: { sessionId?: string; usage?: TokenUsage; reportedCostUsd?: number; model?: string; turns: number },
-  ): AgentRunResult {
+    exit: agent.ExitInfo,
+    extras: { sessionId?: string; usage?: agent.TokenUsage; reportedCostUsd?: number; model?: string; turns: number },
+  ): agent.AgentRunResult {
     const opts = { now: exit.now };
     const text = this.text.text();
     if (ROOT_GUARD_RE.test(text))
@@ -330,9 +322,9 @@ function apiErrorClass(code: string, text: string, opts: { now: number }): Class
 }
 
 /** Totals: per-model usage when present (it includes side models), else `usage`. */
-function usageOf(r: Json): TokenUsage | undefined {
+function usageOf(r: Json): agent.TokenUsage | undefined {
   if (isObject(r.modelUsage) && Object.keys(r.modelUsage).length) {
-    const u: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
+    const u: agent.TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
     for (const m of Object.values(r.modelUsage)) {
       if (!isObject(m)) continue;
       u.inputTokens += num(m.inputTokens) ?? 0;
@@ -365,7 +357,7 @@ function mainModel(r: Json): string | undefined {
   return best;
 }
 
-export const claudeAdapter: AgentAdapter = {
+export const claudeAdapter: agent.AgentAdapter = {
   kind: 'claude-code',
   defaultBinary: BINARY,
   displayName: NAME,

@@ -4,15 +4,7 @@
  * notices. No cost is reported: usage comes from `turn.completed`, priced by the caller.
  */
 import { ErrorType } from '../../workflows/api/index.js';
-import type {
-  AgentAdapter,
-  AgentProgress,
-  AgentRunResult,
-  ExitInfo,
-  Invocation,
-  InvocationInput,
-  TokenUsage,
-} from './adapter.js';
+import type * as agent from './adapter.js';
 import {
   classifyText,
   classifyUsageError,
@@ -32,7 +24,7 @@ import { JsonlParser, type EventHandlers } from './jsonl.js';
 const NAME = 'Codex';
 const BINARY = 'codex';
 
-function invocation(input: InvocationInput): Invocation {
+function invocation(input: agent.InvocationInput): agent.Invocation {
   const { provider } = input;
   const viaStdin = promptNeedsStdin(input.prompt);
   const argv = [provider.binary ?? BINARY, 'exec', '--json', '-C', input.worktreeDir, '--sandbox', 'workspace-write'];
@@ -65,7 +57,7 @@ class CodexParser extends JsonlParser {
   private failed?: string;
   private networkWaits = 0;
   private lastNetworkWait?: string;
-  private usage?: TokenUsage;
+  private usage?: agent.TokenUsage;
 
   private readonly onItemEvent = (ev: Json): void => {
     if (isObject(ev.item)) this.onItem(ev.item, ev.type === 'item.completed');
@@ -134,7 +126,7 @@ class CodexParser extends JsonlParser {
     acc.outputTokens += num(u.output_tokens) ?? 0;
   }
 
-  progress(): AgentProgress {
+  progress(): agent.AgentProgress {
     return { sessionId: this.threadId, turns: this.steps, lastTool: this.lastTool };
   }
 
@@ -144,7 +136,7 @@ class CodexParser extends JsonlParser {
     return `${this.networkWaits} "waiting for network" notices`;
   }
 
-  finish(exit: ExitInfo): AgentRunResult {
+  finish(exit: agent.ExitInfo): agent.AgentRunResult {
     const opts = { now: exit.now };
     const extras = { sessionId: this.threadId, usage: this.usage, turns: this.steps };
     if (exit.spawnError) return processFailure(NAME, exit, extras)!;
@@ -206,7 +198,7 @@ class CodexParser extends JsonlParser {
   }
 }
 
-export const codexAdapter: AgentAdapter = {
+export const codexAdapter: agent.AgentAdapter = {
   kind: 'codex',
   defaultBinary: BINARY,
   displayName: NAME,

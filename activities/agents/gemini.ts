@@ -4,15 +4,7 @@
  * limit, 429 → 173), and any other failure is classified by its message. No cost is reported.
  */
 import { ErrorType } from '../../workflows/api/index.js';
-import type {
-  AgentAdapter,
-  AgentProgress,
-  AgentRunResult,
-  ExitInfo,
-  Invocation,
-  InvocationInput,
-  TokenUsage,
-} from './adapter.js';
+import type * as agent from './adapter.js';
 import {
   classifyQuotaText,
   classifyText,
@@ -34,7 +26,7 @@ const BINARY = 'gemini';
 /** With the prompt on stdin, -p is appended to it. */
 export const GEMINI_STDIN_PROMPT_SUFFIX = 'Follow the instructions above.';
 
-function invocation(input: InvocationInput): Invocation {
+function invocation(input: agent.InvocationInput): agent.Invocation {
   const { provider } = input;
   const viaStdin = promptNeedsStdin(input.prompt);
   const argv = [
@@ -107,11 +99,11 @@ class GeminiParser extends JsonlParser {
     },
   };
 
-  progress(): AgentProgress {
+  progress(): agent.AgentProgress {
     return { sessionId: this.sessionId, turns: this.turns, lastTool: this.lastTool, model: this.model };
   }
 
-  private usage(): TokenUsage | undefined {
+  private usage(): agent.TokenUsage | undefined {
     const s = this.result && isObject(this.result.stats) ? this.result.stats : undefined;
     if (!s) return undefined;
     const cached = num(s.cached) ?? 0;
@@ -120,7 +112,7 @@ class GeminiParser extends JsonlParser {
     return { inputTokens: input, outputTokens: num(s.output_tokens) ?? 0, cachedInputTokens: cached };
   }
 
-  finish(exit: ExitInfo): AgentRunResult {
+  finish(exit: agent.ExitInfo): agent.AgentRunResult {
     const opts = { now: exit.now };
     const extras = { sessionId: this.sessionId, usage: this.usage(), model: this.model, turns: this.turns };
     if (exit.spawnError) return processFailure(NAME, exit, extras)!;
@@ -162,7 +154,7 @@ class GeminiParser extends JsonlParser {
   }
 }
 
-export const geminiAdapter: AgentAdapter = {
+export const geminiAdapter: agent.AgentAdapter = {
   kind: 'gemini',
   defaultBinary: BINARY,
   displayName: NAME,

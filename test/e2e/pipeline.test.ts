@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../worker/pid.js';
 import { e2eEnv, git, type E2eEnv } from '../helpers/e2e.js';
+import { recordE2eHistory } from '../replay/record.js';
 
 let env: E2eEnv | undefined;
 afterEach(async () => {
@@ -66,6 +67,7 @@ describe('pipeline e2e', () => {
     expect(await git(env.repoDir, 'show', `${sha}:greet.js`)).toContain('hello, ${name}');
     expect(await git(env.repoDir, 'ls-tree', '-r', '--name-only', sha)).not.toContain('.switchyard');
     expect(await git(env.repoDir, 'rev-parse', 'main')).not.toBe(sha);
+    await recordE2eHistory(env.env.TEMPORAL_ADDRESS, 'task-greet-ask', 'e2e-answer-done');
   });
 
   it('(b) a first fix that fails the tests goes back to development with the report, then passes', async () => {
@@ -83,6 +85,7 @@ describe('pipeline e2e', () => {
     // The second commit builds on the first.
     const parent = await git(env.repoDir, 'rev-parse', `${done.commit}^`);
     expect(await git(env.repoDir, 'show', `${parent}:greet.js`)).toContain('hallo');
+    await recordE2eHistory(env.env.TEMPORAL_ADDRESS, 'task-greet-retry', 'e2e-tests-fail-then-pass');
   });
 
   it('(c) a missing test command holds the task as an environment problem; fixing config and resuming finishes it', async () => {
@@ -106,6 +109,7 @@ describe('pipeline e2e', () => {
     const done = await env.waitForState('greet-tool', ['done', 'hold', 'failed']);
     expect(done.state).toBe('done');
     expect(done.attempts).toMatchObject({ development: 1, testing: 2 });
+    await recordE2eHistory(env.env.TEMPORAL_ADDRESS, 'task-greet-tool', 'e2e-hold-resume');
   });
 
   it('(d) two tasks on one repo: the second waits in queued; a task waiting for an answer blocks neither', async () => {

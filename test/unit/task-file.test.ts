@@ -110,7 +110,7 @@ staging: staging-1
 
   it('lists the known keys when an unknown key is not a likely typo', () => {
     const err = taskError(task('repo: r\ntitle: t\nowner: ana'));
-    expect(err.issues).toEqual([expect.stringMatching(/^owner: unknown key \(known keys: id, repo, title, base, /)]);
+    expect(err.issues).toEqual([expect.stringMatching(/^owner: unknown key \(allowed here: id, repo, title, base, /)]);
   });
 
   it.each([
