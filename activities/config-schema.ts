@@ -3,8 +3,20 @@
  * worker/config.ts; this file only says what is valid.
  */
 import { z } from 'zod';
-import { MAX_NAME_LENGTH, NAME_RE, refProblem, repoLocationProblem } from '../workflows/grammar.js';
+import {
+  MAX_NAME_LENGTH,
+  NAME_RE,
+  refProblem,
+  repoLocationProblem,
+  sshHostProblem,
+  sshPathProblem,
+  sshUserProblem,
+} from '../workflows/grammar.js';
+import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
 import { parseDuration } from '../workflows/duration.js';
+
+/** The staging activity's retry policy (12 attempts) leaves room for these plus lost workers. */
+export const MAX_SSH_RETRIES = 10;
 
 const argv = z.array(z.string().min(1)).min(1, 'an argv array with at least the program, e.g. ["npm", "test"]');
 /** Repo, staging, provider and account names (they end up in search attributes and workflow ids). */
@@ -47,14 +59,58 @@ export const repoSchema = z.strictObject({
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
 });
 
-export const stagingSchema = z.strictObject({
-  transport: z.literal('local').default('local'),
+/** Worker variables the command may see (e.g. DATABASE_URL), by name; values stay out of config. */
+const envNames = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]);
+const stagingTimeoutSec = z.number().positive().max(5400).default(600);
+
+export const localStagingSchema = z.strictObject({
+  transport: z.literal('local'),
   /** Run in a worktree at the tested commit; exit 0 = staging check passed. */
   command: argv,
-  timeoutSec: z.number().positive().max(5400).default(600),
-  /** Names of worker environment variables the command may see (e.g. DATABASE_URL); values stay out of config. */
-  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+  timeoutSec: stagingTimeoutSec,
+  env: envNames,
 });
+
+/** A word of an ssh target's command: placeholders must be known ones. */
+const remoteWord = z
+  .string()
+  .min(1)
+  .superRefine((word, ctx) => {
+    const unknown = unknownPlaceholders(word);
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')} (known: ${PLACEHOLDERS.map((n) => `{${n}}`).join(', ')})`,
+      });
+    }
+  });
+
+/**
+ * The check runs on the host over the system ssh client. The host keeps its own environment and
+ * secrets; host keys are pinned in `knownHostsFile`, never learned.
+ */
+export const sshStagingSchema = z.strictObject({
+  transport: z.literal('ssh'),
+  host: grammar(sshHostProblem),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: grammar(sshUserProblem),
+  /** Private key (relative to the config file). */
+  identityFile: grammar(sshPathProblem),
+  /** The host's pinned key(s), in known_hosts format (relative to the config file). */
+  knownHostsFile: grammar(sshPathProblem),
+  command: z.array(remoteWord).min(1, 'an argv array with at least the program, e.g. ["deploy", "{commit}"]'),
+  timeoutSec: stagingTimeoutSec,
+  connectTimeoutSec: z.number().int().positive().max(120).default(10),
+  /** Retries of a connection that failed on the way (refused, timed out, reset) before the task holds. */
+  retries: z.number().int().min(0).max(MAX_SSH_RETRIES).default(3),
+});
+
+/** `transport` defaults to local, as before ssh existed. */
+export const stagingSchema = z.preprocess(
+  (v) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && !('transport' in v) ? { ...v, transport: 'local' } : v,
+  z.discriminatedUnion('transport', [localStagingSchema, sshStagingSchema]),
+);
 
 export const commandProviderSchema = z.strictObject({
   kind: z.literal('command'),
@@ -208,6 +264,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type RepoConfig = z.infer<typeof repoSchema>;
 export type StagingConfig = z.infer<typeof stagingSchema>;
+export type SshStagingConfig = z.infer<typeof sshStagingSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type CommandProviderConfig = z.infer<typeof commandProviderSchema>;
 export type AgentCliProviderConfig = Exclude<ProviderConfig, CommandProviderConfig>;

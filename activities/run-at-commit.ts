@@ -116,7 +116,7 @@ async function runInWorktree<T>(
 }
 
 /** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
-function outputPreview(text: string): string {
+export function outputPreview(text: string): string {
   // The truncation marker comes on top of the kept bytes.
   return cutText(text, { max: 4000, unit: 'bytes', head: 1000 }).text;
 }

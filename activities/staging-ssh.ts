@@ -8,15 +8,14 @@ import { redactSecrets } from '../workflows/redact.js';
 import { baseEnv } from './env.js';
 import { failure, ProcessStartError } from './errors.js';
 import { runActivityProcess, type ProcessResult } from './process.js';
+import { expandPlaceholders, type PlaceholderValues } from './placeholders.js';
 import {
   classifySsh,
-  expandPlaceholders,
   firstUsefulLine,
   fromTerminal,
   remoteCommand,
   REMOTE_KILL_AFTER_SEC,
   sshArgv,
-  type PlaceholderValues,
   type SshOutcome,
   type SshTarget,
 } from './ssh-command.js';

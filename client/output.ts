@@ -53,10 +53,12 @@ export function formatStatus(s: TaskStatusView): string {
   if (s.lastTest) row('last test', testLine(s.lastTest));
   if (s.lastStaging) {
     const st = s.lastStaging;
+    const where = st.host ? `${st.host} over ssh` : (st.transport ?? 'local');
     row(
       'staging',
-      `${st.status} on ${st.target} (exit ${st.exitCode ?? '-'}, ${formatMs(st.durationMs)}) @ ${shortSha(st.commit)}`,
+      `${st.outcomeClass ?? st.status} on ${st.target} (${where}, exit ${st.exitCode ?? '-'}, ${formatMs(st.durationMs)}) @ ${shortSha(st.commit)}`,
     );
+    if (st.outcomeClass && st.outcomeClass !== 'passed') row('', st.reason);
   }
   if (s.lastSummary) row('summary', firstLine(s.lastSummary));
   if (s.queryError) row('note', s.queryError);

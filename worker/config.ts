@@ -92,8 +92,9 @@ function resolveArgv(argv: string[], dir: string): string[] {
 }
 
 /**
- * Test and staging commands run inside the task's worktree, so `./gradlew` means the repo's file and
- * is left alone; only the agent program (run from anywhere) is resolved against the config file.
+ * Test and staging commands run inside the task's worktree (or on the staging host), so `./gradlew`
+ * means the repo's file and is left alone; the agent program (run from anywhere) and an ssh target's
+ * key and known_hosts files are resolved against the config file.
  */
 function resolveConfigPaths(config: Config, dir: string): Config {
   const repos = Object.fromEntries(
@@ -110,7 +111,19 @@ function resolveConfigPaths(config: Config, dir: string): Config {
         : { ...provider, ...(provider.binary ? { binary: resolveArgv([provider.binary], dir)[0] } : {}) },
     ]),
   );
-  return { ...config, dataDir: resolve(dir, config.dataDir), repos, providers };
+  const staging = Object.fromEntries(
+    Object.entries(config.staging).map(([name, target]) => [
+      name,
+      target.transport === 'ssh'
+        ? {
+            ...target,
+            identityFile: resolve(dir, target.identityFile),
+            knownHostsFile: resolve(dir, target.knownHostsFile),
+          }
+        : target,
+    ]),
+  );
+  return { ...config, dataDir: resolve(dir, config.dataDir), repos, staging, providers };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -247,6 +247,7 @@ interface SchemaDef {
   type: string;
   innerType?: SchemaLike;
   in?: SchemaLike;
+  out?: SchemaLike;
   shape?: Record<string, SchemaLike>;
   valueType?: SchemaLike;
   element?: SchemaLike;
@@ -261,7 +262,8 @@ function unwrap(schema: SchemaLike | undefined): SchemaLike | undefined {
   for (let i = 0; s && i < 20; i++) {
     const def: SchemaDef = s.def;
     if (def.innerType) s = def.innerType;
-    else if (def.type === 'pipe' && def.in) s = def.in;
+    // A preprocess is a pipe from a transform: the schema is its output side.
+    else if (def.type === 'pipe' && def.in) s = def.in.def.type === 'transform' ? def.out : def.in;
     else break;
   }
   return s;

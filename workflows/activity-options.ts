@@ -36,8 +36,8 @@ export const agentActivity = processActivity('6h', 5);
 /** The runner enforces the repo's testTimeoutSec itself; this only bounds a lost worker. */
 export const testActivity = processActivity('6h', 3);
 
-/** StagingTransient is retried, but only a bounded number of times before the task holds. */
-export const stagingActivity = processActivity('2h', 4);
+/** StagingTransient is retried until the target's `retries` (at most 10) are spent; the rest covers lost workers. */
+export const stagingActivity = processActivity('2h', 12);
 
 /** Store writes wait out an unreachable database: the task pauses, nothing is lost. */
 export const storeActivity: ActivityOptions = {

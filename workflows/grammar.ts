@@ -192,6 +192,37 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * An ssh host: a DNS name or an IPv4/IPv6 address, never something ssh could read as an option or a
+ * `user@host` form (the user has its own field).
+ */
+export function sshHostProblem(host: string): string | undefined {
+  if (host.length > 253) return `is ${host.length} characters long; a host name is at most 253`;
+  if (/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host) || /^[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*$/.test(host)) {
+    return undefined;
+  }
+  return `"${printable(host)}" is not a host name or address (letters, digits, "." and "-"; or an IP address)`;
+}
+
+/** A login name as POSIX systems allow it. */
+export function sshUserProblem(user: string): string | undefined {
+  if (/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(user)) return undefined;
+  return `"${printable(user)}" is not a user name (letters, digits, "_", "." and "-", starting with a letter or "_", at most 32)`;
+}
+
+/**
+ * A key or known_hosts path for ssh's options: ssh splits UserKnownHostsFile on whitespace and expands
+ * `%` tokens and a leading `~` in both, so those are refused rather than reinterpreted.
+ */
+export function sshPathProblem(path: string): string | undefined {
+  if (/[\s%"'\u0000-\u001f\u007f]/.test(path)) {
+    return `"${printable(path)}" cannot be given to ssh: no spaces, quotes, "%" or control characters in the path`;
+  }
+  if (path.startsWith('~') || path.startsWith('-'))
+    return `"${printable(path)}" must be a path (absolute, or relative to the config file)`;
+  return undefined;
+}
+
 /** A value as it may be shown in a message: control characters made visible, long values cut. */
 export function printable(value: string): string {
   const shown = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

@@ -77,8 +77,10 @@ export function failureReportText(report: FailureReport): string {
     ].join('\n');
   }
   const s = report.staging!;
+  const where = s.host ? ` (${s.host}, over ssh)` : '';
   return [
-    `Staging check on ${s.target} ${s.status} for commit ${s.commit} (exit ${s.exitCode ?? 'by signal'}).`,
+    `Staging check on ${s.target}${where} ${s.status} for commit ${s.commit} (exit ${s.exitCode ?? 'by signal'}).`,
+    ...(s.reason ? ['', s.reason] : []),
     '',
     'Output (tail):',
     '```',

@@ -122,6 +122,7 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
       attempt: n,
       repo: input.task.repo,
       commit: commitOf(s),
+      branch: s.branch,
       target: input.staging!,
     }),
     absorb(run, r) {

@@ -8,6 +8,7 @@ import {
   SA_REPO,
   SA_STAGE,
   SA_STATE,
+  type StagingSummary,
   type StatusMemo,
   type TaskEvent,
   type TaskStatus,
@@ -53,10 +54,17 @@ export function currentDetails(s: TaskStatus): string {
   if (attempts) facts.push(`Attempts: ${attempts}`);
   if (s.branch) facts.push(`Branch: \`${s.branch}\`${s.commit ? ` @ \`${s.commit.slice(0, 12)}\`` : ''}`);
   if (s.lastTest) facts.push(`Last test run: ${s.lastTest.status}${countsText(s)}`);
+  if (s.lastStaging) facts.push(`Last staging run: ${stagingText(s.lastStaging)}`);
   facts.push(`Provider: ${s.provider} (${s.providerReason})`);
   facts.push(`Cost: $${s.costUsd.toFixed(4)}${s.budgetUsd !== undefined ? ` of $${s.budgetUsd.toFixed(2)}` : ''}`);
   blocks.push(facts.map((f) => `- ${f}`).join('\n'));
   return blocks.join('\n\n');
+}
+
+/** `env-permanent on **prod-like** (deploy@10.0.0.5:22, ssh)`: the class, the target and where it ran. */
+export function stagingText(st: StagingSummary): string {
+  const where = st.host ? `${st.host}, ssh` : (st.transport ?? 'local');
+  return `${st.outcomeClass ?? st.status} on **${st.target}** (${where})`;
 }
 
 function countsText(s: TaskStatus): string {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSshCheck, type SshStagingTarget } from '../../activities/staging-ssh.js';
-import type { PlaceholderValues } from '../../activities/ssh-command.js';
+import type { PlaceholderValues } from '../../activities/placeholders.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 import { mockActivityEnv, runIn } from './fixtures.js';
 

@@ -6,6 +6,7 @@
 //   fake-agent: wrong-first         developer's first fix is wrong; it fixes it once it sees the failure report
 //   fake-agent: wait-for <path>     developer waits until <path> exists before working
 //   fake-agent: hang <pidfile>      developer starts a process tree, writes its pids to <pidfile>, never ends
+//   fake-agent: save-prompts <dir> every run writes its prompt to <dir>/<role>-<attempt>.md
 //   fake-agent: stall-<role> <file> (role analyst or developer) the first run of that role starts a child,
 //                                   writes {"pid","child"} to <file>, then keeps rewriting a file in its
 //                                   worktree and never ends; once <file> exists, runs normally
@@ -29,6 +30,10 @@ const answers = prompt.includes('## Answers') ? prompt.split('## Answers')[1] : 
 const answer = answers.match(/Answer[^\n]*:\n(.+)/)?.[1]?.trim();
 
 mkdirSync('.switchyard', { recursive: true });
+const savePrompts = directive('save-prompts');
+if (typeof savePrompts === 'string') {
+  writeFileSync(`${savePrompts}/${role}-${process.env.SWITCHYARD_ATTEMPT}.md`, prompt);
+}
 console.log(`fake agent: ${role} for ${process.env.SWITCHYARD_TASK_ID} attempt ${process.env.SWITCHYARD_ATTEMPT}`);
 await sleep(50);
 
@@ -81,6 +86,9 @@ if (typeof hang === 'string') {
 const failed = prompt.includes('## Previous attempt failed');
 const greeting = directive('wrong-first') && !failed ? 'hallo' : (answer ?? 'hello');
 writeFileSync('greet.js', `export function greet(name) {\n  return \`${greeting}, \${name}\`;\n}\n`);
+// A staging failure is answered with a change too (the greeting itself is already right).
+if (failed && prompt.includes('Staging check on'))
+  writeFileSync('STAGING-FIX.md', `attempt ${process.env.SWITCHYARD_ATTEMPT}\n`);
 writeFileSync('.switchyard/summary.md', `greet() now says "${greeting}".\n`);
 console.log(`edited greet.js (${greeting})`);
 console.log('SWITCHYARD_USAGE {"costUsd":0.02,"inputTokens":2000,"outputTokens":300}');

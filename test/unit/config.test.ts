@@ -216,15 +216,89 @@ describe('parseConfig', () => {
         'repos:', //                           5
         "  b: {url: ''}", //                   6
         'staging:', //                         7
-        '  s: {command: [x], transport: ssh}', // 8
+        '  s: {command: [x], transport: rsync}', // 8
       ].join('\n'),
     );
     expect(err.issues).toEqual([
       'providers.p.kind: required: one of command, claude-code, codex, gemini, aider (line 2)',
       'providers.r: expected a mapping, got an empty value (line 4)',
       'repos.b.url: must not be empty (line 6)',
-      'staging.s.transport: expected one of "local", got "ssh" (line 8)',
+      'staging.s.transport: unknown transport "rsync" (expected: local, ssh) (line 8)',
     ]);
+  });
+
+  describe('ssh staging targets', () => {
+    const target = (lines: string[]) =>
+      ['staging:', '  prod-like:', '    transport: ssh', ...lines.map((l) => `    ${l}`)].join('\n');
+    const minimal = [
+      'host: staging.example.com',
+      'user: deploy',
+      'identityFile: keys/deploy_ed25519',
+      'knownHostsFile: keys/known_hosts',
+      'command: [deploy-check, "{commit}", "--branch={branch}"]',
+    ];
+
+    it('fills in the defaults and resolves the key files against the config file', () => {
+      const cfg = parseConfig(target(minimal), join(tmp, 'cfg', 'switchyard.config.yaml'));
+      expect(cfg.staging['prod-like']).toEqual({
+        transport: 'ssh',
+        host: 'staging.example.com',
+        port: 22,
+        user: 'deploy',
+        identityFile: join(tmp, 'cfg', 'keys', 'deploy_ed25519'),
+        knownHostsFile: join(tmp, 'cfg', 'keys', 'known_hosts'),
+        command: ['deploy-check', '{commit}', '--branch={branch}'],
+        timeoutSec: 600,
+        connectTimeoutSec: 10,
+        retries: 3,
+      });
+    });
+
+    it('keeps transport: local the default', () => {
+      const cfg = parseConfig('staging:\n  s: {command: [./check]}', join(tmp, 'switchyard.config.yaml'));
+      expect(cfg.staging.s).toEqual({ transport: 'local', command: ['./check'], timeoutSec: 600, env: [] });
+    });
+
+    it('requires the pinned host keys, the key and the user', () => {
+      const err = configError(target(['host: h', 'command: [x]']));
+      expect(err.issues).toEqual([
+        'staging.prod-like.user: required: expected text (line 2)',
+        'staging.prod-like.identityFile: required: expected text (line 2)',
+        'staging.prod-like.knownHostsFile: required: expected text (line 2)',
+      ]);
+    });
+
+    it.each([
+      ['host: "-oProxyCommand=touch x"', /^staging\.prod-like\.host: "-oProxyCommand=touch x" is not a host name/],
+      ['host: "a;b"', /^staging\.prod-like\.host: "a;b" is not a host name/],
+      ['host: "me@h"', /^staging\.prod-like\.host: "me@h" is not a host name/],
+      ['user: "-l"', /^staging\.prod-like\.user: "-l" is not a user name/],
+      ['user: "$(id)"', /^staging\.prod-like\.user: "\$\(id\)" is not a user name/],
+      ['knownHostsFile: "a b"', /^staging\.prod-like\.knownHostsFile: "a b" cannot be given to ssh/],
+      ['identityFile: "~/.ssh/id"', /^staging\.prod-like\.identityFile: "~\/.ssh\/id" must be a path/],
+      ['identityFile: "%d/id"', /^staging\.prod-like\.identityFile: "%d\/id" cannot be given to ssh/],
+      ['port: 0', /^staging\.prod-like\.port: /],
+      ['port: 70000', /^staging\.prod-like\.port: /],
+      ['retries: 11', /^staging\.prod-like\.retries: /],
+      ['connectTimeoutSec: 0', /^staging\.prod-like\.connectTimeoutSec: /],
+      [
+        'command: [deploy, "{sha}"]',
+        /^staging\.prod-like\.command\[1\]: unknown placeholder \{sha\} \(known: \{commit\}, /,
+      ],
+      ['env: [TOKEN]', /^staging\.prod-like\.env: unknown key/],
+    ])('refuses %s, naming the field', (line, re) => {
+      const key = line.split(':')[0];
+      const err = configError(target([...minimal.filter((l) => !l.startsWith(`${key}:`)), line]));
+      expect(err.issues).toHaveLength(1);
+      expect(err.issues[0]).toMatch(re);
+    });
+
+    it('suggests the key a typo meant', () => {
+      const err = configError(target([...minimal, 'knownHostFile: x']));
+      expect(err.issues).toEqual([
+        expect.stringMatching(/knownHostFile: unknown key; did you mean "knownHostsFile"\?/),
+      ]);
+    });
   });
 
   it('reports cross-references after the shape is valid', () => {

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  classifySsh,
-  expandPlaceholders,
-  remoteCommand,
-  shellQuote,
-  sshArgv,
-  unknownPlaceholders,
-  type PlaceholderValues,
-} from '../../activities/ssh-command.js';
+import { expandPlaceholders, unknownPlaceholders, type PlaceholderValues } from '../../activities/placeholders.js';
+import { classifySsh, remoteCommand, shellQuote, sshArgv } from '../../activities/ssh-command.js';
 
 const values: PlaceholderValues = {
   commit: 'a'.repeat(40),

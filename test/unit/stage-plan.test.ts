@@ -45,6 +45,9 @@ const testReport = (over: Partial<TestSummary> = {}): TestSummary => ({
 });
 const stagingReport = (over: Partial<StagingSummary> = {}): StagingSummary => ({
   status: 'FAIL',
+  outcomeClass: 'failed',
+  transport: 'local',
+  reason: 'staging target staging-1: the check failed (exit 2): health check failed',
   exitCode: 2,
   durationMs: 5,
   output: 'health check failed',

@@ -105,6 +105,9 @@ beforeAll(async () => {
       const r = (await scripts.get(i.taskId)?.staging?.(i.commit, c.staging.length)) ?? {};
       return {
         status: 'PASS',
+        outcomeClass: r.status === 'FAIL' ? 'failed' : 'passed',
+        transport: 'local',
+        reason: `staging target ${i.target}: ${r.status === 'FAIL' ? 'the check failed' : 'passed'}`,
         exitCode: 0,
         durationMs: 1,
         output: 'staging ok',
@@ -304,6 +307,30 @@ describe('taskWorkflow', () => {
     expect(done.attempts['deploy-staging']).toBe(3);
     await recordHistory(w.client, h.workflowId, 'task-staging');
     await recordHistory(w.client, `${h.workflowId}-deploy-staging-2`, 'deploy-staging-env-problem');
+  });
+
+  it('a staging check that timed out holds at deploy-staging and never goes back to development', async () => {
+    const i = input({ staging: 'staging-1' });
+    const h = await start(i, {
+      staging: (_, n) =>
+        n === 1
+          ? {
+              status: 'FAIL',
+              outcomeClass: 'timeout',
+              exitCode: 124,
+              reason: 'staging target staging-1: staging check timed out after 5 s',
+            }
+          : {},
+    });
+    const held = await waitForState(h, 'hold');
+    expect(held.heldStage).toBe('deploy-staging');
+    expect(held.holdReason).toContain('staging check timed out after 5 s');
+    expect(held.lastStaging?.outcomeClass).toBe('timeout');
+    expect(held.attempts.development).toBe(1);
+    await h.signal(resumeSignal, { action: 'retry' });
+    const done: TaskStatus = await h.result();
+    expect(done.state).toBe('done');
+    expect(done.attempts).toMatchObject({ development: 1, 'deploy-staging': 2 });
   });
 
   it('holds when the budget is crossed; resume with a higher budget continues', async () => {

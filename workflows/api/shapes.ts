@@ -165,12 +165,27 @@ export interface StagingRunInput {
   taskId: string;
   repo: string;
   commit: string;
+  /** The task's branch, for a remote command's `{branch}` (absent in histories from before ssh). */
+  branch?: string;
   target: string;
   attempt: number;
 }
 
+/**
+ * What a staging run means. Only `failed` is about the code; the rest are environment questions for a
+ * person (a hang on the host included), never a reason to rewrite the code.
+ */
+export const STAGING_CLASSES = ['passed', 'failed', 'timeout', 'env-permanent', 'transient'] as const;
+export type StagingClass = (typeof STAGING_CLASSES)[number];
+
 export interface StagingSummary {
   status: 'PASS' | 'FAIL';
+  outcomeClass: StagingClass;
+  transport: 'local' | 'ssh';
+  /** `user@host:port` of an ssh target. */
+  host?: string;
+  /** One line for a person: the class, the target and the first useful line of the output. */
+  reason: string;
   exitCode: number | null;
   durationMs: number;
   output: string;
@@ -270,6 +285,8 @@ export interface StagingStageInput {
   attempt: number;
   repo: string;
   commit: string;
+  /** The task's branch (absent in histories from before ssh). */
+  branch?: string;
   target: string;
 }
 export type StagingOutcome = 'passed' | 'failed' | 'env-problem';

@@ -4,10 +4,14 @@ import { stagingActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';
 import { preview } from '../preview.js';
+import { stagingOutcome } from '../staging-outcome.js';
 
 const { runStagingCheck } = proxyActivities<SwitchyardActivities>(stagingActivity);
 
-/** The staging target's check for the tested commit: PASS, FAIL, or an environment problem. */
+/**
+ * The staging target's check for the tested commit. Only a check that ran and failed goes back to
+ * development; a hang, an unreachable host or a broken host is an environment problem (hold).
+ */
 export async function deployStagingWorkflow(input: StagingStageInput): Promise<StagingStageResult> {
   setCurrentDetails(
     `Staging check on **${input.target}** for \`${input.commit.slice(0, 12)}\` (attempt ${input.attempt}).`,
@@ -17,13 +21,13 @@ export async function deployStagingWorkflow(input: StagingStageInput): Promise<S
       taskId: input.taskId,
       repo: input.repo,
       commit: input.commit,
+      branch: input.branch,
       target: input.target,
       attempt: input.attempt,
     });
-    return {
-      outcome: report.status === 'PASS' ? 'passed' : 'failed',
-      report: { ...report, output: preview(report.output) },
-    };
+    const outcome = stagingOutcome(report);
+    const short = { ...report, output: preview(report.output) };
+    return outcome === 'env-problem' ? { outcome, report: short, failure: report.reason } : { outcome, report: short };
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Permanent problems, or transient ones whose retries ran out.
