@@ -25,7 +25,9 @@ import {
   waitForPoller,
   within,
 } from '../helpers/faults.js';
+import { startSshd } from '../helpers/sshd.js';
 import { temporalAddress } from '../helpers/temporal.js';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 
 /** Bounds the issue sets: processes of a dead worker, the retry, a signal after a restart. */
 const ORPHAN_BOUND_MS = 5_000;
@@ -141,6 +143,56 @@ describe.concurrent('a worker killed with SIGKILL', () => {
     const retry = await retryDelay('kill-test', 'testing', 'runTests', killed.killedAt);
     measured.push(`testing: orphans gone ${killed.orphansGoneMs} ms, retry started ${retry} ms after the kill`);
     expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+  });
+});
+
+describe('a worker killed with SIGKILL during a staging check over ssh', () => {
+  it('the check runs again and passes; nothing of the first run is left on the host or here', async () => {
+    const sshd = await startSshd();
+    try {
+      const env = await environment('kill-staging');
+      const marker = join(sshd.dir, 'check.json');
+      const runs = join(sshd.dir, 'runs');
+      // The first run records itself and a background child on the host, then sleeps; later runs pass.
+      const check = join(sshd.dir, 'check');
+      await writeFile(
+        check,
+        `#!/bin/sh\nif [ ! -e ${marker} ]; then sleep 300 & printf '{"pid":%s,"child":%s}' $$ $! > ${marker}.tmp && mv ${marker}.tmp ${marker}; wait; fi\necho "$1" >> ${runs}\n`,
+        { mode: 0o755 },
+      );
+      await appendFile(
+        env.configPath,
+        [
+          'staging:',
+          '  host-1:',
+          '    transport: ssh',
+          `    host: ${sshd.host}`,
+          `    port: ${sshd.port}`,
+          `    user: ${sshd.user}`,
+          `    identityFile: ${JSON.stringify(sshd.identityFile)}`,
+          `    knownHostsFile: ${JSON.stringify(sshd.knownHostsFile)}`,
+          `    command: [${JSON.stringify(check)}, "{commit}"]`,
+          '',
+        ].join('\n'),
+      );
+      const first = await env.startWorker();
+      const task = await env.writeTask('kill-staging', 'Fix the greeting.', { staging: 'host-1' });
+      expect((await env.cli(['submit', task])).exitCode).toBe(0);
+      const remote = await runningProcessFile(marker);
+      const killed = await killWorker(env, first, [remote.pid, remote.child]);
+      const second = await env.startWorker();
+      const done = await checkAfterRecovery(env, 'kill-staging', 2, killed.tag, second);
+      expect(done.lastStaging).toMatchObject({ outcomeClass: 'passed', transport: 'ssh' });
+      // Ran to the end once, on the tested commit.
+      expect(await readFile(runs, 'utf8')).toBe(`${done.commit}\n`);
+      const retry = await retryDelay('kill-staging', 'deploy-staging', 'runStagingCheck', killed.killedAt);
+      measured.push(
+        `staging over ssh: orphans gone ${killed.orphansGoneMs} ms, retry started ${retry} ms after the kill`,
+      );
+      expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+    } finally {
+      await sshd.close();
+    }
   });
 });
 
