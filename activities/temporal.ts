@@ -3,19 +3,29 @@
  * workflow it does not own, and ask whether another workflow is still running.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { gateAcquireSignal, gateWorkflowId, type GateRequest } from '../workflows/api/index.js';
+import {
+  gateAcquireSignal,
+  gateWorkflowId,
+  stagingGateWorkflowId,
+  type GateRef,
+  type GateRequest,
+} from '../workflows/api/index.js';
 import type { repoGateWorkflow } from '../workflows/gate.js';
 
 export function createTemporalActivities(client: Client, taskQueue: string) {
   return {
-    async requestGate(input: GateRequest & { repo: string }): Promise<void> {
+    async requestGate(input: GateRequest & GateRef): Promise<void> {
+      const [workflowId, name, summary] =
+        'target' in input
+          ? [stagingGateWorkflowId(input.target), input.target, `Staging target gate: ${input.target}`]
+          : [gateWorkflowId(input.repo), input.repo, `Repo gate: ${input.repo}`];
       await client.workflow.signalWithStart<typeof repoGateWorkflow, [GateRequest]>('repoGateWorkflow', {
-        workflowId: gateWorkflowId(input.repo),
+        workflowId,
         taskQueue,
-        args: [input.repo],
+        args: [name],
         signal: gateAcquireSignal,
         signalArgs: [{ workflowId: input.workflowId, taskId: input.taskId }],
-        staticSummary: `Repo gate: ${input.repo}`,
+        staticSummary: summary,
       });
     },
 

@@ -8,6 +8,7 @@ import type {
   AnalystResult,
   DeveloperInput,
   DeveloperResult,
+  GateRef,
   GateRequest,
   NotifyInput,
   RecordEventsInput,
@@ -26,7 +27,7 @@ export interface SwitchyardActivities {
   /** Appends transitions to the store's events table (idempotent per activity). */
   recordEvents(input: RecordEventsInput): Promise<void>;
   /** Signal-with-start the repo gate: workflows cannot start a workflow they do not own. */
-  requestGate(input: GateRequest & { repo: string }): Promise<void>;
+  requestGate(input: GateRequest & GateRef): Promise<void>;
   isWorkflowRunning(workflowId: string): Promise<boolean>;
   /** Stores a long task body once, so prompts can name it instead of copying it into every stage. */
   storeTaskBody(input: { taskId: string; body: string }): Promise<ArtifactRef>;

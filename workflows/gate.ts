@@ -1,5 +1,5 @@
 /**
- * repoGateWorkflow (`gate-<repo>`): a FIFO mutex per repo. Tasks ask with `gateAcquire` (sent by the
+ * repoGateWorkflow (`gate-<repo>`, or `staging-gate-<target>` for a staging target): a FIFO mutex. Tasks ask with `gateAcquire` (sent by the
  * requestGate activity with signal-with-start), the gate answers the head of the queue with
  * `gateGranted`, and the holder gives it back with `gateRelease`. Anyone with a Temporal client can
  * send these too: every payload is checked first, and a bad one is recorded as ignored, never thrown.
@@ -21,6 +21,8 @@ import {
   gateGrantedSignal,
   gateReleaseSignal,
   gateStateQuery,
+  stagingGateWorkflowId,
+  type GateRef,
   type GateState,
 } from './api/index.js';
 import { shortActivity } from './activity-options.js';
@@ -38,12 +40,15 @@ const IDLE_TIMEOUT = '10 minutes';
 export async function repoGateWorkflow(repoRaw: string, carriedRaw?: GateState): Promise<void> {
   const state = checkedInput(repoRaw, carriedRaw);
   const repo = state.repo;
+  // The same mutex guards a staging target when started under that id; the grant names what it guards.
+  const staging = workflowInfo().workflowId === stagingGateWorkflowId(repo);
+  const granted: GateRef = staging ? { target: repo } : { repo };
   const ignore = (signal: string, reason: string): void => {
     log.warn('gate signal ignored', { signal, reason });
     const ignored = (state.ignored ??= []);
     ignored.push({ signal, at: new Date().toISOString(), reason });
     if (ignored.length > MAX_GATE_IGNORED) ignored.splice(0, ignored.length - MAX_GATE_IGNORED);
-    describe(state);
+    describe(state, staging);
   };
   setHandler(gateAcquireSignal, (payload: unknown) => {
     const r = parseGateAcquire(payload);
@@ -58,7 +63,7 @@ export async function repoGateWorkflow(repoRaw: string, carriedRaw?: GateState):
   setHandler(gateStateQuery, () => state);
 
   for (;;) {
-    describe(state);
+    describe(state, staging);
     if (!state.holder) {
       const next = state.queue.shift();
       if (!next) {
@@ -67,7 +72,7 @@ export async function repoGateWorkflow(repoRaw: string, carriedRaw?: GateState):
       }
       state.holder = { ...next, since: new Date().toISOString() };
       try {
-        await getExternalWorkflowHandle(next.workflowId).signal(gateGrantedSignal, { repo });
+        await getExternalWorkflowHandle(next.workflowId).signal(gateGrantedSignal, granted);
       } catch (err) {
         // The task is gone (cancelled or terminated while queued): pass the gate on.
         log.warn('gate holder unreachable, skipping', { workflowId: next.workflowId, error: String(err) });
@@ -108,10 +113,11 @@ function checkedInput(repo: unknown, carried: unknown): GateState {
   });
 }
 
-function describe(state: GateState): void {
+function describe(state: GateState, staging: boolean): void {
   const holder = state.holder ? `held by \`${state.holder.taskId}\` since ${state.holder.since}` : 'free';
   const queue = state.queue.length ? `; waiting: ${state.queue.map((q) => `\`${q.taskId}\``).join(', ')}` : '';
   const last = state.ignored?.at(-1);
   const ignored = last ? `\n\nIgnored signals: ${state.ignored!.length} (latest: ${last.signal}, ${last.reason})` : '';
-  setCurrentDetails(`Repo gate for **${state.repo}**: ${holder}${queue}${ignored}`);
+  const what = staging ? 'Staging target gate' : 'Repo gate';
+  setCurrentDetails(`${what} for **${state.repo}**: ${holder}${queue}${ignored}`);
 }

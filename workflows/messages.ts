@@ -10,12 +10,14 @@
 import { z } from 'zod';
 import {
   gateWorkflowId,
+  stagingGateWorkflowId,
   STAGES,
   TASK_WORKFLOW_PREFIX,
   taskBranch,
   taskIdFromWorkflowId,
   taskWorkflowId,
   type AnswerInput,
+  type GateRef,
   type GateRequest,
   type GateState,
   type OperatorInput,
@@ -143,7 +145,13 @@ const stageProgressObject = z.strictObject({
   stage: z.enum(STAGES),
   detail: z.string().min(1).max(1000),
 });
-const gateGrantedObject = z.strictObject({ repo: z.string() });
+/** `{ repo }` from a repo's gate, `{ target }` from a staging target's. */
+const gateGrantedObject = z
+  .strictObject({ repo: z.string().optional(), target: z.string().optional() })
+  .refine((g) => (g.repo === undefined) !== (g.target === undefined), {
+    path: ['repo'],
+    message: 'missing, or given with target: a grant names its repo or, from a staging target gate, its target',
+  });
 
 export type SignalCheck<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -174,8 +182,10 @@ export function parseStageProgress(raw: unknown): SignalCheck<{ stage: Stage; de
   return signalCheck(stageProgressObject, raw);
 }
 
-export function parseGateGranted(raw: unknown): SignalCheck<{ repo: string }> {
-  return signalCheck(gateGrantedObject, raw);
+export function parseGateGranted(raw: unknown): SignalCheck<GateRef> {
+  const r = signalCheck(gateGrantedObject, raw);
+  if (!r.ok) return r;
+  return { ok: true, value: r.value.repo !== undefined ? { repo: r.value.repo } : { target: r.value.target! } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,9 +244,10 @@ export function parseGateInput(repoRaw: unknown, carriedRaw: unknown, workflowId
   if (!r.ok) return r;
   const { repo: name, carried } = r.value;
   const problems: string[] = [];
-  if (workflowId !== gateWorkflowId(name)) {
+  if (workflowId !== gateWorkflowId(name) && workflowId !== stagingGateWorkflowId(name)) {
     problems.push(
-      `workflowId: "${printable(workflowId)}" must be "${printable(gateWorkflowId(name))}" for repo ${printable(name)}`,
+      `workflowId: "${printable(workflowId)}" must be "${printable(gateWorkflowId(name))}" for repo ${printable(name)}` +
+        ` (or "${printable(stagingGateWorkflowId(name))}" for staging target ${printable(name)})`,
     );
   }
   if (carried && carried.repo !== name) problems.push(`carried.repo: must be the repo, ${printable(name)}`);

@@ -19,6 +19,7 @@ import {
   ErrorType,
   gateReleaseSignal,
   gateWorkflowId,
+  stagingGateWorkflowId,
   MEMO_STATUS_KEY,
   SA_STATE,
   taskWorkflowId,
@@ -34,7 +35,7 @@ import { printable } from './grammar.js';
 import { parseTaskInput } from './messages.js';
 import { bodyNeedsStore } from './prompts.js';
 import { redactSecrets } from './redact.js';
-import { markFiled, type TaskRun } from './task-state.js';
+import { gateRef, markFiled, type GateKind, type TaskRun } from './task-state.js';
 import { currentDetails, pendingEvents, searchAttributes, statusMemo } from './task-view.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
@@ -96,17 +97,17 @@ export async function storedBody(task: TaskSpec): Promise<BodyRef | undefined> {
   return { artifactId: ref.id, marker: `[[switchyard:task-body:${uuid4()}]]` };
 }
 
-/** Asks the repo's gate for a turn (signal-with-start; duplicates are ignored by the gate). */
-export async function askForGate(run: TaskRun): Promise<void> {
-  await requestGate({ repo: run.input.task.repo, workflowId: run.workflowId, taskId: run.input.task.id });
+/** Asks a gate for a turn (signal-with-start; duplicates are ignored by the gate). */
+export async function askForGate(run: TaskRun, kind: GateKind): Promise<void> {
+  await requestGate({ ...gateRef(run, kind), workflowId: run.workflowId, taskId: run.input.task.id });
 }
 
-/** Gives the repo gate back; a gate that is gone holds nothing for us. */
-export async function giveBackGate(run: TaskRun): Promise<void> {
+/** Gives a gate back; a gate that is gone holds nothing for us. */
+export async function giveBackGate(run: TaskRun, kind: GateKind): Promise<void> {
+  const ref = gateRef(run, kind);
+  const id = 'repo' in ref ? gateWorkflowId(ref.repo) : stagingGateWorkflowId(ref.target);
   try {
-    await getExternalWorkflowHandle(gateWorkflowId(run.input.task.repo)).signal(gateReleaseSignal, {
-      workflowId: run.workflowId,
-    });
+    await getExternalWorkflowHandle(id).signal(gateReleaseSignal, { workflowId: run.workflowId });
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('gate release not delivered', { error: String(err) });

@@ -3,9 +3,9 @@
  * before it touches state; one that fails its schema or does not fit the state is ignored with a
  * reason (taskWorkflow records it), never thrown.
  */
-import type { OperatorInput } from './api/index.js';
+import type { GateRef, OperatorInput } from './api/index.js';
 import { parseAnswer, parseGateGranted, parseOperator, parseResume, parseStageProgress } from './messages.js';
-import { recordTransition, type TaskRun } from './task-state.js';
+import { gateRef, recordTransition, type TaskRun } from './task-state.js';
 import { signalFits } from './transitions.js';
 
 /** `ignored`: record why and publish; otherwise publish only if the state shown has changed. */
@@ -62,9 +62,15 @@ function pauseChange(run: TaskRun, signal: keyof typeof PAUSE_SIGNALS, payload: 
 export function onGateGranted(run: TaskRun, payload: unknown): Reaction {
   const g = parseGateGranted(payload);
   if (!g.ok) return invalid(g.reason);
-  if (g.value.repo !== run.input.task.repo) return { ignored: 'a grant for another repo' };
-  if (!run.gate.requested) return { ignored: 'not waiting for the repo gate' };
-  run.inbox.granted = true;
+  const kind = (['repo', 'staging'] as const).find((k) => sameGate(gateRef(run, k), g.value));
+  if (!kind)
+    return {
+      ignored: 'repo' in g.value ? 'a grant for another repo' : 'a grant for another staging target',
+    };
+  if (!run.gates[kind].requested) {
+    return { ignored: kind === 'repo' ? 'not waiting for the repo gate' : 'not waiting for the staging target gate' };
+  }
+  run.inbox.granted[kind] = true;
   return quiet;
 }
 
@@ -80,4 +86,8 @@ export function onStageProgress(run: TaskRun, payload: unknown): Reaction {
 /** A note from pause/unpause goes with the transition's event in the store. */
 function operatorDetails(run: TaskRun, op: OperatorInput): void {
   if (op.note) run.events.details[run.s.transitions.length] = { note: op.note };
+}
+
+function sameGate(a: GateRef, b: GateRef): boolean {
+  return 'repo' in a ? 'repo' in b && a.repo === b.repo : 'target' in b && a.target === b.target;
 }

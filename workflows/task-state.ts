@@ -3,7 +3,16 @@
  * run keeps beside it, and the named pure functions through which every change to them goes.
  * Nothing here touches Temporal: taskWorkflow calls these and does the waiting and the telling.
  */
-import type { AnswerInput, BodyRef, ResumeInput, Stage, TaskInput, TaskState, TaskStatus } from './api/index.js';
+import type {
+  AnswerInput,
+  BodyRef,
+  GateRef,
+  ResumeInput,
+  Stage,
+  TaskInput,
+  TaskState,
+  TaskStatus,
+} from './api/index.js';
 import { formatDuration } from './duration.js';
 import { preview } from './preview.js';
 import type { FailureReport } from './prompts.js';
@@ -15,10 +24,17 @@ export const TERMINAL_STATES: readonly TaskState[] = ['done', 'failed', 'cancell
 export interface Inbox {
   answer?: AnswerInput;
   resume?: ResumeInput;
-  granted: boolean;
+  /** A grant arrived for the gate this task is asking for. */
+  granted: Record<GateKind, boolean>;
 }
 
-/** The repo gate as this task sees it: asked for (until released) and granted. */
+/**
+ * The gates a task takes: its repo's (development through deploy-staging, with `serial`) and its
+ * staging target's (during the check, always: a target may be shared by several repos).
+ */
+export type GateKind = 'repo' | 'staging';
+
+/** A gate as this task sees it: asked for (until released) and granted. */
 export interface GateHold {
   requested: boolean;
   held: boolean;
@@ -43,7 +59,7 @@ export interface TaskRun {
   readonly runId: string;
   readonly s: TaskStatus;
   readonly inbox: Inbox;
-  readonly gate: GateHold;
+  readonly gates: Record<GateKind, GateHold>;
   readonly carry: Carry;
   readonly events: EventLog;
   /** Set once at the start when the body is too long to copy into every stage's prompt. */
@@ -55,8 +71,8 @@ export function newRun(input: TaskInput, ids: { workflowId: string; runId: strin
     input,
     ...ids,
     s: initialStatus(input, ids.workflowId, at),
-    inbox: { granted: false },
-    gate: { requested: false, held: false },
+    inbox: { granted: { repo: false, staging: false } },
+    gates: { repo: { requested: false, held: false }, staging: { requested: false, held: false } },
     carry: { analysis: '' },
     events: { filed: 0, details: {} },
   };
@@ -142,28 +158,43 @@ export function recordDecision(s: TaskStatus, from: Stage, d: Decision, at: stri
 }
 
 // ------------------------------------------------------------------------------------------
-// The repo gate
+// Gates
 
-/** With `serial`, development through deploy-staging run under the repo gate; analysis never waits for it. */
-export function gateNeeded(run: TaskRun, next: Stage): boolean {
-  return next !== 'analysis' && run.input.serial && !run.gate.held;
+/**
+ * The gates `next` must hold and this task does not hold yet, in the order they are taken (the repo's
+ * first: a staging gate is only ever held inside a repo's turn, so two tasks cannot wait on each other).
+ */
+export function gatesNeeded(run: TaskRun, next: Stage): GateKind[] {
+  const needed: GateKind[] = [];
+  // With `serial`, development through deploy-staging run under the repo gate; analysis never waits for it.
+  if (next !== 'analysis' && run.input.serial && !run.gates.repo.held) needed.push('repo');
+  if (next === 'deploy-staging' && run.input.staging && !run.gates.staging.held) needed.push('staging');
+  return needed;
 }
 
-export function queueForGate(run: TaskRun): void {
-  run.inbox.granted = false;
-  run.gate.requested = true;
+/** What the gate of `kind` guards for this task, as the gate names it in its grant. */
+export function gateRef(run: TaskRun, kind: GateKind): GateRef {
+  return kind === 'repo' ? { repo: run.input.task.repo } : { target: run.input.staging! };
+}
+
+export function queueForGate(run: TaskRun, kind: GateKind): void {
+  run.inbox.granted[kind] = false;
+  run.gates[kind].requested = true;
   run.s.state = 'queued';
-  run.s.detail = `waiting for the repo gate of ${run.input.task.repo}`;
+  run.s.detail =
+    kind === 'repo'
+      ? `waiting for the repo gate of ${run.input.task.repo}`
+      : `waiting for staging target ${run.input.staging!}`;
 }
 
-export function gateAcquired(run: TaskRun): void {
-  run.gate.held = true;
+export function gateAcquired(run: TaskRun, kind: GateKind): void {
+  run.gates[kind].held = true;
   run.s.state = 'running';
 }
 
-export function gateReleased(run: TaskRun): void {
-  run.gate.requested = false;
-  run.gate.held = false;
+export function gateReleased(run: TaskRun, kind: GateKind): void {
+  run.gates[kind].requested = false;
+  run.gates[kind].held = false;
 }
 
 // ------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * taskWorkflow (`task-<taskId>`): the story of one task. It runs each stage as a child workflow
  * (stage-plan.ts builds the input and takes the result back), asks transitions.ts what follows,
- * holds the repo gate from development through deploy-staging, and owns every wait for a person
+ * holds the repo gate from development through deploy-staging and the staging target's gate during
+ * its check, and owns every wait for a person
  * (answers, resumes, operator pauses). Each change of state is a named function in task-state.ts.
  */
 import {
@@ -54,6 +55,7 @@ import {
   type Reaction,
 } from './task-signals.js';
 import * as state from './task-state.js';
+import type { GateKind } from './task-state.js';
 
 type Child<S extends Stage> = (input: StageInput<S>) => Promise<StageResult<S>>;
 const CHILDREN: { [S in Stage]: Child<S> } = {
@@ -97,15 +99,16 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     for (;;) {
       await fileEvents(run);
       next = await parkIfPaused(next);
-      if (state.gateNeeded(run, next)) await acquireGate();
+      for (const gate of state.gatesNeeded(run, next)) await acquireGate(gate);
       const stage = next;
       const decision = await runStage(stage);
+      await releaseGate('staging');
       state.recordDecision(s, stage, decision, now());
       if (decision.kind === 'stage') {
         next = decision.stage;
         continue;
       }
-      await releaseGate();
+      await releaseGate('repo');
       if (decision.kind === 'done') {
         state.markDone(s, decision.why);
         publish();
@@ -119,7 +122,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
-        await releaseGate();
+        await releaseGates();
         state.markCancelled(s, now());
         publish();
         await fileEvents(run, { bounded: true });
@@ -129,7 +132,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     if (s.state === 'failed') throw err;
     // Anything unplanned (a stage terminated, the gate unreachable): never leave the repo gate held
     // or the task looking alive.
-    await releaseGate();
+    await releaseGates();
     return await fail(`stopped by an unexpected error in ${s.stage}: ${describeFailure(err).message}`);
   }
 
@@ -177,7 +180,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   /** Operator park at a stage boundary, until unpause or resume. */
   async function parkIfPaused(next: Stage): Promise<Stage> {
     if (!s.paused) return next;
-    await releaseGate();
+    await releaseGate('repo');
     state.park(s, next, now());
     publish();
     await condition(() => !s.paused || inbox.resume !== undefined);
@@ -207,20 +210,25 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Repo gate
+  // Gates
 
-  async function acquireGate(): Promise<void> {
-    state.queueForGate(run);
+  async function acquireGate(kind: GateKind): Promise<void> {
+    state.queueForGate(run, kind);
     publish();
-    await askForGate(run);
+    await askForGate(run, kind);
     // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
-    while (!(await condition(() => inbox.granted, '10 minutes'))) await askForGate(run);
-    state.gateAcquired(run);
+    while (!(await condition(() => inbox.granted[kind], '10 minutes'))) await askForGate(run, kind);
+    state.gateAcquired(run, kind);
   }
 
-  async function releaseGate(): Promise<void> {
-    if (!run.gate.requested) return;
-    await giveBackGate(run);
-    state.gateReleased(run);
+  async function releaseGate(kind: GateKind): Promise<void> {
+    if (!run.gates[kind].requested) return;
+    await giveBackGate(run, kind);
+    state.gateReleased(run, kind);
+  }
+
+  async function releaseGates(): Promise<void> {
+    await releaseGate('staging');
+    await releaseGate('repo');
   }
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../worker/pid.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { recordE2eHistory } from '../replay/record.js';
 
 let env: E2eEnv;
 let sshd: TestSshd;
@@ -156,6 +157,7 @@ describe('deploy-staging over ssh', () => {
     const done = await env.waitForState('ssh-missing', ['done', 'hold', 'failed']);
     expect(done.state, done.holdReason).toBe('done');
     expect(done.attempts).toMatchObject({ development: 1, 'deploy-staging': 2 });
+    await recordE2eHistory(env.env.TEMPORAL_ADDRESS, 'task-ssh-missing', 'e2e-ssh-hold-resume');
   });
 
   it('4. sshd stopped → transient retries → hold → sshd started → resume → done', async () => {

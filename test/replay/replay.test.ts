@@ -21,7 +21,7 @@ describe('replay', () => {
   it('has fixtures for the task, every stage and the gate', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
     // And the e2e scenarios, recorded through the CLI and a worker process with real activities.
-    expect(files.filter((f) => f.startsWith('e2e-'))).toHaveLength(3);
+    expect(files.filter((f) => f.startsWith('e2e-'))).toHaveLength(4);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {

@@ -243,7 +243,10 @@ describe('signal payloads', () => {
     expect(parseStageProgress({ stage: 'deploy', detail: 'x' })).toMatchObject({ ok: false, reason: /^stage: / });
     expect(parseStageProgress({ stage: 'testing' })).toEqual({ ok: false, reason: 'detail: missing' });
     expect(parseGateGranted({ repo: 'webapp' })).toEqual({ ok: true, value: { repo: 'webapp' } });
-    expect(parseGateGranted({})).toEqual({ ok: false, reason: 'repo: missing' });
+    expect(parseGateGranted({ target: 'web' })).toEqual({ ok: true, value: { target: 'web' } });
+    expect(parseGateGranted({})).toMatchObject({ ok: false, reason: /^repo: missing/ });
+    expect(parseGateGranted({ repo: 'webapp', target: 'web' })).toMatchObject({ ok: false, reason: /^repo: missing/ });
+    expect(parseGateGranted({ repo: 3 })).toMatchObject({ ok: false, reason: /^repo: / });
   });
 
   it('a reason never echoes a secret and stays short', () => {

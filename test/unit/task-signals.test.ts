@@ -22,7 +22,8 @@ const input: TaskInput = {
   reminderEveryMs: 1000,
 };
 const AT = '2026-01-02T03:04:05Z';
-const runOf = (): TaskRun => newRun(input, { workflowId: 'task-fix-it', runId: 'run-1' }, '2026-01-01T00:00:00Z');
+const runOf = (over: Partial<TaskInput> = {}): TaskRun =>
+  newRun({ ...input, ...over }, { workflowId: 'task-fix-it', runId: 'run-1' }, '2026-01-01T00:00:00Z');
 const quiet = { publish: false };
 const shown = { publish: true };
 
@@ -105,12 +106,28 @@ describe('gateGranted', () => {
   it('counts only for this repo and while the task waits for the gate', () => {
     const run = runOf();
     expect(onGateGranted(run, { repo: 'webapp' })).toEqual({ ignored: 'not waiting for the repo gate' });
-    run.gate.requested = true;
+    run.gates.repo.requested = true;
     expect(onGateGranted(run, { repo: 'other' })).toEqual({ ignored: 'a grant for another repo' });
-    expect(run.inbox.granted).toBe(false);
+    expect(run.inbox.granted.repo).toBe(false);
     expect(onGateGranted(run, { repo: 'webapp' })).toEqual(quiet);
-    expect(run.inbox.granted).toBe(true);
+    expect(run.inbox.granted).toEqual({ repo: true, staging: false });
     expect(onGateGranted(run, 'webapp')).toMatchObject({ ignored: expect.stringMatching(/^invalid payload/) });
+  });
+});
+
+describe('gateGranted for a staging target', () => {
+  it('counts only for the task’s own target and while it waits for it', () => {
+    const run = runOf({ staging: 'web' });
+    expect(onGateGranted(run, { target: 'web' })).toEqual({ ignored: 'not waiting for the staging target gate' });
+    run.gates.staging.requested = true;
+    expect(onGateGranted(run, { target: 'other' })).toEqual({ ignored: 'a grant for another staging target' });
+    // A repo of the same name is another gate.
+    expect(onGateGranted(run, { repo: 'web' })).toEqual({ ignored: 'a grant for another repo' });
+    expect(onGateGranted(run, { target: 'web' })).toEqual(quiet);
+    expect(run.inbox.granted).toEqual({ repo: false, staging: true });
+    expect(onGateGranted(run, { repo: 'webapp', target: 'web' })).toMatchObject({
+      ignored: expect.stringMatching(/^invalid payload/),
+    });
   });
 });
 

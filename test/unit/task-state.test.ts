@@ -10,7 +10,8 @@ import {
   decisionContext,
   enterStage,
   gateAcquired,
-  gateNeeded,
+  gateRef,
+  gatesNeeded,
   gateReleased,
   hold,
   initialStatus,
@@ -214,8 +215,8 @@ describe('a new run', () => {
     expect(run).toMatchObject({
       workflowId: 'task-fix-it',
       runId: 'run-1',
-      inbox: { granted: false },
-      gate: { requested: false, held: false },
+      inbox: { granted: { repo: false, staging: false } },
+      gates: { repo: { requested: false, held: false }, staging: { requested: false, held: false } },
       carry: { analysis: '' },
       events: { filed: 0, details: {} },
     });
@@ -299,38 +300,55 @@ describe('stages', () => {
   });
 });
 
-describe('the repo gate rule', () => {
-  it('with serial, development, testing and deploy-staging need the gate; analysis never does', () => {
+describe('the gate rules', () => {
+  it('with serial, development, testing and deploy-staging need the repo gate; analysis never does', () => {
     const run = runOf({ serial: true });
-    expect(gateNeeded(run, 'analysis')).toBe(false);
-    expect(gateNeeded(run, 'development')).toBe(true);
-    expect(gateNeeded(run, 'testing')).toBe(true);
-    expect(gateNeeded(run, 'deploy-staging')).toBe(true);
+    expect(gatesNeeded(run, 'analysis')).toEqual([]);
+    expect(gatesNeeded(run, 'development')).toEqual(['repo']);
+    expect(gatesNeeded(run, 'testing')).toEqual(['repo']);
+    expect(gatesNeeded(run, 'deploy-staging')).toEqual(['repo']);
   });
 
-  it('a task that holds the gate does not ask again, and without serial nobody asks', () => {
-    const run = runOf({ serial: true });
-    run.gate.held = true;
-    expect(gateNeeded(run, 'testing')).toBe(false);
+  it('deploy-staging also takes the staging target gate, after the repo gate, with or without serial', () => {
+    expect(gatesNeeded(runOf({ serial: true, staging: 'web' }), 'deploy-staging')).toEqual(['repo', 'staging']);
+    expect(gatesNeeded(runOf({ serial: false, staging: 'web' }), 'deploy-staging')).toEqual(['staging']);
+    expect(gatesNeeded(runOf({ serial: false, staging: 'web' }), 'testing')).toEqual([]);
+  });
+
+  it('a task that holds a gate does not ask again, and without serial nobody asks for the repo gate', () => {
+    const run = runOf({ serial: true, staging: 'web' });
+    run.gates.repo.held = true;
+    expect(gatesNeeded(run, 'testing')).toEqual([]);
+    run.gates.staging.held = true;
+    expect(gatesNeeded(run, 'deploy-staging')).toEqual([]);
     const free = runOf({ serial: false });
-    expect(gateNeeded(free, 'development')).toBe(false);
+    expect(gatesNeeded(free, 'development')).toEqual([]);
   });
 
   it('queue → acquired → released: the state shows the wait, and a release forgets both flags', () => {
     const run = runOf();
-    run.inbox.granted = true; // a grant from an earlier turn must not count
-    queueForGate(run);
-    expect(run.inbox.granted).toBe(false);
-    expect(run.gate).toEqual({ requested: true, held: false });
+    run.inbox.granted.repo = true; // a grant from an earlier turn must not count
+    queueForGate(run, 'repo');
+    expect(run.inbox.granted.repo).toBe(false);
+    expect(run.gates.repo).toEqual({ requested: true, held: false });
     expect(run.s).toMatchObject({ state: 'queued', detail: 'waiting for the repo gate of webapp' });
-    expect(gateNeeded(run, 'development')).toBe(true);
-    gateAcquired(run);
-    expect(run.gate).toEqual({ requested: true, held: true });
+    expect(gatesNeeded(run, 'development')).toEqual(['repo']);
+    gateAcquired(run, 'repo');
+    expect(run.gates.repo).toEqual({ requested: true, held: true });
     expect(run.s.state).toBe('running');
-    expect(gateNeeded(run, 'testing')).toBe(false);
-    gateReleased(run);
-    expect(run.gate).toEqual({ requested: false, held: false });
-    expect(gateNeeded(run, 'testing')).toBe(true);
+    expect(gatesNeeded(run, 'testing')).toEqual([]);
+    gateReleased(run, 'repo');
+    expect(run.gates.repo).toEqual({ requested: false, held: false });
+    expect(gatesNeeded(run, 'testing')).toEqual(['repo']);
+  });
+
+  it('a task waiting for its staging target says so, and the two gates are kept apart', () => {
+    const run = runOf({ staging: 'web' });
+    queueForGate(run, 'staging');
+    expect(run.s).toMatchObject({ state: 'queued', detail: 'waiting for staging target web' });
+    expect(run.gates).toEqual({ repo: { requested: false, held: false }, staging: { requested: true, held: false } });
+    expect(gateRef(run, 'staging')).toEqual({ target: 'web' });
+    expect(gateRef(run, 'repo')).toEqual({ repo: 'webapp' });
   });
 });
 

@@ -472,6 +472,35 @@ describe('taskWorkflow', () => {
     await recordHistory(w.client, `gate-${repo}`, 'repo-gate');
   });
 
+  it('a staging target shared by two repos runs one check at a time; the second task shows it waits for it', async () => {
+    const target = `shared-target-${Date.now().toString(36)}`;
+    let finishFirst!: () => void;
+    const firstBlocked = new Promise<void>((r) => (finishFirst = r));
+    let running = 0;
+    let overlapped = false;
+    const check = async (block?: Promise<void>) => {
+      running++;
+      overlapped ||= running > 1;
+      await block;
+      running--;
+      return {};
+    };
+    const a = input({ staging: target });
+    const b = input({ staging: target, serial: false });
+    const ha = await start(a, { staging: () => check(firstBlocked) });
+    await eventually(async () => (callsOf(a.task.id).staging.length ? true : undefined), 'a in deploy-staging');
+    const hb = await start(b, { staging: () => check() });
+    const queued = await waitForState(hb, 'queued');
+    expect(queued.stage).toBe('testing');
+    expect(queued.detail).toBe(`waiting for staging target ${target}`);
+    expect(callsOf(b.task.id).staging).toHaveLength(0);
+    finishFirst();
+    expect((await ha.result()).state).toBe('done');
+    expect((await hb.result()).state).toBe('done');
+    expect(overlapped).toBe(false);
+    await recordHistory(w.client, `staging-gate-${target}`, 'staging-gate');
+  });
+
   it('cancel stops the running stage and its activity, and the task reports cancelled', async () => {
     const i = input();
     let cancelled = false;

@@ -15,6 +15,9 @@ export const taskIdFromWorkflowId = (workflowId: string): string | undefined =>
 export const stageWorkflowId = (taskId: string, stage: Stage, n: number): string =>
   `${TASK_WORKFLOW_PREFIX}${taskId}-${stage}-${n}`;
 export const gateWorkflowId = (repo: string): string => `gate-${repo}`;
+/** A staging target's gate: one check at a time on a target, whichever repos share it. */
+export const STAGING_GATE_PREFIX = 'staging-gate-';
+export const stagingGateWorkflowId = (target: string): string => `${STAGING_GATE_PREFIX}${target}`;
 /**
  * The branch a task's run pushes to: `switchyard/<taskId>` for the first run, `switchyard/<taskId>.run-<n>`
  * for a rerun (task ids never contain ".", so no task's branch can be another's), so an earlier run's

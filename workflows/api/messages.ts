@@ -39,13 +39,18 @@ export const MEMO_STATUS_KEY = 'status';
 /** Memo key of the task's title (set at start by the client). */
 export const MEMO_TITLE_KEY = 'title';
 
-// Repo gate (FIFO mutex per repo)
+// Gates (FIFO mutexes): one per repo (development through deploy-staging) and one per staging
+// target (during its check). The same workflow runs both; its id says which.
+
+/** What a gate guards; the grant names it the same way. */
+export type GateRef = { repo: string } | { target: string };
 
 export interface GateRequest {
   workflowId: string;
   taskId: string;
 }
 export interface GateState {
+  /** The repo's name, or for a staging gate (`staging-gate-<target>`) the target's name. */
   repo: string;
   holder?: GateRequest & { since: string };
   queue: GateRequest[];
@@ -60,5 +65,5 @@ export interface GateIgnoredSignal {
 export const gateAcquireSignal = defineSignal<[GateRequest]>('gateAcquire');
 export const gateReleaseSignal = defineSignal<[{ workflowId: string }]>('gateRelease');
 /** Sent by the gate to the task workflow that now holds it. */
-export const gateGrantedSignal = defineSignal<[{ repo: string }]>('gateGranted');
+export const gateGrantedSignal = defineSignal<[GateRef]>('gateGranted');
 export const gateStateQuery = defineQuery<GateState>('gateState');
