@@ -1,6 +1,7 @@
 /**
  * The fault suite, part 1: kill -9 a real worker process in analysis, in development (agent
- * mid-run), in testing (a test command that sleeps) and while the task waits for input, then start
+ * mid-run), in testing (a test command that sleeps), during a staging check over ssh (a real sshd)
+ * and while the task waits for input, then start
  * a new worker. Each time: the task ends done with one commit on its branch, nothing of the old
  * worker runs a few seconds later (by the pids it recorded, its environment marker, and cwd), no
  * worktree or spool file is left, the ledger holds exactly the agent runs that completed, and the

@@ -98,7 +98,51 @@ function configCases(): Case[] {
     ['backticks', shell.backticks],
     ['newline', shell.newline],
   ];
+  // An ssh staging target: every field that reaches the ssh argv has its grammar.
+  const sshFields: [string, string, RegExp][] = [
+    ['host', shell.leadingDash, /staging\.web\.host: .* is not a host name/],
+    ['host', shell.semicolon, /staging\.web\.host: .* is not a host name/],
+    ['host', shell.substitution, /staging\.web\.host: .* is not a host name/],
+    ['host', shell.newline, /staging\.web\.host: .* is not a host name/],
+    ['user', shell.leadingDash, /staging\.web\.user: .* is not a user name/],
+    ['user', shell.backticks, /staging\.web\.user: .* is not a user name/],
+    ['knownHostsFile', shell.semicolon, /staging\.web\.knownHostsFile: .* cannot be given to ssh/],
+    ['identityFile', shell.doubleQuote, /staging\.web\.identityFile: .* cannot be given to ssh/],
+    ['command', '{commit};{sha}', /staging\.web\.command\[1\]: unknown placeholder \{sha\}/],
+  ];
+  const sshTarget = (field: string, value: string) => (env: E2eEnv) => {
+    const target: Record<string, unknown> = {
+      transport: 'ssh',
+      host: 'staging.example.com',
+      user: 'deploy',
+      identityFile: '/keys/id',
+      knownHostsFile: '/keys/known_hosts',
+      command: ['check', '{commit}'],
+    };
+    target[field] = field === 'command' ? ['check', value] : value;
+    return [
+      `dataDir: ${JSON.stringify(join(env.dir, 'data'))}`,
+      'repos:',
+      `  ${env.repoName}: { url: ${JSON.stringify(env.repoDir)}, staging: web }`,
+      'staging:',
+      `  web: ${JSON.stringify(target)}`,
+      'providers:',
+      '  fake: { kind: command, command: ["true"] }',
+      'routing: { default: fake }',
+      '',
+    ].join('\n');
+  };
   return [
+    ...sshFields.map(([field, value, says]): Case => {
+      const id = nextId();
+      return {
+        name: `config ssh staging ${field}: ${JSON.stringify(value)}`,
+        config: sshTarget(field, value),
+        task: { id },
+        id,
+        says,
+      };
+    }),
     ...urls.map(([what, url]): Case => {
       const id = nextId();
       return {

@@ -124,6 +124,8 @@ describe('deploy-staging over ssh', () => {
       commit: done.commit,
     });
     expect(done.lastStaging?.output).toContain(`deployed ${done.commit} to staging`);
+    const logs = await env.cli(['logs', 'ssh-pass', '--stage', 'deploy-staging']);
+    expect(logs.stdout).toContain(`deployed ${done.commit} to staging`);
     const shown = await env.cli(['status', 'ssh-pass']);
     expect(shown.stdout).toMatch(
       new RegExp(`staging +passed on ok \\(${sshd.user}@127\\.0\\.0\\.1:${sshd.port} over ssh`),

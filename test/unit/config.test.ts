@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -291,6 +291,16 @@ describe('parseConfig', () => {
       const err = configError(target([...minimal.filter((l) => !l.startsWith(`${key}:`)), line]));
       expect(err.issues).toHaveLength(1);
       expect(err.issues[0]).toMatch(re);
+    });
+
+    it('the README example is a valid target', () => {
+      const readme = readFileSync(join(root, 'README.md'), 'utf8');
+      const yaml = readme.split('## Staging')[1].split('```yaml\n')[1].split('```')[0];
+      const cfg = parseConfig(yaml, join(tmp, 'switchyard.config.yaml'));
+      expect(cfg.staging.web).toMatchObject({
+        transport: 'ssh',
+        knownHostsFile: join(tmp, 'keys', 'staging_known_hosts'),
+      });
     });
 
     it('suggests the key a typo meant', () => {
