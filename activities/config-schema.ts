@@ -103,6 +103,7 @@ export const sshStagingSchema = z.strictObject({
   connectTimeoutSec: z.number().int().positive().max(120).default(10),
   /** Retries of a connection that failed on the way (refused, timed out, reset) before the task holds. */
   retries: z.number().int().min(0).max(MAX_SSH_RETRIES).default(3),
+  env: z.never({ error: 'an ssh target takes no env: the host keeps its own environment and secrets' }).optional(),
 });
 
 /** `transport` defaults to local, as before ssh existed. */

@@ -5,12 +5,14 @@
  */
 import {
   COMMIT_SHA_RE,
+  hasUrlCredentials,
   nameProblem,
   printable,
   refProblem,
   repoLocationProblem,
   taskIdProblem,
 } from '../workflows/grammar.js';
+import { redactUrlCredentials } from '../workflows/redact.js';
 
 export const PLACEHOLDERS = ['commit', 'branch', 'taskId', 'repo', 'repoUrl'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -23,8 +25,16 @@ const valueProblem: Record<Placeholder, (v: string) => string | undefined> = {
   commit: (v) => (COMMIT_SHA_RE.test(v) ? undefined : `"${printable(v)}" is not a full commit SHA`),
   branch: (v) => refProblem(v),
   taskId: (v) => taskIdProblem(v),
-  repo: (v) => nameProblem(v, 'repo name'),
-  repoUrl: (v) => repoLocationProblem(v),
+  repo: (v) => {
+    const why = nameProblem(v, 'repo');
+    return why && `"${printable(v)}" ${why}`;
+  },
+  // The command line shows in process lists here and on the host: never a credential.
+  repoUrl: (v) =>
+    repoLocationProblem(v) ??
+    (hasUrlCredentials(v)
+      ? `"${printable(redactUrlCredentials(v))}" carries credentials; use a credential helper or a key on the host`
+      : undefined),
 };
 
 /** Placeholder names a config word uses that do not exist (the config schema reports them). */

@@ -43,6 +43,11 @@ export interface RunProcessOptions {
   fullOutputPath?: string;
   /** Between SIGTERM and SIGKILL for the process group. */
   killGraceMs?: number;
+  /**
+   * Also keep the last this many bytes of stderr on their own (`ProcessResult.stderr`): for a client
+   * whose own messages are on stderr while everything it relays is on stdout (ssh with a terminal).
+   */
+  stderrTailBytes?: number;
 }
 
 export interface ProcessResult {
@@ -55,6 +60,8 @@ export interface ProcessResult {
   output: string;
   outputBytes: number;
   truncated: boolean;
+  /** The end of stderr alone, when `stderrTailBytes` asked for it. */
+  stderr?: string;
 }
 
 // Well inside the 10 s heartbeat timeout (the worker throttles what it sends to 2 s anyway).
@@ -128,6 +135,15 @@ export async function runProcess(argv: readonly string[], opts: RunProcessOption
     tee?.write(chunk);
     lines.push(chunk);
   });
+  let stderrTail: Buffer | undefined;
+  const keep = opts.stderrTailBytes;
+  if (keep !== undefined) {
+    stderrTail = Buffer.alloc(0);
+    sub.stderr?.on('data', (chunk: Buffer) => {
+      const joined = Buffer.concat([stderrTail!, chunk]);
+      stderrTail = joined.length > keep ? joined.subarray(joined.length - keep) : joined;
+    });
+  }
 
   const pgid = sub.pid;
   let timedOut = false;
@@ -207,6 +223,7 @@ export async function runProcess(argv: readonly string[], opts: RunProcessOption
       output: capped.text,
       outputBytes: capped.totalBytes,
       truncated: capped.truncated,
+      ...(stderrTail ? { stderr: stderrTail.toString('utf8') } : {}),
     };
   } finally {
     for (const t of timers) clearTimeout(t);

@@ -42,6 +42,8 @@ export interface SshTarget {
 export function sshArgv(t: SshTarget, remote: string): string[] {
   return [
     '-tt',
+    // No escape character: nothing typed (stdin is empty anyway) or relayed can act on the session.
+    '-e', 'none',
     '-o', 'LogLevel=ERROR',
     '-o', 'BatchMode=yes',
     '-o', 'StrictHostKeyChecking=yes',
@@ -72,7 +74,7 @@ export type SshOutcome =
   | { kind: 'timeout' };
 
 const TRANSIENT_SSH =
-  /Connection refused|Connection timed out|Operation timed out|No route to host|Network is unreachable|Connection reset|Broken pipe|Connection closed by|kex_exchange_identification|Could not resolve hostname|Timeout, server .* not responding/i;
+  /Connection refused|Connection timed out|Operation timed out|No route to host|Network is unreachable|Connection reset|Broken pipe|Connection closed by|closed by remote host|kex_exchange_identification|Could not resolve hostname|Timeout, server .* not responding/i;
 // In order of preference for the line a hold reason quotes.
 const PERMANENT_SSH = [/Host key verification failed/i, /Permission denied/i, /No .* host key is known/i];
 
@@ -83,20 +85,28 @@ export function firstUsefulLine(text: string): string {
 }
 
 /**
- * What an ssh run means. 255 is ssh's own failure (the remote command can also exit 255: only the
- * connection messages decide). 124 and 137 are the remote timeout (TERM, then KILL after the grace).
+ * What an ssh run means. `sshStderr` is what the local ssh printed itself: with a terminal,
+ * everything the remote command prints arrives on stdout, so the remote side cannot fake ssh's
+ * messages. 255 with a message from ssh is ssh's own failure; 255 with none is the remote command's
+ * exit. 124 and 137 are the remote timeout (TERM, then KILL after the grace). `output` (everything)
+ * explains a remote 126/127.
  */
-export function classifySsh(exitCode: number | null, stderr: string): SshOutcome {
+export function classifySsh(exitCode: number | null, sshStderr: string, output = sshStderr): SshOutcome {
   if (exitCode === 0) return { kind: 'passed' };
   if (exitCode === 255 || exitCode === null) {
-    const permanent = PERMANENT_SSH.find((re) => re.test(stderr));
-    if (permanent) return { kind: 'env-permanent', reason: firstMatch(stderr, permanent) };
-    if (TRANSIENT_SSH.test(stderr) || exitCode === null)
-      return { kind: 'transient', reason: firstMatch(stderr, TRANSIENT_SSH) || 'ssh ended without an exit status' };
+    const permanent = PERMANENT_SSH.find((re) => re.test(sshStderr));
+    if (permanent) return { kind: 'env-permanent', reason: firstMatch(sshStderr, permanent) };
+    if (TRANSIENT_SSH.test(sshStderr) || exitCode === null) {
+      return { kind: 'transient', reason: firstMatch(sshStderr, TRANSIENT_SSH) || 'ssh ended without an exit status' };
+    }
+    // Any other complaint of ssh's (a bad option, too many authentication failures, no common
+    // cipher): the connection is the problem, and a person has to look.
+    const own = firstUsefulLine(sshStderr);
+    if (own) return { kind: 'env-permanent', reason: own };
   }
   if (exitCode === TIMEOUT_EXIT_CODE || exitCode === 128 + 9) return { kind: 'timeout' };
   if (SHELL_NOT_FOUND_CODES.includes(exitCode))
-    return { kind: 'env-permanent', reason: firstUsefulLine(stderr) || `exit ${exitCode}` };
+    return { kind: 'env-permanent', reason: firstUsefulLine(output) || `exit ${exitCode}` };
   return { kind: 'failed', exitCode: exitCode ?? -1 };
 }
 

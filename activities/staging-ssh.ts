@@ -48,6 +48,9 @@ export interface SshCheckResult {
   reason: string;
 }
 
+/** ssh's own messages are a few lines; this keeps the last of them whatever the remote side prints. */
+const SSH_STDERR_TAIL_BYTES = 8 * 1024;
+
 /** `user@host:port` as messages name a target's host. */
 export const hostLabel = (t: SshTarget): string => `${t.user}@${t.host}:${t.port}`;
 
@@ -72,6 +75,7 @@ export async function runSshCheck(t: SshStagingTarget, opts: SshCheckOptions): P
       timeoutMs: (t.connectTimeoutSec + t.timeoutSec + REMOTE_KILL_AFTER_SEC + 30) * 1000,
       phase: 'staging',
       fullOutputPath: opts.fullOutputPath,
+      stderrTailBytes: SSH_STDERR_TAIL_BYTES,
     });
   } catch (err) {
     if (err instanceof ProcessStartError)
@@ -79,7 +83,8 @@ export async function runSshCheck(t: SshStagingTarget, opts: SshCheckOptions): P
     throw err;
   }
   const output = redactSecrets(fromTerminal(res.output));
-  const outcome: SshOutcome = res.timedOut ? { kind: 'timeout' } : classifySsh(res.exitCode, output);
+  const sshSaid = redactSecrets(fromTerminal(res.stderr ?? ''));
+  const outcome: SshOutcome = res.timedOut ? { kind: 'timeout' } : classifySsh(res.exitCode, sshSaid, output);
   const where = `staging target ${opts.name} (${hostLabel(t)})`;
   if (outcome.kind === 'transient' && opts.attempt <= t.retries)
     throw failure(ErrorType.StagingTransient, `${where}: ${outcome.reason} (attempt ${opts.attempt})`);

@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isRemoteUrl } from '../workflows/grammar.js';
+import { isRemoteUrl, sshPathProblem } from '../workflows/grammar.js';
 import { configSchema, type Config } from '../activities/config-schema.js';
-import { describe, formatIssues, parseYaml, validate } from './yaml-validation.js';
+import { describe, formatIssues, formatPath, lineAt, parseYaml, validate } from './yaml-validation.js';
 
 export type { Config } from '../activities/config-schema.js';
 
@@ -78,7 +78,21 @@ export function parseConfig(text: string, file: string): Config {
   }
   const checked = validate(configSchema, raw, yaml);
   if (!checked.success) throw new ConfigError(formatIssues(checked.issues), abs);
-  return resolveConfigPaths(checked.data, dirname(abs));
+  const config = resolveConfigPaths(checked.data, dirname(abs));
+  // ssh reinterprets some characters in its paths: the config file's own folder may bring them in.
+  const pathIssues = Object.entries(config.staging).flatMap(([name, target]) =>
+    target.transport !== 'ssh'
+      ? []
+      : (['identityFile', 'knownHostsFile'] as const).flatMap((key) => {
+          const why = sshPathProblem(target[key]);
+          const path = ['staging', name, key];
+          return why
+            ? [{ text: `${formatPath(path)}: resolved against the config file, ${why}`, line: lineAt(yaml, path) }]
+            : [];
+        }),
+  );
+  if (pathIssues.length > 0) throw new ConfigError(formatIssues(pathIssues), abs);
+  return config;
 }
 
 // ---------------------------------------------------------------------------------------------

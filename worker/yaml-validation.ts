@@ -203,6 +203,13 @@ function formatZodIssue(issue: ZodIssue, root: unknown, schema: z.ZodType): Path
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, path);
       return issue.keys.map((key) => {
+        // Known at this path, but to another kind of entry (another `transport:` or `kind:`).
+        if (known.includes(key)) {
+          return {
+            path: [...path, key],
+            message: 'not a key of this kind of entry; is its transport or kind set right?',
+          };
+        }
         const guess = closestMatch(key, known);
         const hint = guess ? `; did you mean "${guess}"?` : known.length ? ` (allowed here: ${known.join(', ')})` : '';
         return { path: [...path, key], message: `unknown key${hint}` };

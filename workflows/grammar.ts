@@ -173,13 +173,18 @@ export function taskRepoProblem(repo: string): string | undefined {
   const p = repoLocationProblem(repo);
   if (p) return `${p}; or name a repo from the config`;
   // A task's repo is shown in the Web UI, search attributes and history: no credentials in it.
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(repo) || /^https?:\/\/[^/@]+@/i.test(repo)) {
+  if (hasUrlCredentials(repo)) {
     return (
       `"${printable(redactUrlCredentials(repo))}" carries credentials in its URL; a task's repo is shown in the ` +
       'Web UI and history: name a configured repo, or use a git credential helper or an ssh key'
     );
   }
   return undefined;
+}
+
+/** `scheme://user:password@…`, or any userinfo in an http(s) URL (a token as the user name). */
+export function hasUrlCredentials(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url) || /^https?:\/\/[^/@]+@/i.test(url);
 }
 
 /** Bytes of `s` in UTF-8, without TextEncoder (not every workflow sandbox has it). */
@@ -212,11 +217,11 @@ export function sshUserProblem(user: string): string | undefined {
 
 /**
  * A key or known_hosts path for ssh's options: ssh splits UserKnownHostsFile on whitespace and expands
- * `%` tokens and a leading `~` in both, so those are refused rather than reinterpreted.
+ * `%` tokens, `${VAR}` and a leading `~` in both, so those are refused rather than reinterpreted.
  */
 export function sshPathProblem(path: string): string | undefined {
-  if (/[\s%"'\u0000-\u001f\u007f]/.test(path)) {
-    return `"${printable(path)}" cannot be given to ssh: no spaces, quotes, "%" or control characters in the path`;
+  if (/[\s%$"'\u0000-\u001f\u007f]/.test(path)) {
+    return `"${printable(path)}" cannot be given to ssh: no spaces, quotes, "%", "$" or control characters in the path`;
   }
   if (path.startsWith('~') || path.startsWith('-'))
     return `"${printable(path)}" must be a path (absolute, or relative to the config file)`;

@@ -38,6 +38,14 @@ const failureOf = async (p: Promise<unknown>) => {
   return err as ApplicationFailure;
 };
 
+function safeStat(pid: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 beforeAll(async () => {
   sshd = await startSshd();
   check = path.join(sshd.dir, 'check');
@@ -101,6 +109,29 @@ describe('runSshCheck', () => {
     } finally {
       await sshd.start();
     }
+  }, 30_000);
+
+  it('a check that prints ssh-like errors and exits 255 is a failed check, not a connection problem', async () => {
+    const r = await run(
+      target({ command: ['sh', '-c', 'echo "ssh: connect to host x port 22: Connection refused" >&2; exit 255'] }),
+    );
+    expect(r.outcome).toEqual({ kind: 'failed', exitCode: 255 });
+  });
+
+  it('a host that drops the session mid-check is transient (retried), never a failure of the code', async () => {
+    const pidFile = path.join(sshd.dir, 'drop.pid');
+    const pending = failureOf(run(target({ command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`] })));
+    const deadline = Date.now() + 20_000;
+    while (!fs.existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // The per-connection sshd processes are the listener's children: killing them drops the session.
+    const listener = fs.readFileSync(path.join(sshd.dir, 'sshd.pid'), 'utf8').trim();
+    for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      const stat = safeStat(entry);
+      if (stat.split(') ')[1]?.split(' ')[1] === listener) process.kill(Number(entry), 'SIGKILL');
+    }
+    const f = await pending;
+    expect(f.type).toBe('StagingTransient');
+    expect(f.message).toMatch(/closed by remote host/);
   }, 30_000);
 
   it('refuses a placeholder value that breaks its grammar before connecting', async () => {

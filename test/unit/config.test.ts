@@ -277,6 +277,7 @@ describe('parseConfig', () => {
       ['knownHostsFile: "a b"', /^staging\.prod-like\.knownHostsFile: "a b" cannot be given to ssh/],
       ['identityFile: "~/.ssh/id"', /^staging\.prod-like\.identityFile: "~\/.ssh\/id" must be a path/],
       ['identityFile: "%d/id"', /^staging\.prod-like\.identityFile: "%d\/id" cannot be given to ssh/],
+      ['identityFile: "${HOME}/id"', /^staging\.prod-like\.identityFile: "\$\{HOME\}\/id" cannot be given to ssh/],
       ['port: 0', /^staging\.prod-like\.port: /],
       ['port: 70000', /^staging\.prod-like\.port: /],
       ['retries: 11', /^staging\.prod-like\.retries: /],
@@ -285,12 +286,34 @@ describe('parseConfig', () => {
         'command: [deploy, "{sha}"]',
         /^staging\.prod-like\.command\[1\]: unknown placeholder \{sha\} \(known: \{commit\}, /,
       ],
-      ['env: [TOKEN]', /^staging\.prod-like\.env: unknown key/],
+      ['env: [TOKEN]', /^staging\.prod-like\.env: an ssh target takes no env: the host keeps its own environment/],
     ])('refuses %s, naming the field', (line, re) => {
       const key = line.split(':')[0];
       const err = configError(target([...minimal.filter((l) => !l.startsWith(`${key}:`)), line]));
       expect(err.issues).toHaveLength(1);
       expect(err.issues[0]).toMatch(re);
+    });
+
+    it('checks the key paths again once resolved: the config folder must not bring in what ssh reinterprets', () => {
+      const dir = join(tmp, 'my configs');
+      const err = configError(target(minimal), join(dir, 'switchyard.config.yaml'));
+      expect(err.issues).toEqual([
+        expect.stringMatching(
+          /^staging\.prod-like\.identityFile: resolved against the config file, ".*my configs.*" cannot be given to ssh/,
+        ),
+        expect.stringMatching(/^staging\.prod-like\.knownHostsFile: resolved against the config file, /),
+      ]);
+      const absolute = minimal.map((l) => l.replace('keys/', '/etc/switchyard/keys/'));
+      expect(parseConfig(target(absolute), join(dir, 'switchyard.config.yaml')).staging['prod-like']).toMatchObject({
+        knownHostsFile: '/etc/switchyard/keys/known_hosts',
+      });
+    });
+
+    it('says what is wrong when transport: ssh is left out', () => {
+      const err = configError(['staging:', '  web:', ...minimal.map((l) => `    ${l}`)].join('\n'));
+      expect(err.issues[0]).toBe(
+        'staging.web.host: not a key of this kind of entry; is its transport or kind set right? (line 3)',
+      );
     });
 
     it('the README example is a valid target', () => {
