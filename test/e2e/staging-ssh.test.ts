@@ -149,7 +149,9 @@ describe('deploy-staging over ssh', () => {
     const held = await env.waitForState('ssh-missing', ['hold', 'done', 'failed']);
     expect(held.state).toBe('hold');
     expect(held.heldStage).toBe('deploy-staging');
-    expect(held.holdReason).toMatch(/staging target missing .*environment problem: .*not-installed-yet/);
+    expect(held.holdReason).toMatch(
+      /staging target missing .*environment problem: .*not-installed-yet.*\[env-permanent\]$/,
+    );
     expect(held.lastStaging?.outcomeClass).toBe('env-permanent');
     expect(held.attempts.development).toBe(1);
 
@@ -194,7 +196,7 @@ describe('deploy-staging over ssh', () => {
     await submit('ssh-hangs', 'hangs');
     const held = await env.waitForState('ssh-hangs', ['hold', 'done', 'failed']);
     expect(held.state).toBe('hold');
-    expect(held.holdReason).toContain('staging check timed out after 3 s');
+    expect(held.holdReason).toContain('staging check timed out after 3 s [timeout]');
     expect(held.lastStaging?.outcomeClass).toBe('timeout');
     expect(held.attempts.development).toBe(1);
     const pid = Number(await readFile(join(sshd.dir, 'hang-ssh-hangs.pid'), 'utf8'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STAGING_CLASSES } from '../../workflows/api/index.js';
-import { stagingOutcome } from '../../workflows/staging-outcome.js';
+import { stagingHoldReason, stagingOutcome } from '../../workflows/staging-outcome.js';
 import { decide } from '../../workflows/transitions.js';
 
 const ctx = { devAttempts: 1, maxDevAttempts: 3, hasStaging: true, costUsd: 0 };
@@ -27,6 +27,15 @@ describe('stagingOutcome', () => {
       heldStage: 'deploy-staging',
       reason: 'the staging environment has a problem: timed out',
     });
+  });
+
+  it('a hold names the class after the run’s own reason', () => {
+    expect(
+      stagingHoldReason({
+        outcomeClass: 'env-permanent',
+        reason: 'staging target web (deploy@h:22): environment problem: Host key verification failed.',
+      }),
+    ).toBe('staging target web (deploy@h:22): environment problem: Host key verification failed. [env-permanent]');
   });
 
   it('reads a report from before the classes by its status', () => {

@@ -4,7 +4,7 @@ import { stagingActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureText } from '../failures.js';
 import { preview } from '../preview.js';
-import { stagingOutcome } from '../staging-outcome.js';
+import { stagingHoldReason, stagingOutcome } from '../staging-outcome.js';
 
 const { runStagingCheck } = proxyActivities<SwitchyardActivities>(stagingActivity);
 
@@ -27,7 +27,9 @@ export async function deployStagingWorkflow(input: StagingStageInput): Promise<S
     });
     const outcome = stagingOutcome(report);
     const short = { ...report, output: preview(report.output) };
-    return outcome === 'env-problem' ? { outcome, report: short, failure: report.reason } : { outcome, report: short };
+    return outcome === 'env-problem'
+      ? { outcome, report: short, failure: stagingHoldReason(report) }
+      : { outcome, report: short };
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Permanent problems, or transient ones whose retries ran out.
