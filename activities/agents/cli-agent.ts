@@ -14,7 +14,7 @@ import { activityContext, cancellationError, heartbeat, runProcess, setStickyHea
 import type { Store } from '../store/index.js';
 import { storeRetry } from '../recorder.js';
 import { chooseAccount, cooldownsOf, cooldownUntil } from './accounts.js';
-import type { AgentProgress, AgentRunResult, TokenUsage } from './adapter.js';
+import { costFromUsage, type AgentProgress, type AgentRunResult, type TokenUsage } from './adapter.js';
 import { ADAPTERS } from './registry.js';
 import { OUTPUT_TAIL_BYTES, type CommandAgentOutcome } from './command.js';
 import { writePromptFile } from './prompt-files.js';
@@ -286,14 +286,6 @@ export function costOf(
   provider: AgentCliProviderConfig,
 ): number {
   if (reported !== undefined && Number.isFinite(reported)) return reported;
-  if (!usage || !provider.prices) return 0;
-  const p = provider.prices;
-  const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
-  const fresh = usage.inputTokens - (p.cachedInputPerMTok !== undefined ? cached : 0);
-  const usd =
-    (fresh * p.inputPerMTok +
-      (p.cachedInputPerMTok !== undefined ? cached * p.cachedInputPerMTok : 0) +
-      usage.outputTokens * p.outputPerMTok) /
-    1_000_000;
-  return Math.round(usd * 1e6) / 1e6;
+  // The adapters' token counts are normalised (inputTokens excludes cache reads and writes): one rule prices them.
+  return usage && provider.prices ? costFromUsage(usage, provider.prices) : 0;
 }

@@ -12,6 +12,7 @@ import {
   type ExitInfo,
 } from '../../activities/agents/adapter.js';
 import { ADAPTERS } from '../../activities/agents/registry.js';
+import { costOf } from '../../activities/agents/cli-agent.js';
 import { parseTokenCount } from '../../activities/agents/aider.js';
 import { CLAUDE_MIN_BUDGET_USD } from '../../activities/agents/claude.js';
 import {
@@ -876,6 +877,23 @@ describe('invocations', () => {
         false,
       );
     }
+  });
+});
+
+describe('costOf (what a run adds to the task and the ledger)', () => {
+  const codex = {
+    kind: 'codex',
+    prices: { inputPerMTok: 1.25, outputPerMTok: 10, cachedInputPerMTok: 0.125 },
+  } as never;
+  it('prices normalised tokens with the one rule: cache reads are on top of inputTokens, never inside it', () => {
+    const usage = { inputTokens: 315, cachedInputTokens: 24448, outputTokens: 122 };
+    expect(costOf(undefined, usage, codex)).toBe(0.00467);
+    expect(costOf(undefined, usage, codex)).toBe(costFromUsage(usage, (codex as { prices: never }).prices));
+  });
+  it('takes the CLI’s own figure first, and is 0 without usage or prices', () => {
+    expect(costOf(0.42, { inputTokens: 1, outputTokens: 1 }, codex)).toBe(0.42);
+    expect(costOf(undefined, undefined, codex)).toBe(0);
+    expect(costOf(undefined, { inputTokens: 1_000_000, outputTokens: 0 }, { kind: 'codex' } as never)).toBe(0);
   });
 });
 
