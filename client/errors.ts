@@ -66,6 +66,16 @@ export class InvalidTaskInputError extends Error {
   }
 }
 
+/** A signal payload the workflow would ignore (too long, empty, …): refused before it is sent. */
+export class InvalidMessageError extends Error {
+  override name = 'InvalidMessageError';
+  readonly issues: string[];
+  constructor(kind: string, reason: string) {
+    super(`cannot ${kind}: ${reason}`);
+    this.issues = [reason];
+  }
+}
+
 /** A task with this id already ran and closed; its id is not reused without `--rerun`. */
 export class TaskExistsError extends Error {
   override name = 'TaskExistsError';

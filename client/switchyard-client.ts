@@ -14,7 +14,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { parseTaskInput } from '../workflows/messages.js';
+import { parseAnswer, parseOperator, parseResume, parseTaskInput, type SignalCheck } from '../workflows/messages.js';
 import { redactSecrets as redact } from '../workflows/redact.js';
 import {
   DEFAULT_TASK_QUEUE,
@@ -37,6 +37,7 @@ import {
   type TaskStatus,
 } from '../workflows/api/index.js';
 import {
+  InvalidMessageError,
   InvalidTaskInputError,
   StateError,
   TaskAlreadyRunningError,
@@ -217,24 +218,26 @@ export class SwitchyardClient {
     return rows;
   }
 
-  // What a person types is redacted before it is sent: the signal itself is kept in history.
-  // Each returns the status checked before sending; `signalOutcome` says what became of the signal.
+  // Redacted before sending (the signal stays in history), and checked with the workflow's own schema:
+  // what it would ignore is refused here, naming the field. Each returns the status checked before.
   async answer(taskId: string, input: AnswerInput): Promise<TaskStatusView> {
     const payload: AnswerInput = { text: redact(input.text), by: redact(input.by ?? defaultActor()) };
-    return this.send(taskId, 'answer', (h) => h.signal(answerSignal, payload));
+    return this.send(taskId, 'answer', (h) => h.signal(answerSignal, payload), parseAnswer(payload));
   }
 
   async resume(taskId: string, input: ResumeInput): Promise<TaskStatusView> {
     const payload: ResumeInput = { ...input, ...operator(input) };
-    return this.send(taskId, 'resume', (h) => h.signal(resumeSignal, payload));
+    return this.send(taskId, 'resume', (h) => h.signal(resumeSignal, payload), parseResume(payload));
   }
 
   async pause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
-    return this.send(taskId, 'pause', (h) => h.signal(pauseSignal, { ...input, ...operator(input) }));
+    const payload = { ...input, ...operator(input) };
+    return this.send(taskId, 'pause', (h) => h.signal(pauseSignal, payload), parseOperator(payload));
   }
 
   async unpause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
-    return this.send(taskId, 'unpause', (h) => h.signal(unpauseSignal, { ...input, ...operator(input) }));
+    const payload = { ...input, ...operator(input) };
+    return this.send(taskId, 'unpause', (h) => h.signal(unpauseSignal, payload), parseOperator(payload));
   }
 
   async cancel(taskId: string): Promise<TaskStatusView> {
@@ -265,12 +268,14 @@ export class SwitchyardClient {
     return this.client.workflow.getHandle(taskWorkflowId(taskId));
   }
 
-  /** Checks that `kind` fits the task's state, then sends it; returns the status checked. */
+  /** Checks the payload and that `kind` fits the task's state, then sends it; returns the status checked. */
   private async send(
     taskId: string,
     kind: MessageKind,
     send: (handle: ReturnType<SwitchyardClient['handle']>) => Promise<unknown>,
+    check?: SignalCheck<unknown>,
   ): Promise<TaskStatusView> {
+    if (check && !check.ok) throw new InvalidMessageError(kind, check.reason);
     const status = await this.status(taskId);
     const reason = refusalReason(kind, status);
     if (reason) throw new StateError(`cannot ${kind}: ${reason}`, taskId, status.state);
@@ -283,11 +288,7 @@ export class SwitchyardClient {
   }
 
   private async currentStatus(taskId: string): Promise<TaskStatus | undefined> {
-    try {
-      return await this.status(taskId);
-    } catch {
-      return undefined;
-    }
+    return this.status(taskId).catch(() => undefined);
   }
 
   private wrap(err: unknown, taskId?: string): Error {

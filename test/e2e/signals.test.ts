@@ -15,23 +15,22 @@ afterEach(async () => {
 });
 
 describe('signals through the CLI', () => {
-  it('an answer the workflow ignores exits 2 with its reason; a good one is reported taken', async () => {
+  it('an answer the workflow would ignore is refused before it is sent (exit 2, naming the field); a good one is taken', async () => {
     env = await e2eEnv('sig-answer');
     await env.startWorker();
     const task = await env.writeTask('sig-ask', 'Fix the greeting.\n\nfake-agent: ask');
     expect((await env.cli(['submit', task])).exitCode).toBe(0);
     await env.waitForState('sig-ask', ['needs-input']);
 
-    // The CLI's own check passes (the task is needs-input); the workflow's payload schema refuses it.
-    const ignored = await env.cli(['answer', 'sig-ask', '--text', 'hello', '--by', 'x'.repeat(MAX_BY_CHARS + 1)]);
-    expect(ignored.exitCode, ignored.stdout).toBe(2);
-    expect(ignored.stderr).toContain(
-      `task sig-ask ignored the answer: invalid payload: by: is longer than ${MAX_BY_CHARS} characters`,
-    );
-    expect(ignored.stdout).toBe('');
+    // The task is needs-input, but the payload fails the workflow's own schema: the CLI checks it first.
+    const refused = await env.cli(['answer', 'sig-ask', '--text', 'hello', '--by', 'x'.repeat(MAX_BY_CHARS + 1)]);
+    expect(refused.exitCode, refused.stdout).toBe(2);
+    expect(refused.stderr).toContain(`cannot answer: by: is longer than ${MAX_BY_CHARS} characters`);
+    expect(refused.stdout).toBe('');
     const still = await env.status('sig-ask');
     expect(still.state).toBe('needs-input');
-    expect(still.ignoredSignals.at(-1)).toMatchObject({ signal: 'answer', state: 'needs-input' });
+    // Nothing was sent: nothing is recorded as ignored.
+    expect(still.ignoredSignals).toEqual([]);
 
     const answered = await env.cli(['answer', 'sig-ask', '--text', 'hello']);
     expect(answered.exitCode, answered.stderr).toBe(0);
@@ -41,7 +40,7 @@ describe('signals through the CLI', () => {
     expect((await env.waitForState('sig-ask', ['done', 'failed', 'hold'])).state).toBe('done');
   });
 
-  it('pause and unpause are reported taken; a resume the workflow ignores exits 2 with its reason', async () => {
+  it('pause and unpause are reported taken; a resume the workflow would ignore is refused before sending', async () => {
     env = await e2eEnv('sig-pause');
     await env.startWorker();
     const release = join(env.dir, 'release-developer');
@@ -60,9 +59,7 @@ describe('signals through the CLI', () => {
 
     const tooLong = await env.cli(['resume', 'sig-park', '--note', 'n'.repeat(MAX_MESSAGE_CHARS + 1)]);
     expect(tooLong.exitCode, tooLong.stdout).toBe(2);
-    expect(tooLong.stderr).toContain(
-      `task sig-park ignored the resume: invalid payload: note: is longer than ${MAX_MESSAGE_CHARS} characters`,
-    );
+    expect(tooLong.stderr).toContain(`cannot resume: note: is longer than ${MAX_MESSAGE_CHARS} characters`);
     expect((await env.status('sig-park')).state).toBe('hold');
 
     const unpaused = await env.cli(['unpause', 'sig-park']);
