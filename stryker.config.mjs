@@ -16,6 +16,8 @@ export default {
     'workflows/duration.ts',
     'workflows/task-state.ts',
     'workflows/prompts.ts',
+    'workflows/task-signals.ts',
+    'workflows/staging-outcome.ts',
     // Classification, redaction, parsing and reset times.
     'activities/agents/classify.ts',
     'activities/agents/redact.ts',
@@ -25,6 +27,9 @@ export default {
     'activities/agents/codex.ts',
     'activities/agents/gemini.ts',
     'activities/agents/aider.ts',
+    // The staging check over ssh: what an exit means, the argv, the quoting and the placeholder grammar.
+    'activities/ssh-command.ts',
+    'activities/placeholders.ts',
     // Agent choice (pure, used by the CLI at submit time).
     'client/routing.ts',
   ],

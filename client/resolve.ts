@@ -4,7 +4,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TaskInput, TaskSpec } from '../workflows/api/index.js';
-import { isRemoteUrl, refProblem, repoLocationProblem } from '../workflows/grammar.js';
+import { isRemoteUrl, printable, refProblem, repoLocationProblem } from '../workflows/grammar.js';
 import { fallbackAllowed, preferredAiProblem, route, RoutingError, type RouteDecision } from './routing.js';
 import type { Config } from '../activities/config-schema.js';
 import { parseDuration } from '../workflows/duration.js';
@@ -52,6 +52,14 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
     issues.push(
       `staging: no staging target named "${staging}" in the config ` +
         `(configured: ${names.length ? names.join(', ') : 'none'}); use "none" to skip the staging stage`,
+    );
+  }
+  const target = staging !== undefined ? config.staging[staging] : undefined;
+  // {repo} is a configured repo's name: a task naming its repo by URL has none to give the host.
+  if (target?.transport === 'ssh' && !repoConfig && target.command.some((w) => w.includes('{repo}'))) {
+    issues.push(
+      `staging: target "${staging}" passes {repo} to the host, which needs a repo from the config; ` +
+        `this task names its repo by location ("${printable(task.repo)}")`,
     );
   }
 

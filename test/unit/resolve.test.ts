@@ -17,6 +17,20 @@ repos:
 staging:
   staging-1: { command: [check, one] }
   staging-2: { command: [check, two] }
+  remote:
+    transport: ssh
+    host: staging.example.com
+    user: deploy
+    identityFile: /keys/id
+    knownHostsFile: /keys/known_hosts
+    command: [deploy, '{repo}', '{commit}']
+  remote-url:
+    transport: ssh
+    host: staging.example.com
+    user: deploy
+    identityFile: /keys/id
+    knownHostsFile: /keys/known_hosts
+    command: [deploy, '{repoUrl}', '{commit}']
 providers:
   scripted: { kind: command, command: [node, agent.mjs] }
   claude-code: { kind: command, command: [claude, -p] }
@@ -118,8 +132,19 @@ describe('resolveTaskInput', () => {
   it('rejects an unknown staging target, listing the configured ones', () => {
     const err = resolveError(spec('repo: webapp\nstaging: staging-9'));
     expect(err.issues).toEqual([
-      'staging: no staging target named "staging-9" in the config (configured: staging-1, staging-2); use "none" to skip the staging stage',
+      'staging: no staging target named "staging-9" in the config (configured: staging-1, staging-2, remote, remote-url); use "none" to skip the staging stage',
     ]);
+  });
+
+  it('refuses an ssh target that passes {repo} for a task whose repo is a location, not a configured name', () => {
+    const err = resolveError(spec('repo: https://example.com/other.git\nstaging: remote'));
+    expect(err.issues).toEqual([
+      'staging: target "remote" passes {repo} to the host, which needs a repo from the config; this task names its repo by location ("https://example.com/other.git")',
+    ]);
+    expect(resolveTaskInput(spec('repo: webapp\nstaging: remote'), config).staging).toBe('remote');
+    expect(resolveTaskInput(spec('repo: https://example.com/other.git\nstaging: remote-url'), config).staging).toBe(
+      'remote-url',
+    );
   });
 
   it('reports every problem at once', () => {
