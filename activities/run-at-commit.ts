@@ -64,10 +64,22 @@ export async function runAtCommit<T extends { output: string }>(
   deps: CommitRunDeps,
   summarize: (r: CommitRunResult) => T,
 ): Promise<WithLog<T>> {
-  const fullOutputPath = deps.recorder.spoolPath(run.logKind);
+  return withStoredLog(deps.recorder, run.logKind, (path) => runInWorktree(run, deps, path, summarize));
+}
+
+/**
+ * Runs `produce` with a spool file for the full output, then stores that file (redacted) as the
+ * `logKind` artifact and returns the report with its output cut to a preview and the log's reference.
+ */
+export async function withStoredLog<T extends { output: string }>(
+  recorder: Recorder,
+  logKind: string,
+  produce: (fullOutputPath: string) => Promise<T>,
+): Promise<WithLog<T>> {
+  const fullOutputPath = recorder.spoolPath(logKind);
   try {
-    const report = await runInWorktree(run, deps, fullOutputPath, summarize);
-    const logRef = await deps.recorder.artifactFromFile(run.logKind, fullOutputPath, undefined, redactKeys);
+    const report = await produce(fullOutputPath);
+    const logRef = await recorder.artifactFromFile(logKind, fullOutputPath, undefined, redactKeys);
     return { ...report, output: outputPreview(redactKeys(report.output)), logRef };
   } finally {
     await rm(fullOutputPath, { force: true });
@@ -116,7 +128,7 @@ async function runInWorktree<T>(
 }
 
 /** Workflow state gets at most 4 KB of output: mostly the end, where failures are. */
-export function outputPreview(text: string): string {
+function outputPreview(text: string): string {
   // The truncation marker comes on top of the kept bytes.
   return cutText(text, { max: 4000, unit: 'bytes', head: 1000 }).text;
 }

@@ -95,18 +95,23 @@ export async function runSshCheck(t: SshStagingTarget, opts: SshCheckOptions): P
     output,
     outputBytes: res.outputBytes,
     truncated: res.truncated,
-    reason: `${where}: ${reasonText(outcome, t, output)}`,
+    reason: `${where}: ${stagingReason(outcome, output, t)}`,
   };
 }
 
-function reasonText(o: SshOutcome, t: SshStagingTarget, output: string): string {
+/** What a staging run's outcome says to a person (local runs have passed, failed and timeout only). */
+export function stagingReason(
+  o: SshOutcome,
+  output: string,
+  t: Pick<SshStagingTarget, 'timeoutSec'> & { retries?: number },
+): string {
   switch (o.kind) {
     case 'passed':
       return 'passed';
     case 'failed':
       return `the check failed (exit ${o.exitCode}): ${firstUsefulLine(output) || 'no output'}`;
     case 'transient':
-      return `unreachable after ${t.retries + 1} attempts: ${o.reason}`;
+      return `unreachable after ${(t.retries ?? 0) + 1} attempts: ${o.reason}`;
     case 'env-permanent':
       return `environment problem: ${o.reason}`;
     case 'timeout':

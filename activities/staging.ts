@@ -5,24 +5,17 @@
  * hang is an environment question for a person.
  */
 import { Context } from '@temporalio/activity';
-import { rm } from 'node:fs/promises';
 import type { StagingClass, StagingRunInput, StagingSummary } from '../workflows/api/index.js';
 import { ErrorType, taskBranch } from '../workflows/api/index.js';
 import { redactSecrets } from '../workflows/redact.js';
-import { redactKeys } from './agents/redact.js';
 import type { SshStagingConfig, StagingConfig } from './config-schema.js';
 import { failure } from './errors.js';
 import { resolveRepo } from './git.js';
-import { outputPreview, runAtCommit, TIMEOUT_EXIT_CODE, type CommitRunDeps } from './run-at-commit.js';
-import { firstUsefulLine } from './ssh-command.js';
-import { hostLabel, runSshCheck } from './staging-ssh.js';
+import { runAtCommit, TIMEOUT_EXIT_CODE, withStoredLog, type CommitRunDeps } from './run-at-commit.js';
+import type { SshOutcome } from './ssh-command.js';
+import { hostLabel, runSshCheck, stagingReason } from './staging-ssh.js';
 
-export interface StagingDeps extends CommitRunDeps {
-  /** The ssh client (tests may point at another). */
-  sshPath?: string;
-}
-
-export async function runStagingCheck(input: StagingRunInput, deps: StagingDeps): Promise<StagingSummary> {
+export async function runStagingCheck(input: StagingRunInput, deps: CommitRunDeps): Promise<StagingSummary> {
   const target = deps.config.staging[input.target];
   if (!target) {
     const known = Object.keys(deps.config.staging);
@@ -41,7 +34,7 @@ export async function runStagingCheck(input: StagingRunInput, deps: StagingDeps)
 async function locally(
   input: StagingRunInput,
   target: Extract<StagingConfig, { transport: 'local' }>,
-  deps: StagingDeps,
+  deps: CommitRunDeps,
 ): Promise<StagingSummary> {
   const where = `staging target ${input.target}`;
   const run = {
@@ -71,7 +64,7 @@ async function locally(
       status: outcomeClass === 'passed' ? 'PASS' : 'FAIL',
       outcomeClass,
       transport: 'local',
-      reason: `${where}: ${reasonText(outcomeClass, res.exitCode, output, target.timeoutSec)}`,
+      reason: `${where}: ${stagingReason(localOutcome(outcomeClass, res.exitCode), output, target)}`,
       exitCode: res.timedOut ? TIMEOUT_EXIT_CODE : res.exitCode,
       durationMs: res.durationMs,
       output: res.timedOut ? `${output}\n[switchyard: staging check timed out after ${target.timeoutSec} s]\n` : output,
@@ -83,17 +76,13 @@ async function locally(
   });
 }
 
-/** `failed` and `timeout` as a person reads them; the ssh classes word their own. */
-function reasonText(c: StagingClass, exitCode: number | null, output: string, timeoutSec: number): string {
-  if (c === 'passed') return 'passed';
-  if (c === 'timeout') return `staging check timed out after ${timeoutSec} s`;
-  return `the check failed (exit ${exitCode}): ${firstUsefulLine(output) || 'no output'}`;
+function localOutcome(c: StagingClass, exitCode: number | null): SshOutcome {
+  return c === 'failed' ? { kind: 'failed', exitCode: exitCode ?? -1 } : { kind: c as 'passed' | 'timeout' };
 }
 
-async function overSsh(input: StagingRunInput, target: SshStagingConfig, deps: StagingDeps): Promise<StagingSummary> {
+async function overSsh(input: StagingRunInput, target: SshStagingConfig, deps: CommitRunDeps): Promise<StagingSummary> {
   const repo = resolveRepo(deps.config, input.repo);
-  const fullOutputPath = deps.recorder.spoolPath('staging-log');
-  try {
+  return withStoredLog(deps.recorder, 'staging-log', async (fullOutputPath) => {
     const r = await runSshCheck(target, {
       name: input.target,
       values: {
@@ -105,9 +94,7 @@ async function overSsh(input: StagingRunInput, target: SshStagingConfig, deps: S
       },
       attempt: Context.current().info.attempt,
       fullOutputPath,
-      sshPath: deps.sshPath,
     });
-    const logRef = await deps.recorder.artifactFromFile('staging-log', fullOutputPath, undefined, redactKeys);
     return {
       status: r.outcome.kind === 'passed' ? 'PASS' : 'FAIL',
       outcomeClass: r.outcome.kind,
@@ -116,14 +103,11 @@ async function overSsh(input: StagingRunInput, target: SshStagingConfig, deps: S
       reason: r.reason,
       exitCode: r.exitCode,
       durationMs: r.durationMs,
-      output: outputPreview(redactKeys(r.output)),
+      output: r.output,
       outputBytes: r.outputBytes,
       truncated: r.truncated,
       target: input.target,
       commit: input.commit,
-      logRef,
     };
-  } finally {
-    await rm(fullOutputPath, { force: true });
-  }
+  });
 }
