@@ -11,6 +11,7 @@ import {
   sshHostProblem,
   sshPathProblem,
   sshUserProblem,
+  platformUrlProblem,
 } from '../workflows/grammar.js';
 import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
 import { parseDuration } from '../workflows/duration.js';
@@ -202,13 +203,44 @@ export const aiderProviderSchema = z.strictObject({
   maxTurns: noTurnLimit('Aider'),
 });
 
+/** An agent the job platform runs (docs/architecture.md §8): the worker submits the stage and awaits the job. */
+export const delegatedProviderSchema = z.strictObject({
+  kind: z.literal('delegated'),
+  /** What the platform runs it on: gpu, claude-api, gemini, ... */
+  target: name,
+  /** For a platform that reports tokens but no cost. */
+  prices: pricesSchema.optional(),
+});
+
 export const providerSchema = z.discriminatedUnion('kind', [
   commandProviderSchema,
   claudeProviderSchema,
   codexProviderSchema,
   geminiProviderSchema,
   aiderProviderSchema,
+  delegatedProviderSchema,
 ]);
+
+/** The remote job platform. Opt-in: without this block nothing is delegated. */
+export const delegationSchema = z.strictObject({
+  url: grammar(platformUrlProblem),
+  /** The worker variable holding the bearer token; the token itself never appears in config. */
+  tokenEnv: envName,
+  pollIntervalSec: z.number().positive().max(300).default(5),
+  /** How long a job may take, from its submission, before the stage gives up on it (and cancels it). */
+  timeoutSec: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600)
+    .default(3600),
+  /** One HTTP request's limit; a slower answer is retried like a 5xx. */
+  requestTimeoutSec: z.number().positive().max(300).default(30),
+  /** When the platform cannot be reached to submit, run the stage on the local default instead of holding. */
+  fallbackToLocal: z.boolean().default(false),
+});
+
+const complexityMap = z.strictObject({ low: name.optional(), medium: name.optional(), high: name.optional() });
 
 export const configSchema = z
   .strictObject({
@@ -217,7 +249,14 @@ export const configSchema = z
     repos: z.record(name, repoSchema).default({}),
     staging: z.record(name, stagingSchema).default({}),
     providers: z.record(name, providerSchema).default({}),
-    routing: z.strictObject({ default: name }).optional(),
+    routing: z
+      .strictObject({
+        default: name.optional(),
+        /** Which provider `preferred_ai: auto` takes for each complexity_hint (absent hint: medium). */
+        auto: complexityMap.optional(),
+      })
+      .optional(),
+    delegation: delegationSchema.optional(),
     pipeline: z
       .strictObject({
         maxDevAttempts: z.number().int().positive().default(3),
@@ -228,12 +267,21 @@ export const configSchema = z
   })
   .superRefine((cfg, ctx) => {
     const providers = Object.keys(cfg.providers);
-    if (cfg.routing && !cfg.providers[cfg.routing.default]) {
+    if (cfg.routing?.default !== undefined && !cfg.providers[cfg.routing.default]) {
       ctx.addIssue({
         code: 'custom',
         path: ['routing', 'default'],
         message: `no provider named "${cfg.routing.default}" (providers: ${providers.join(', ') || 'none'})`,
       });
+    }
+    for (const [hint, provider] of Object.entries(cfg.routing?.auto ?? {})) {
+      if (provider !== undefined && !cfg.providers[provider]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routing', 'auto', hint],
+          message: `no provider named "${provider}" (providers: ${providers.join(', ') || 'none'})`,
+        });
+      }
     }
     // Each reminder is history; each wait must leave a person time to answer.
     for (const key of ['waitTimeout', 'reminderEvery'] as const) {
@@ -242,12 +290,18 @@ export const configSchema = z
       }
     }
     for (const [providerName, provider] of Object.entries(cfg.providers)) {
-      if (provider.kind === 'command' || !provider.fallback) continue;
+      if (provider.kind === 'command' || provider.kind === 'delegated' || !provider.fallback) continue;
       if (!cfg.providers[provider.fallback] || provider.fallback === providerName) {
         ctx.addIssue({
           code: 'custom',
           path: ['providers', providerName, 'fallback'],
           message: `no other provider named "${provider.fallback}"`,
+        });
+      } else if (cfg.providers[provider.fallback].kind === 'delegated') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', providerName, 'fallback'],
+          message: `"${provider.fallback}" is delegated; a fallback stands in on this worker, so it must be a local provider`,
         });
       }
     }
@@ -268,7 +322,11 @@ export type StagingConfig = z.infer<typeof stagingSchema>;
 export type SshStagingConfig = z.infer<typeof sshStagingSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type CommandProviderConfig = z.infer<typeof commandProviderSchema>;
-export type AgentCliProviderConfig = Exclude<ProviderConfig, CommandProviderConfig>;
+export type DelegatedProviderConfig = z.infer<typeof delegatedProviderSchema>;
+export type DelegationConfig = z.infer<typeof delegationSchema>;
+/** A provider the worker runs itself (an agent CLI or a command). */
+export type LocalProviderConfig = Exclude<ProviderConfig, DelegatedProviderConfig>;
+export type AgentCliProviderConfig = Exclude<LocalProviderConfig, CommandProviderConfig>;
 export type AgentCliKind = AgentCliProviderConfig['kind'];
 export type AccountConfig = z.infer<typeof accountSchema>;
 export type PricesConfig = z.infer<typeof pricesSchema>;

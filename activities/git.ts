@@ -361,6 +361,16 @@ export async function commitAll(dir: string, message: string): Promise<CommitRes
   return { commit, changedFiles };
 }
 
+/**
+ * Applies a unified diff (the job platform's result) to the worktree, three-way where the patch names
+ * its blobs. The patch comes on stdin: it is never an argument. Returns git's own words when it does not apply.
+ */
+export async function applyPatch(dir: string, patch: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  const res = await gitRaw(['apply', '--3way', '--whitespace=nowarn'], { cwd: dir, phase: 'apply', input: patch });
+  if (res.exitCode === 0) return { ok: true };
+  return { ok: false, message: tailText(res.output.trim(), 2000) || `git apply exited ${res.exitCode ?? res.signal}` };
+}
+
 /** What git prints for a ref whose lease did not hold: the remote tip is not the expected one. */
 const LEASE_REJECTED = /\(stale info\)/;
 

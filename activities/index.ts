@@ -2,13 +2,16 @@
  * The activities registered by the worker. Each resolves the config when it starts (the worker
  * reloads the file), works in its own worktree and removes it whatever happens.
  */
-import type { Config, ProviderConfig } from './config-schema.js';
+import type { Config, LocalProviderConfig, ProviderConfig } from './config-schema.js';
 import {
   ErrorType,
   type AgentRunInput,
   type ArtifactRef,
   type RecordEventsInput,
   type AnalystResult,
+  type DelegatedAnalysisInput,
+  type DelegatedDevelopmentInput,
+  type DelegatedJobRef,
   type DeveloperInput,
   type DeveloperResult,
   type NotifyInput,
@@ -41,6 +44,7 @@ import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder 
 import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
+import { awaitJob, jobCost, jobUsage, placeAnswer, platformFor, submitJob } from './delegation.js';
 import { describeFailure, failureCost } from '../workflows/failures.js';
 import { headText } from '../workflows/preview.js';
 
@@ -72,6 +76,18 @@ export function providerConfig(config: Config, name: string): ProviderConfig {
   return provider;
 }
 
+/** A provider this worker runs itself; a delegated one is the job platform's (activities/delegation.ts). */
+export function localProviderConfig(config: Config, name: string): LocalProviderConfig {
+  const provider = providerConfig(config, name);
+  if (provider.kind === 'delegated') {
+    throw failure(
+      ErrorType.ConfigInvalid,
+      `provider "${name}" is now of kind delegated in the config, but this task was routed to run it locally`,
+    );
+  }
+  return provider;
+}
+
 export function createActivities(deps: ActivityDeps) {
   const log = deps.log ?? ((msg: string) => console.log(msg));
 
@@ -85,12 +101,13 @@ export function createActivities(deps: ActivityDeps) {
    */
   async function withAgentRun<T>(
     input: AgentRunInput,
+    agent: AgentRunner | undefined,
     after: (dir: string, outcome: AgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
     /** Runs in the fresh worktree before the agent; a result it returns stands instead of a paid run. */
     before?: (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => Promise<T | undefined>,
   ): Promise<T> {
     const config = deps.config();
-    const provider = providerConfig(config, input.provider);
+    const runner = agent ?? localAgent(config, input.provider);
     const repo = resolveRepo(config, input.repo);
     const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
     // Every attempt that ran the agent has its own ledger row; the result carries their sum, so the
@@ -116,38 +133,23 @@ export function createActivities(deps: ActivityDeps) {
         throw withCost(err, paid);
       }
       // Prompts quote earlier output (test logs, answers): stored redacted like everything else.
-      const prompt = await rec.artifact('prompt', redactorFor(provider)(fullPrompt), 'text/markdown; charset=utf-8');
-      const common = {
-        providerName: input.provider,
+      const prompt = await rec.artifact('prompt', runner.redact(fullPrompt), 'text/markdown; charset=utf-8');
+      const common: AgentCommon = {
+        input,
         worktreeDir: wt.dir,
         prompt: fullPrompt,
-        role: input.role,
-        taskId: input.taskId,
-        attempt: input.attempt,
-        log,
         fullOutputPath: transcript,
       };
       let outcome: AgentOutcome;
       try {
-        outcome =
-          provider.kind === 'command'
-            ? await runCommandAgent({ ...common, provider })
-            : await runCliAgent({
-                ...common,
-                provider,
-                config,
-                store: deps.store,
-                budgetLeftUsd: input.budgetLeftUsd,
-                allowFallback: input.allowFallback,
-              });
+        outcome = await runner.run(common);
       } catch (err) {
         // A failed run's transcript is what a person needs to see why: keep it (redacted), and what
         // it cost goes in the ledger (the stage adds it to the task's total from the failure).
-        await rec
-          .artifactFromFile('transcript', transcript, undefined, redactorFor(provider, config))
-          .catch(() => undefined);
+        await rec.artifactFromFile('transcript', transcript, undefined, runner.redact).catch(() => undefined);
         const spent = failureCost(describeFailure(err));
-        if (spent > 0) await rec.usage({ costUsd: spent, provider: input.provider }).catch(() => undefined);
+        if (spent > 0)
+          await rec.usage({ costUsd: spent, provider: input.provider, jobId: runner.jobId }).catch(() => undefined);
         throw withCost(err, spent + earlier);
       }
       heartbeatPhase('collect');
@@ -158,6 +160,7 @@ export function createActivities(deps: ActivityDeps) {
         provider: outcome.provider ?? input.provider,
         account: outcome.account,
         model: outcome.model,
+        jobId: runner.jobId,
       });
       outcome.costUsd += earlier;
       paid = outcome.costUsd;
@@ -169,6 +172,27 @@ export function createActivities(deps: ActivityDeps) {
     } finally {
       await removeWorktree(wt);
     }
+  }
+
+  /** The configured agent CLI or command, run in the worktree. */
+  function localAgent(config: Config, providerName: string): AgentRunner {
+    const provider = localProviderConfig(config, providerName);
+    return {
+      redact: redactorFor(provider, config),
+      async run({ input, ...common }) {
+        const run = { ...common, providerName, role: input.role, taskId: input.taskId, attempt: input.attempt, log };
+        return provider.kind === 'command'
+          ? runCommandAgent({ ...run, provider })
+          : runCliAgent({
+              ...run,
+              provider,
+              config,
+              store: deps.store,
+              budgetLeftUsd: input.budgetLeftUsd,
+              allowFallback: input.allowFallback,
+            });
+      },
+    };
   }
 
   /** The prompt with the stored task body in place of its marker (only this task's body, only that marker). */
@@ -188,82 +212,212 @@ export function createActivities(deps: ActivityDeps) {
     return input.prompt.slice(0, at) + body + input.prompt.slice(at + ref.marker.length);
   }
 
+  /** The analyst's files (or the platform's answer placed as files) become the stage's result. */
+  async function analystResult(
+    input: AgentRunInput,
+    dir: string,
+    outcome: AgentOutcome,
+    rec: Recorder,
+  ): Promise<AnalystResult> {
+    const files = redactFiles(await readAgentFiles(dir), outcome);
+    await storeAgentFiles(rec, files, outcome.artifacts);
+    return {
+      ...resultBase(outcome, input.provider),
+      ok: !outcome.failure,
+      analysis: files.analysis,
+      questions: files.questions,
+      summary: files.summary,
+    };
+  }
+
+  /** Whoever started this activity, it pushes to the task's own branch and nowhere else. */
+  function refuseForeignBranch(input: DeveloperInput): void {
+    if (!isTaskBranch(input.taskId, input.branch)) {
+      throw failure(
+        ErrorType.ConfigInvalid,
+        `branch "${input.branch}" is not task ${input.taskId}'s own (switchyard/${input.taskId}[.run-<n>]); nothing was pushed`,
+      );
+    }
+  }
+
+  /** Before a developer runs: a branch someone else moved is refused; this attempt's own push is its result. */
+  function checkBranch(input: DeveloperInput) {
+    return async (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number): Promise<DeveloperResult | undefined> => {
+      const state = await branchState(wt, input.branch, input.expectedTip, input.trailer);
+      if (state.kind === 'ours') return undefined;
+      if (state.kind === 'foreign') {
+        throw failure(ErrorType.ConfigInvalid, foreignBranchMessage(input.branch, repo.name, state));
+      }
+      // The worker died after an earlier attempt pushed: that commit is the result, paid once.
+      log(`${input.branch} of ${repo.name} already has ${state.commit.slice(0, 12)} from this attempt; not run again`);
+      return {
+        provider: input.provider,
+        exitCode: 0,
+        durationMs: 0,
+        summary: 'pushed by an earlier attempt of this activity (the worker stopped before reporting it)',
+        outputTail: '',
+        costUsd: earlierCostUsd,
+        artifacts: [],
+        outcome: 'committed',
+        branch: input.branch,
+        commit: state.commit,
+        changedFiles: await changedFiles(wt, state.commit),
+      };
+    };
+  }
+
+  /** What the developer changed (or the platform's patch), committed and pushed to the task's branch. */
+  async function commitAndPush(
+    input: DeveloperInput,
+    dir: string,
+    outcome: AgentOutcome,
+    repo: ResolvedRepo,
+    rec: Recorder,
+  ): Promise<DeveloperResult> {
+    const files = redactFiles(await readAgentFiles(dir), outcome);
+    await storeAgentFiles(rec, files, outcome.artifacts);
+    const base = { ...resultBase(outcome, input.provider), summary: files.summary, branch: input.branch };
+    if (outcome.failure) return { ...base, outcome: 'agent-failed', changedFiles: [] };
+    const firstLine = files.summary
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim();
+    const message =
+      `switchyard(${input.taskId}): development attempt ${input.attempt}\n${firstLine ? `\n${firstLine}\n` : ''}` +
+      `\n${commitTrailers(input.taskId, input.trailer)}`;
+    heartbeatPhase('commit');
+    const commit = await commitAll(dir, message);
+    if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
+    outcome.artifacts.push(
+      await rec.artifact('diff', outcome.redact(await commitDiff(dir)), 'text/x-diff; charset=utf-8'),
+    );
+    heartbeatPhase('push');
+    await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name, expectedTip: input.expectedTip });
+    log(
+      `pushed ${commit.commit.slice(0, 12)} to ${input.branch} of ${repo.name} (${commit.changedFiles.length} files)`,
+    );
+    return { ...base, outcome: 'committed', commit: commit.commit, changedFiles: commit.changedFiles };
+  }
+
+  /**
+   * A delegated stage attempt after its submit: the job awaited, then its answer placed in a fresh
+   * worktree as a local agent's work would be, and `finish` builds the result from there.
+   */
+  async function withFinishedJob<T>(
+    input: AgentRunInput & { job: DelegatedJobRef },
+    finish: (dir: string, outcome: AgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
+    before?: (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => Promise<T | undefined>,
+  ): Promise<T> {
+    const platform = platformFor(deps.config(), input.provider);
+    const stage = STAGE_OF_ROLE[input.role];
+    let job;
+    try {
+      job = await awaitJob(platform, input.job, log);
+    } catch (err) {
+      // A failed job may still have cost something: the ledger and the task's total count it once.
+      const spent = failureCost(describeFailure(err));
+      if (spent > 0) {
+        const rec = await recorder({ taskId: input.taskId, stage, attempt: input.attempt });
+        await rec.usage({ costUsd: spent, provider: input.provider, model: input.job.target, jobId: input.job.jobId });
+      }
+      throw err;
+    }
+    const costUsd = jobCost(job, platform.provider);
+    const agent: AgentRunner = {
+      redact: platform.redact,
+      jobId: job.id,
+      async run({ worktreeDir, fullOutputPath }) {
+        const answer = await placeAnswer(job, input.role, worktreeDir, fullOutputPath);
+        return {
+          exitCode: answer.failure ? 1 : 0,
+          durationMs: Date.now() - input.job.submittedAt,
+          outputTail: platform.redact(answer.outputTail),
+          usage: jobUsage(job),
+          costUsd,
+          failure: answer.failure && platform.redact(answer.failure),
+          artifacts: [],
+          redact: platform.redact,
+          provider: input.provider,
+          model: input.job.target,
+          finalText: platform.redact(job.result?.text ?? ''),
+        };
+      },
+    };
+    return withAgentRun(input, agent, finish, before);
+  }
+
   return {
     async runAnalyst(input: AgentRunInput): Promise<AnalystResult> {
-      return withAgentRun({ ...input, role: 'analyst' }, async (dir, outcome, _repo, rec) => {
-        const files = redactFiles(await readAgentFiles(dir), outcome);
-        await storeAgentFiles(rec, files, outcome.artifacts);
-        return {
-          ...resultBase(outcome, input.provider),
-          ok: !outcome.failure,
-          analysis: files.analysis,
-          questions: files.questions,
-          summary: files.summary,
-        };
-      });
+      return withAgentRun({ ...input, role: 'analyst' }, undefined, (dir, outcome, _repo, rec) =>
+        analystResult(input, dir, outcome, rec),
+      );
     },
 
     async runDeveloper(input: DeveloperInput): Promise<DeveloperResult> {
-      // Whoever started this activity, it pushes to the task's own branch and nowhere else.
-      if (!isTaskBranch(input.taskId, input.branch)) {
-        throw failure(
-          ErrorType.ConfigInvalid,
-          `branch "${input.branch}" is not task ${input.taskId}'s own (switchyard/${input.taskId}[.run-<n>]); nothing was pushed`,
-        );
-      }
-      const checkBranch = async (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => {
-        const state = await branchState(wt, input.branch, input.expectedTip, input.trailer);
-        if (state.kind === 'ours') return undefined;
-        if (state.kind === 'foreign') {
-          throw failure(ErrorType.ConfigInvalid, foreignBranchMessage(input.branch, repo.name, state));
-        }
-        // The worker died after an earlier attempt pushed: that commit is the result, paid once.
-        log(
-          `${input.branch} of ${repo.name} already has ${state.commit.slice(0, 12)} from this attempt; not run again`,
-        );
-        const result: DeveloperResult = {
-          provider: input.provider,
-          exitCode: 0,
-          durationMs: 0,
-          summary: 'pushed by an earlier attempt of this activity (the worker stopped before reporting it)',
-          outputTail: '',
-          costUsd: earlierCostUsd,
-          artifacts: [],
-          outcome: 'committed',
-          branch: input.branch,
-          commit: state.commit,
-          changedFiles: await changedFiles(wt, state.commit),
-        };
-        return result;
-      };
+      refuseForeignBranch(input);
       return withAgentRun(
         { ...input, role: 'developer' },
-        async (dir, outcome, repo, rec) => {
-          const files = redactFiles(await readAgentFiles(dir), outcome);
-          await storeAgentFiles(rec, files, outcome.artifacts);
-          const base = { ...resultBase(outcome, input.provider), summary: files.summary, branch: input.branch };
-          if (outcome.failure) return { ...base, outcome: 'agent-failed', changedFiles: [] };
-          const firstLine = files.summary
-            .split('\n')
-            .find((l) => l.trim())
-            ?.trim();
-          const message =
-            `switchyard(${input.taskId}): development attempt ${input.attempt}\n${firstLine ? `\n${firstLine}\n` : ''}` +
-            `\n${commitTrailers(input.taskId, input.trailer)}`;
-          heartbeatPhase('commit');
-          const commit = await commitAll(dir, message);
-          if (!commit) return { ...base, outcome: 'no-changes', changedFiles: [] };
-          outcome.artifacts.push(
-            await rec.artifact('diff', outcome.redact(await commitDiff(dir)), 'text/x-diff; charset=utf-8'),
-          );
-          heartbeatPhase('push');
-          await pushBranch(dir, repo.url, input.branch, { repoLabel: repo.name, expectedTip: input.expectedTip });
-          log(
-            `pushed ${commit.commit.slice(0, 12)} to ${input.branch} of ${repo.name} (${commit.changedFiles.length} files)`,
-          );
-          return { ...base, outcome: 'committed', commit: commit.commit, changedFiles: commit.changedFiles };
-        },
-        checkBranch,
+        undefined,
+        (dir, outcome, repo, rec) => commitAndPush(input, dir, outcome, repo, rec),
+        checkBranch(input),
+      );
+    },
+
+    async submitDelegatedJob(input: AgentRunInput): Promise<DelegatedJobRef> {
+      const config = deps.config();
+      const platform = platformFor(config, input.provider);
+      if (input.budgetLeftUsd !== undefined && input.budgetLeftUsd <= 0) {
+        throw failure(
+          ErrorType.AgentIncomplete,
+          "budget exhausted: nothing of the task's budget is left; no job was submitted (resume with --budget)",
+          {
+            nonRetryable: true,
+            details: [{ costUsd: 0 }],
+          },
+        );
+      }
+      const repo = resolveRepo(config, input.repo);
+      const prompt = await withStoredBody(input);
+      const ref = await submitJob(platform, input.provider, {
+        input,
+        prompt,
+        repoUrl: repo.url,
+        base: input.base ?? repo.base,
+      });
+      const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
+      await rec.artifact('prompt', platform.redact(redactKeys(prompt)), 'text/markdown; charset=utf-8');
+      await storeRetry(() =>
+        deps.store.recordEvent({
+          key: `${activityKey()}/submitted`,
+          taskId: input.taskId,
+          kind: 'delegation:submitted',
+          payload: {
+            jobId: ref.jobId,
+            provider: ref.provider,
+            target: ref.target,
+            stage: STAGE_OF_ROLE[input.role],
+            attempt: input.attempt,
+          },
+        }),
+      );
+      log(
+        `task ${input.taskId}: ${STAGE_OF_ROLE[input.role]} submitted to the job platform as ${ref.jobId} (${ref.target})`,
+      );
+      return ref;
+    },
+
+    async awaitDelegatedAnalysis(input: DelegatedAnalysisInput): Promise<AnalystResult> {
+      return withFinishedJob({ ...input, role: 'analyst' }, (dir, outcome, _repo, rec) =>
+        analystResult(input, dir, outcome, rec),
+      );
+    },
+
+    async awaitDelegatedDevelopment(input: DelegatedDevelopmentInput): Promise<DeveloperResult> {
+      refuseForeignBranch(input);
+      return withFinishedJob(
+        { ...input, role: 'developer' },
+        (dir, outcome, repo, rec) => commitAndPush(input, dir, outcome, repo, rec),
+        checkBranch(input),
       );
     },
 
@@ -332,6 +486,23 @@ async function storeAgentFiles(
 type AgentOutcome = CommandAgentOutcome &
   Partial<Pick<CliAgentOutcome, 'provider' | 'account' | 'model' | 'finalText'>>;
 
+/** What withAgentRun hands the agent: the run's input, the fresh worktree, the prompt, the transcript spool. */
+interface AgentCommon {
+  input: AgentRunInput;
+  worktreeDir: string;
+  prompt: string;
+  fullOutputPath: string;
+}
+
+/** Who does the work in the worktree: a local CLI or command, or a finished job's answer being placed. */
+interface AgentRunner {
+  /** Masks this run's secrets in what is stored when it throws before saying. */
+  redact: (text: string) => string;
+  run(common: AgentCommon): Promise<AgentOutcome>;
+  /** The platform's job, for the ledger. */
+  jobId?: string;
+}
+
 /** What an agent activity returns: no functions, nothing unredacted. */
 function resultBase(outcome: AgentOutcome, requested: string) {
   const { redact: _redact, account: _account, model: _model, finalText: _finalText, ...rest } = outcome;
@@ -378,9 +549,10 @@ function withCost(err: unknown, costUsd: number): unknown {
  * For a run that threw before it could say what to redact: the secrets the provider (and its
  * fallback, which may have been the one running) pass through.
  */
-function redactorFor(provider: ProviderConfig, config?: Config): (text: string) => string {
+function redactorFor(provider: LocalProviderConfig, config?: Config): (text: string) => string {
   const fallback = provider.kind !== 'command' && provider.fallback ? config?.providers[provider.fallback] : undefined;
-  const names = [provider, ...(fallback ? [fallback] : [])].flatMap((p) => [
+  const local = [provider, ...(fallback && fallback.kind !== 'delegated' ? [fallback] : [])];
+  const names = local.flatMap((p) => [
     ...p.env,
     ...(p.kind === 'command' ? [] : p.accounts.flatMap((a) => Object.values(a.env))),
   ]);

@@ -30,7 +30,7 @@ export interface Recorder {
     redact?: (text: string) => string,
   ): Promise<ArtifactRef>;
   /** One ledger row per attempt: every paid run counts, a retried one included. */
-  usage(u: Usage & { provider: string; account?: string; model?: string }): Promise<void>;
+  usage(u: Usage & { provider: string; account?: string; model?: string; jobId?: string }): Promise<void>;
   /** What earlier attempts of this activity cost (their ledger rows). */
   earlierCost(): Promise<number>;
   /** A fresh spool path for a process's full output. */
@@ -90,7 +90,8 @@ export function createRecorder(store: Store, spoolDir: string, scope: RecorderSc
     async usage(u) {
       await storeRetry(() =>
         store.recordUsage({
-          key: `${key}/usage/${activityAttempt()}`,
+          // A platform job is paid once, however many attempts awaited it; a local run is paid per attempt.
+          key: u.jobId ? `${key}/job/${u.jobId}` : `${key}/usage/${activityAttempt()}`,
           ...scope,
           provider: u.provider,
           account: u.account,
@@ -98,6 +99,7 @@ export function createRecorder(store: Store, spoolDir: string, scope: RecorderSc
           inputTokens: u.inputTokens,
           outputTokens: u.outputTokens,
           costUsd: u.costUsd ?? 0,
+          jobId: u.jobId,
         }),
       );
     },

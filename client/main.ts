@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, processIo, reportError, type CliIo, type CliRun } from './commands/common.js';
-import { registerSubmit } from './commands/submit.js';
+import { registerRoute, registerSubmit } from './commands/submit.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { registerMessages } from './commands/messages.js';
@@ -44,6 +44,7 @@ export function buildProgram(io: CliIo, run: CliRun = { exitCode: ExitCode.ok })
     .allowExcessArguments(false);
   registerServe(program, io, run);
   registerSubmit(program, io, run);
+  registerRoute(program, io);
   registerStatus(program, io);
   registerMessages(program, io);
   registerWatch(program, io, run);

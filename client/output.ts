@@ -1,7 +1,7 @@
 /** Human-readable renderings of task status, task lists and watch progress. */
 import { STAGES, type TaskStatus, type Transition } from '../workflows/api/index.js';
 import type { CostRow, ListedArtifact, StoredEvent } from '../activities/store/index.js';
-import type { TaskListRow, TaskStatusView } from './views.js';
+import type { DelegatedJobRow, TaskListRow, TaskStatusView } from './views.js';
 
 export function formatUsd(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '-';
@@ -47,7 +47,8 @@ export function formatStatus(s: TaskStatusView): string {
   row('repo', s.repo);
   if (s.branch || s.commit)
     row('branch', [s.branch, shortSha(s.commit) && `@ ${shortSha(s.commit)}`].filter(Boolean).join(' '));
-  row('provider', s.provider && `${s.provider}${s.providerReason ? ` — ${s.providerReason}` : ''}`);
+  const mode = s.providerMode === 'delegated' ? ' (delegated)' : '';
+  row('provider', s.provider && `${s.provider}${mode}${s.providerReason ? ` — ${s.providerReason}` : ''}`);
   if (!s.queryError) row('attempts', formatAttempts(s));
   row('cost', `${formatUsd(s.costUsd)}${s.budgetUsd !== undefined ? ` of ${formatUsd(s.budgetUsd)} budget` : ''}`);
   if (s.lastTest) row('last test', testLine(s.lastTest));
@@ -134,6 +135,21 @@ export function formatList(rows: TaskListRow[]): string {
     formatUsd(r.costUsd),
     formatTime(r.startTime),
     r.title,
+  ]);
+  return table([header, ...body]);
+}
+
+export function formatDelegatedJobs(rows: DelegatedJobRow[]): string {
+  if (!rows.length) return 'no task waits on the job platform\n';
+  const header = ['TASK', 'STAGE', 'JOB', 'TARGET', 'PLATFORM STATUS', 'ELAPSED', 'NOTE'];
+  const body = rows.map((r) => [
+    r.taskId,
+    r.stage,
+    r.jobId ?? '-',
+    r.target ?? '-',
+    r.platformStatus,
+    formatMs(r.elapsedMs),
+    r.lastFailure ? `attempt ${r.attempt}; last: ${r.lastFailure}` : '',
   ]);
   return table([header, ...body]);
 }

@@ -69,8 +69,18 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
   }
 
   let decision: RouteDecision | undefined;
+  let localFallback: string | undefined;
   try {
-    decision = route(task, config.providers, config.routing?.default);
+    const options = {
+      default: config.routing?.default,
+      auto: config.routing?.auto,
+      delegation: config.delegation !== undefined,
+    };
+    decision = route(task, config.providers, options);
+    // Chosen now, like the route: the local default a delegated stage falls back to.
+    if (decision.mode === 'delegated' && config.delegation?.fallbackToLocal) {
+      localFallback = route({}, config.providers, { ...options, delegation: false }).provider;
+    }
   } catch (err) {
     if (!(err instanceof RoutingError)) throw err;
     issues.push(`provider: ${err.message}`);
@@ -86,10 +96,13 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
     serial: repoConfig?.serial ?? true,
     provider: decision.provider,
     providerReason: decision.reason,
+    // Local is the default: a local task's input stays as it was before delegation existed.
+    ...(decision.mode === 'delegated' ? { providerMode: decision.mode } : {}),
     allowFallback: fallbackAllowed(task),
     waitTimeoutMs: parseDuration(config.pipeline.waitTimeout),
     reminderEveryMs: parseDuration(config.pipeline.reminderEvery),
   };
+  if (localFallback !== undefined) input.localFallback = localFallback;
   if (task.budgetUsd !== undefined) input.budgetUsd = task.budgetUsd;
   if (staging !== undefined) input.staging = staging;
   return input;

@@ -54,7 +54,7 @@ export function taskDetailsMarkdown(input: TaskInput): string {
     `**${task.title}** (\`${task.id}\`)`,
     '',
     `- repo: \`${task.repo}\`, base \`${input.base}\``,
-    `- provider: \`${input.provider}\` — ${input.providerReason}`,
+    `- provider: \`${input.provider}\`${input.providerMode === 'delegated' ? ' (delegated to the job platform)' : ''} — ${input.providerReason}`,
     `- dev attempts: ${input.maxDevAttempts}${input.budgetUsd !== undefined ? `, budget $${input.budgetUsd}` : ''}`,
     `- staging: ${input.staging ? `\`${input.staging}\`` : 'none'}`,
   ];

@@ -28,6 +28,7 @@ import {
   resumeSignal,
   statusQuery,
   taskBranch,
+  taskIdFromWorkflowId,
   taskWorkflowId,
   unpauseSignal,
   type AnswerInput,
@@ -55,6 +56,7 @@ import { listQuery } from './visibility.js';
 import type {
   ActivityProgressView,
   ConnectOptions,
+  DelegatedJobRow,
   ListFilter,
   MessageKind,
   SignalKind,
@@ -67,6 +69,8 @@ import type {
 } from './views.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
+/** The activities a delegated stage waits in (activities/index.ts). */
+const DELEGATED_AWAIT_ACTIVITIES = ['awaitDelegatedAnalysis', 'awaitDelegatedDevelopment'];
 export const DEFAULT_NAMESPACE = 'default';
 /** `status` answers within about a second even when no worker does (then from Temporal's record). */
 const QUERY_DEADLINE_MS = 800;
@@ -210,6 +214,45 @@ export class SwitchyardClient {
     try {
       for await (const info of this.client.workflow.list({ query })) {
         rows.push(listRow(info));
+        if (rows.length >= limit) break;
+      }
+    } catch (err) {
+      throw this.wrap(err);
+    }
+    return rows;
+  }
+
+  /**
+   * Tasks whose stage waits on the job platform: the running stage workflows with a pending await
+   * activity, whose heartbeat carries the job id and the platform's last status.
+   */
+  async delegatedJobs(limit = 100): Promise<DelegatedJobRow[]> {
+    const query = `WorkflowType IN ('analysisWorkflow', 'developmentWorkflow') AND ExecutionStatus = 'Running'`;
+    const rows: DelegatedJobRow[] = [];
+    const converter = this.client.options.loadedDataConverter.payloadConverter;
+    try {
+      for await (const info of this.client.workflow.list({ query })) {
+        const desc = await this.client.workflow.getHandle(info.workflowId, info.runId).describe();
+        for (const pending of desc.raw.pendingActivities ?? []) {
+          const type = pending.activityType?.name ?? '';
+          if (!DELEGATED_AWAIT_ACTIVITIES.includes(type)) continue;
+          const payload = pending.heartbeatDetails?.payloads?.[0];
+          const beat = (payload ? converter.fromPayload(payload) : {}) as Record<string, unknown>;
+          const submittedAt = typeof beat.submittedAt === 'number' ? beat.submittedAt : undefined;
+          const scheduled = pending.scheduledTime?.seconds ? Number(pending.scheduledTime.seconds) * 1000 : Date.now();
+          const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+          rows.push({
+            taskId: taskIdFromWorkflowId(desc.parentExecution?.workflowId ?? '') ?? info.workflowId,
+            stage: type === 'awaitDelegatedAnalysis' ? 'analysis' : 'development',
+            jobId: str(beat.jobId),
+            target: str(beat.target),
+            provider: str(beat.provider),
+            platformStatus: str(beat.status) ?? 'submitted',
+            elapsedMs: Math.max(0, Date.now() - (submittedAt ?? scheduled)),
+            attempt: pending.attempt ?? 1,
+            ...(pending.lastFailure?.message ? { lastFailure: pending.lastFailure.message } : {}),
+          });
+        }
         if (rows.length >= limit) break;
       }
     } catch (err) {

@@ -55,6 +55,23 @@ export interface TaskListRow {
   status: string;
 }
 
+/** A task whose current stage waits on the job platform (`list --delegated`), read from the await activity's heartbeat. */
+export interface DelegatedJobRow {
+  taskId: string;
+  stage: string;
+  /** Absent until the await activity's first heartbeat. */
+  jobId?: string;
+  target?: string;
+  provider?: string;
+  /** What the platform last said (queued, running, …), or the activity's state before its first poll. */
+  platformStatus: string;
+  /** Since the submit (or since the await was scheduled, before its first heartbeat). */
+  elapsedMs: number;
+  attempt: number;
+  /** Why the last attempt failed (the platform unreachable, …), when one did. */
+  lastFailure?: string;
+}
+
 export interface ListFilter {
   state?: string;
   repo?: string;

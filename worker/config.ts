@@ -122,7 +122,9 @@ function resolveConfigPaths(config: Config, dir: string): Config {
       name,
       provider.kind === 'command'
         ? { ...provider, command: resolveArgv(provider.command, dir) }
-        : { ...provider, ...(provider.binary ? { binary: resolveArgv([provider.binary], dir)[0] } : {}) },
+        : provider.kind === 'delegated'
+          ? provider
+          : { ...provider, ...(provider.binary ? { binary: resolveArgv([provider.binary], dir)[0] } : {}) },
     ]),
   );
   const staging = Object.fromEntries(

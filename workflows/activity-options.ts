@@ -33,6 +33,31 @@ function processActivity(startToCloseTimeout: string, maximumAttempts: number): 
 /** Agents run long; the adapter classifies what is worth another attempt. */
 export const agentActivity = processActivity('6h', 5);
 
+/**
+ * A submit is one POST: 5xx, 429 (after its Retry-After), resets and timeouts are retried here, so a
+ * platform that stays unreachable holds the task (or falls back to local) within about half a minute.
+ */
+export const delegatedSubmitActivity: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { ...retry, maximumInterval: '10s', maximumAttempts: 5 },
+};
+
+/**
+ * Awaiting a job: every attempt resumes polling the same job, so a lost worker or a platform outage
+ * costs nothing but time. The activity itself ends the wait at the job's deadline (timeoutSec from the
+ * submit); the limits here only back that up.
+ */
+export function delegatedAwaitActivity(timeoutSec: number): ActivityOptions {
+  return {
+    startToCloseTimeout: `${timeoutSec + 600}s`,
+    scheduleToCloseTimeout: `${timeoutSec + 1800}s`,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumInterval: '30s' },
+  };
+}
+
 /** The runner enforces the repo's testTimeoutSec itself; this only bounds a lost worker. */
 export const testActivity = processActivity('6h', 3);
 

@@ -6,6 +6,9 @@ import type {
   AgentRunInput,
   ArtifactRef,
   AnalystResult,
+  DelegatedAnalysisInput,
+  DelegatedDevelopmentInput,
+  DelegatedJobRef,
   DeveloperInput,
   DeveloperResult,
   GateRef,
@@ -21,6 +24,11 @@ import type {
 export interface SwitchyardActivities {
   runAnalyst(input: AgentRunInput): Promise<AnalystResult>;
   runDeveloper(input: DeveloperInput): Promise<DeveloperResult>;
+  /** POSTs the stage's job to the platform (idempotent per stage attempt) and returns its id. */
+  submitDelegatedJob(input: AgentRunInput): Promise<DelegatedJobRef>;
+  /** Polls the job to its end; a retry after a lost worker resumes the same job. Results as for a local run. */
+  awaitDelegatedAnalysis(input: DelegatedAnalysisInput): Promise<AnalystResult>;
+  awaitDelegatedDevelopment(input: DelegatedDevelopmentInput): Promise<DeveloperResult>;
   runTests(input: TestRunInput): Promise<TestSummary>;
   runStagingCheck(input: StagingRunInput): Promise<StagingSummary>;
   notify(input: NotifyInput): Promise<void>;

@@ -42,3 +42,11 @@ export function failureCost(info: FailureInfo): number {
   const cost = info.details?.costUsd;
   return typeof cost === 'number' && Number.isFinite(cost) && cost > 0 ? cost : 0;
 }
+
+/**
+ * Whether a failed submit means the platform could not be reached (5xx, 429, resets and timeouts, past
+ * their retries), rather than that it refused the job: only then may a stage fall back to local.
+ */
+export function platformUnreachable(info: FailureInfo): boolean {
+  return info.type === 'ProviderUnavailable';
+}

@@ -233,3 +233,19 @@ export function printable(value: string): string {
   const shown = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return shown.length > 80 ? `${shown.slice(0, 77)}…` : shown;
 }
+
+/**
+ * The job platform's base URL: http(s) with a host, no credentials (the token has its own variable),
+ * no query or fragment (paths are appended to it), nothing a log line could be confused by.
+ */
+export function platformUrlProblem(url: string): string | undefined {
+  if (url.length > MAX_REPO_LOCATION_LENGTH)
+    return `is ${url.length} characters long; at most ${MAX_REPO_LOCATION_LENGTH}`;
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) return `"${printable(url)}" contains whitespace or control characters`;
+  if (hasUrlCredentials(url)) {
+    return 'must not carry credentials; put the token in the worker variable named by tokenEnv';
+  }
+  const m = /^(https?):\/\/([^/?#]+)(\/[^?#]*)?$/i.exec(url);
+  if (!m) return `"${printable(url)}" is not an http:// or https:// URL without a query or fragment`;
+  return undefined;
+}

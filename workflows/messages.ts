@@ -85,6 +85,8 @@ export const taskInputSchema = z
     serial: z.boolean().default(true),
     provider: name('provider'),
     providerReason: z.string().max(1000).default(INPUT_DEFAULTS.providerReason),
+    providerMode: z.enum(['local', 'delegated']).optional(),
+    localFallback: name('provider').optional(),
     allowFallback: z.boolean().optional(),
     waitTimeoutMs: positiveMs.default(INPUT_DEFAULTS.waitTimeoutMs),
     reminderEveryMs: positiveMs.default(INPUT_DEFAULTS.reminderEveryMs),

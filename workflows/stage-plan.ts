@@ -10,6 +10,9 @@ import {
   type AnalysisStageResult,
   type DevelopmentStageInput,
   type DevelopmentStageResult,
+  type RanOn,
+  type StageDelegation,
+  type TaskInput,
   type Stage,
   type StagingStageInput,
   type StagingStageResult,
@@ -43,7 +46,7 @@ export interface StagePlan<S extends Stage> {
 
 export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
   analysis: {
-    detail: (run, n) => `analyst ${run.input.provider} at work (attempt ${n})`,
+    detail: (run, n) => `analyst ${run.input.provider} at work${where(run.input)} (attempt ${n})`,
     input: ({ input, s, bodyRef }, n) => ({
       taskId: input.task.id,
       attempt: n,
@@ -54,10 +57,12 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
       bodyRef,
       budgetLeftUsd: budgetLeft(s),
       allowFallback: input.allowFallback,
+      ...stageDelegation(input),
     }),
     absorb(run, r) {
       const { s } = run;
       addCost(s, r.costUsd);
+      if (r.ranOn) noteRanOn(s, r.ranOn);
       if (r.summary) s.lastSummary = r.summary;
       if (r.outcome === 'ready') run.carry.analysis = s.analysisPreview = r.analysis;
       if (r.outcome === 'needs-input') s.rounds.push({ questions: r.questions });
@@ -66,7 +71,8 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
   },
 
   development: {
-    detail: (run, n) => `developer ${run.input.provider} at work (attempt ${n} of ${run.s.maxDevAttempts})`,
+    detail: (run, n) =>
+      `developer ${run.input.provider} at work${where(run.input)} (attempt ${n} of ${run.s.maxDevAttempts})`,
     input: ({ input, s, carry, bodyRef, runId }, n) => ({
       taskId: input.task.id,
       attempt: n,
@@ -89,12 +95,14 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
         bodyRef,
       }),
       bodyRef,
+      ...stageDelegation(input),
     }),
     absorb(run, r) {
       const { s, carry } = run;
       // A resume note is for the attempt it was given to.
       carry.note = undefined;
       addCost(s, r.costUsd);
+      if (r.ranOn) noteRanOn(s, r.ranOn);
       if (r.summary) s.lastSummary = r.summary;
       if (r.outcome === 'committed') {
         s.branch = r.branch;
@@ -132,6 +140,23 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
     },
   },
 };
+
+/** An agent stage of a delegated task runs on the job platform (absent for local tasks: their inputs stay as they were). */
+export function stageDelegation(input: TaskInput): { delegation?: StageDelegation } {
+  if (input.providerMode !== 'delegated') return {};
+  return { delegation: { base: input.base, ...(input.localFallback ? { localFallback: input.localFallback } : {}) } };
+}
+
+function where(input: TaskInput): string {
+  return input.providerMode === 'delegated' ? ' on the job platform' : '';
+}
+
+/** A stage another provider took (the platform unreachable, fallbackToLocal) shows who ran it and why. */
+export function noteRanOn(s: TaskStatus, ranOn: RanOn): void {
+  s.provider = ranOn.provider;
+  s.providerMode = ranOn.mode;
+  s.providerReason = ranOn.reason;
+}
 
 /** Testing and staging run on the commit development made; without one the story is broken. */
 export function commitOf(s: TaskStatus): string {

@@ -93,6 +93,7 @@ export function initialStatus(input: TaskInput, workflowId: string, at: string):
     maxDevAttempts: input.maxDevAttempts,
     provider: input.provider,
     providerReason: input.providerReason,
+    ...(input.providerMode ? { providerMode: input.providerMode } : {}),
     costUsd: 0,
     budgetUsd: input.budgetUsd,
     transitions: [{ from: 'submitted', to: 'analysis', outcome: 'started', at }],

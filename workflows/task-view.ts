@@ -55,7 +55,9 @@ export function currentDetails(s: TaskStatus): string {
   if (s.branch) facts.push(`Branch: \`${s.branch}\`${s.commit ? ` @ \`${s.commit.slice(0, 12)}\`` : ''}`);
   if (s.lastTest) facts.push(`Last test run: ${s.lastTest.status}${countsText(s)}`);
   if (s.lastStaging) facts.push(`Last staging run: ${stagingText(s.lastStaging)}`);
-  facts.push(`Provider: ${s.provider} (${s.providerReason})`);
+  facts.push(
+    `Provider: ${s.provider}${s.providerMode === 'delegated' ? ', on the job platform' : ''} (${s.providerReason})`,
+  );
   facts.push(`Cost: $${s.costUsd.toFixed(4)}${s.budgetUsd !== undefined ? ` of $${s.budgetUsd.toFixed(2)}` : ''}`);
   blocks.push(facts.map((f) => `- ${f}`).join('\n'));
   return blocks.join('\n\n');
@@ -106,6 +108,7 @@ export function statusMemo(s: TaskStatus): StatusMemo {
     maxDevAttempts: s.maxDevAttempts,
     provider: s.provider,
     providerReason: cut(s.providerReason, MEMO_CAPS.short),
+    ...(s.providerMode ? { providerMode: s.providerMode } : {}),
     costUsd: s.costUsd,
     transitions: s.transitions.slice(-MEMO_CAPS.transitions).map((t) => ({
       ...t,

@@ -68,7 +68,13 @@ export async function runCliAgent(run: CliAgentRun): Promise<CliAgentOutcome> {
   if (choice.kind === 'all-cooling') {
     const fallback = run.provider.fallback;
     const fallbackProvider = fallback ? run.config.providers[fallback] : undefined;
-    if (fallback && run.allowFallback && fallbackProvider && fallbackProvider.kind !== 'command') {
+    if (
+      fallback &&
+      run.allowFallback &&
+      fallbackProvider &&
+      fallbackProvider.kind !== 'command' &&
+      fallbackProvider.kind !== 'delegated'
+    ) {
       run.log(`provider ${run.providerName}: every account is cooling down; falling back to ${fallback}`);
       return runCliAgent({ ...run, providerName: fallback, provider: fallbackProvider, allowFallback: false });
     }

@@ -125,3 +125,47 @@ export function parseQuestions(text: string): string[] {
     .slice(0, MAX_QUESTIONS)
     .map((q) => (q.length > MAX_QUESTION_CHARS ? `${q.slice(0, MAX_QUESTION_CHARS)}…` : q));
 }
+
+/**
+ * A job platform answers in text, not files: its `## Questions` section (any heading level, "Blocking
+ * questions" too) holds the blocking questions, up to the next heading of the same or a higher level;
+ * the rest is the analysis.
+ */
+export function splitQuestionsSection(text: string): { analysis: string; questions: string } {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^\s{0,3}#{1,6}\s+(?:blocking\s+|open\s+)?questions\b/i.test(l));
+  if (start === -1) return { analysis: text.trim(), questions: '' };
+  const level = /^\s*(#+)/.exec(lines[start])![1].length;
+  let end = lines.length;
+  for (let i = start + 1; i < lines.length; i++) {
+    const m = /^\s{0,3}(#{1,6})\s/.exec(lines[i]);
+    if (m && m[1].length <= level) {
+      end = i;
+      break;
+    }
+  }
+  return {
+    analysis: [...lines.slice(0, start), ...lines.slice(end)].join('\n').trim(),
+    questions: lines
+      .slice(start + 1, end)
+      .join('\n')
+      .trim(),
+  };
+}
+
+/** Puts a platform's answer where a local agent leaves its files, so one reader serves both. */
+export async function writeAgentFilesFromText(
+  worktreeDir: string,
+  role: 'analyst' | 'developer',
+  text: string,
+): Promise<void> {
+  const p = agentFilePaths(worktreeDir);
+  await mkdir(p.dir, { recursive: true });
+  if (role === 'developer') {
+    await writeFile(p.summary, text);
+    return;
+  }
+  const { analysis, questions } = splitQuestionsSection(text);
+  await writeFile(p.analysis, analysis);
+  await writeFile(p.questions, questions);
+}

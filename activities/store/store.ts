@@ -61,11 +61,13 @@ export interface UsageInput {
   inputTokens?: number;
   outputTokens?: number;
   costUsd: number;
+  /** The job platform's job, for a delegated stage. */
+  jobId?: string;
   /** Default: now. */
   at?: Date;
 }
 
-export type CostGrouping = 'task' | 'provider' | 'day';
+export type CostGrouping = 'task' | 'provider' | 'day' | 'job';
 
 export interface CostRow {
   /** Task id, provider name, or UTC day as YYYY-MM-DD. */
@@ -220,13 +222,13 @@ export function createStore(pool: pg.Pool): Store {
         }
       }
       await pool.query(
-        `INSERT INTO usage (key, task_id, stage, attempt, provider, account, model, input_tokens, output_tokens, cost_usd, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, now()))
+        `INSERT INTO usage (key, task_id, stage, attempt, provider, account, model, input_tokens, output_tokens, cost_usd, at, job_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, now()), $12)
          ON CONFLICT (key) DO UPDATE SET
            task_id = EXCLUDED.task_id, stage = EXCLUDED.stage, attempt = EXCLUDED.attempt,
            provider = EXCLUDED.provider, account = EXCLUDED.account, model = EXCLUDED.model,
            input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
-           cost_usd = EXCLUDED.cost_usd, at = EXCLUDED.at`,
+           cost_usd = EXCLUDED.cost_usd, at = EXCLUDED.at, job_id = EXCLUDED.job_id`,
         [
           input.key,
           input.taskId,
@@ -239,6 +241,7 @@ export function createStore(pool: pg.Pool): Store {
           input.outputTokens ?? null,
           input.costUsd,
           input.at ?? null,
+          input.jobId ?? null,
         ],
       );
     },
@@ -262,8 +265,14 @@ export function createStore(pool: pg.Pool): Store {
     },
 
     async costReport({ since, by }) {
-      const group = { task: 'task_id', provider: 'provider', day: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')` }[by];
-      if (!group) throw new Error(`cost report: by must be task, provider or day, got ${JSON.stringify(by)}`);
+      const group = {
+        task: 'task_id',
+        provider: 'provider',
+        day: `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+        // A job row reads "job-7 (gpu, task fix-login)": what ran where, for whom.
+        job: `job_id || ' (' || provider || ', task ' || task_id || ')'`,
+      }[by];
+      if (!group) throw new Error(`cost report: by must be task, provider, day or job, got ${JSON.stringify(by)}`);
       if (since !== undefined && Number.isNaN(since.getTime()))
         throw new Error('cost report: since is not a valid date');
       // Days read chronologically; tasks and providers most expensive first.
@@ -272,7 +281,7 @@ export function createStore(pool: pg.Pool): Store {
         `SELECT ${group} AS "group", COUNT(*) AS runs,
                 COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
                 COALESCE(SUM(cost_usd), 0) AS cost_usd
-           FROM usage WHERE ($1::timestamptz IS NULL OR at >= $1)
+           FROM usage WHERE ($1::timestamptz IS NULL OR at >= $1)${by === 'job' ? ' AND job_id IS NOT NULL' : ''}
           GROUP BY 1 ORDER BY ${order}`,
         [since ?? null],
       );

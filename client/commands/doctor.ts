@@ -29,7 +29,8 @@ export async function checkProviders(io: CliIo, configFlag?: string): Promise<Cl
   const { config } = loadConfig(requireConfig(io, configFlag).path);
   const checks: CliCheck[] = [];
   for (const [name, provider] of Object.entries(config.providers)) {
-    if (provider.kind === 'command') continue;
+    // Delegated providers have no CLI on this machine (the job platform runs them).
+    if (provider.kind === 'command' || provider.kind === 'delegated') continue;
     const binary = provider.binary ?? ADAPTERS[provider.kind].defaultBinary;
     const tested = TESTED_VERSIONS[provider.kind] ?? [];
     const base = { provider: name, kind: provider.kind, binary, tested };

@@ -120,13 +120,13 @@ export function registerStore(program: Command, io: CliIo): void {
     .command('cost')
     .description('tokens and USD from the usage ledger')
     .option('--since <date>', 'only runs at or after this date (YYYY-MM-DD or ISO time)', parseSince)
-    .option('--by <grouping>', 'task | provider | day', 'task')
+    .option('--by <grouping>', 'task | provider | day | job (delegated jobs)', 'task')
     .option('--data-dir <dir>', "data dir of the embedded store (default: the config's dataDir)")
     .option('--config <file>', 'config file (for its dataDir)')
     .option('--json', 'one JSON document')
     .action(async (flags: StoreFlags & { since?: Date; by: string }) => {
-      if (!['task', 'provider', 'day'].includes(flags.by))
-        throw new UsageError(`--by must be task, provider or day, got "${flags.by}"`);
+      if (!['task', 'provider', 'day', 'job'].includes(flags.by))
+        throw new UsageError(`--by must be task, provider, day or job, got "${flags.by}"`);
       await withStore(io, flags, async (store) => {
         const rows = await store.costReport({ since: flags.since, by: flags.by as CostGrouping });
         if (flags.json) io.stdout(`${JSON.stringify({ by: flags.by, since: flags.since, rows }, null, 2)}\n`);

@@ -1,4 +1,7 @@
-/** `switchyard submit <task.md> [--wait] [--json]`: validate everything locally, then start the task. */
+/**
+ * `switchyard submit <task.md> [--wait] [--json]`: validate everything locally, then start the task.
+ * `switchyard route <task.md> [--json]`: the same checks, and who would run it, without starting anything.
+ */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.js';
@@ -68,5 +71,31 @@ export function registerSubmit(program: Command, io: CliIo, run: CliRun): void {
         run.exitCode = exitCodeForSettled(final.state);
       });
       if (!opts.wait) run.exitCode = ExitCode.ok;
+    });
+}
+
+export function registerRoute(program: Command, io: CliIo): void {
+  program
+    .command('route')
+    .description('show who would run a task (provider, local or delegated, and why) without submitting it')
+    .argument('<task.md>', 'task file: YAML front matter + markdown body')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--config <file>', 'config file (default: switchyard.config.yaml or $SWITCHYARD_CONFIG)')
+    .action(async (file: string, opts: { json?: boolean; config?: string }) => {
+      const input = await prepareSubmission(io, file, opts.config);
+      const decision = {
+        taskId: input.task.id,
+        provider: input.provider,
+        mode: input.providerMode ?? 'local',
+        reason: input.providerReason,
+        ...(input.localFallback ? { localFallback: input.localFallback } : {}),
+      };
+      if (opts.json) return printJson(io, decision);
+      const fallback = decision.localFallback
+        ? `  fallback  ${decision.localFallback} (local), when the job platform cannot be reached\n`
+        : '';
+      io.stdout(
+        `${decision.taskId}\n  provider  ${decision.provider}\n  mode      ${decision.mode}\n  reason    ${decision.reason}\n${fallback}`,
+      );
     });
 }

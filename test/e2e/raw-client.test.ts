@@ -93,6 +93,16 @@ beforeAll(async () => {
         commit: i.commit,
       };
     },
+    // Nothing here is delegated (the delegation suites are workflows/task.test.ts and e2e/delegation.test.ts).
+    async submitDelegatedJob() {
+      throw new Error('no delegated provider in this suite');
+    },
+    async awaitDelegatedAnalysis() {
+      throw new Error('no delegated provider in this suite');
+    },
+    async awaitDelegatedDevelopment() {
+      throw new Error('no delegated provider in this suite');
+    },
     async notify() {},
     async recordEvents() {},
     async storeTaskBody() {

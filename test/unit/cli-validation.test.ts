@@ -205,10 +205,10 @@ describe('operator commands check their arguments before they connect', () => {
   });
 
   it('submit refuses an unknown preferred_ai, naming the configured providers', async () => {
-    write('unknown-ai.md', GOOD_TASK.replace('title:', 'preferred_ai: gpu\ntitle:'));
+    write('unknown-ai.md', GOOD_TASK.replace('title:', 'preferred_ai: aider\ntitle:'));
     const r = await cli(['submit', 'unknown-ai.md']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/preferred_ai: "gpu" is not configured: .*configured providers: "fake", or "auto"/);
+    expect(r.stderr).toMatch(/preferred_ai: "aider" is not configured: .*configured providers: "fake", or "auto"/);
     expect(r.stderr).not.toMatch(/cannot reach Temporal/);
   });
 

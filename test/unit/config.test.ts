@@ -155,7 +155,7 @@ describe('parseConfig', () => {
       'repos.app.url: expected text, got 3 (line 3)',
       'repos.app.testCommand: an argv array with at least the program, e.g. ["npm", "test"]; got an empty list (line 4)',
       'repos["bad name"]: invalid name "bad name": letters, digits, ".", "_" or "-" (line 5)',
-      'providers.p.kind: unknown kind "cmd" (expected: command, claude-code, codex, gemini, aider) (line 9)',
+      'providers.p.kind: unknown kind "cmd" (expected: command, claude-code, codex, gemini, aider, delegated) (line 9)',
       'pipeline.waitTimeout: a duration such as "45s", "30m", "12h" or "7d"; got "7 days" (line 12)',
       'pipeline.maxDevAttempts: expected a whole number, got 1.5 (line 13)',
       'pipeline.reminderEvery: expected a number or text, got true (line 14)',
@@ -177,7 +177,7 @@ describe('parseConfig', () => {
   it('lists the allowed keys when nothing is close', () => {
     const err = configError('colour: blue\n');
     expect(err.issues).toEqual([
-      'colour: unknown key (allowed here: dataDir, repos, staging, providers, routing, pipeline) (line 1)',
+      'colour: unknown key (allowed here: dataDir, repos, staging, providers, routing, delegation, pipeline) (line 1)',
     ]);
   });
 
@@ -220,7 +220,7 @@ describe('parseConfig', () => {
       ].join('\n'),
     );
     expect(err.issues).toEqual([
-      'providers.p.kind: required: one of command, claude-code, codex, gemini, aider (line 2)',
+      'providers.p.kind: required: one of command, claude-code, codex, gemini, aider, delegated (line 2)',
       'providers.r: expected a mapping, got an empty value (line 4)',
       'repos.b.url: must not be empty (line 6)',
       'staging.s.transport: unknown transport "rsync" (expected: local, ssh) (line 8)',

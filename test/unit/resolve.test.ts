@@ -163,10 +163,15 @@ describe('resolveTaskInput', () => {
     expect(err.issues).toEqual([
       'preferred_ai: "mystery-ai" is not a configured provider (configured providers: "scripted", "claude-code", or "auto")',
     ]);
-    const builtin = resolveError(spec('repo: webapp\npreferred_ai: gpu'));
+    const builtin = resolveError(spec('repo: webapp\npreferred_ai: aider'));
     expect(builtin.issues).toEqual([
-      'preferred_ai: "gpu" is not configured: no provider has that name or kind (configured providers: "scripted", "claude-code", or "auto")',
+      'preferred_ai: "aider" is not configured: no provider has that name or kind (configured providers: "scripted", "claude-code", or "auto")',
     ]);
+    // A job-platform target fails safe instead: it runs locally and the reason says why.
+    const gpu = resolveTaskInput(spec('repo: webapp\npreferred_ai: gpu\nallow_delegation: true'), config);
+    expect(gpu).toMatchObject({ provider: 'scripted' });
+    expect(gpu.providerMode).toBeUndefined();
+    expect(gpu.providerReason).toMatch(/"gpu" is a job-platform target no provider is configured for/);
     expect(resolveTaskInput(spec('repo: webapp\npreferred_ai: auto'), config).provider).toBe('scripted');
     expect(resolveTaskInput(spec('repo: webapp\npreferred_ai: claude-code'), config).provider).toBe('claude-code');
   });

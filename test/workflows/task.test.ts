@@ -17,6 +17,7 @@ import {
   unpauseSignal,
   type AgentRunInput,
   type AnalystResult,
+  type DelegatedJobRef,
   type DeveloperInput,
   type DeveloperResult,
   type NotifyInput,
@@ -35,19 +36,28 @@ interface Script {
   developer?: (i: DeveloperInput, n: number) => Partial<DeveloperResult> | Promise<Partial<DeveloperResult>>;
   tests?: (commit: string, n: number) => Partial<TestSummary> | Promise<Partial<TestSummary>>;
   staging?: (commit: string, n: number) => Partial<StagingSummary> | Promise<Partial<StagingSummary>>;
+  /** A delegated stage's submit: throw to fail it (as the platform client would). */
+  submit?: (i: AgentRunInput, n: number) => void | Promise<void>;
 }
 
 const scripts = new Map<string, Script>();
 const calls = new Map<
   string,
-  { analyst: AgentRunInput[]; developer: DeveloperInput[]; tests: string[]; staging: string[] }
+  {
+    analyst: AgentRunInput[];
+    developer: DeveloperInput[];
+    tests: string[];
+    staging: string[];
+    submits: AgentRunInput[];
+    awaited: DelegatedJobRef[];
+  }
 >();
 const notices: NotifyInput[] = [];
 const filed: RecordEventsInput[] = [];
 
 function callsOf(taskId: string) {
   let c = calls.get(taskId);
-  if (!c) calls.set(taskId, (c = { analyst: [], developer: [], tests: [], staging: [] }));
+  if (!c) calls.set(taskId, (c = { analyst: [], developer: [], tests: [], staging: [], submits: [], awaited: [] }));
   return c;
 }
 
@@ -116,6 +126,44 @@ beforeAll(async () => {
         target: i.target,
         commit: i.commit,
         ...r,
+      };
+    },
+    async submitDelegatedJob(i) {
+      const c = callsOf(i.taskId);
+      c.submits.push(i);
+      await scripts.get(i.taskId)?.submit?.(i, c.submits.length);
+      return {
+        jobId: `job-${i.role}-${i.attempt}`,
+        provider: i.provider,
+        target: 'gpu',
+        status: 'queued',
+        submittedAt: Date.now(),
+        pollIntervalSec: 1,
+        timeoutSec: 600,
+      };
+    },
+    async awaitDelegatedAnalysis(i) {
+      callsOf(i.taskId).awaited.push(i.job);
+      return {
+        ...agentBase,
+        provider: i.provider,
+        ok: true,
+        analysis: 'the platform plan',
+        questions: [],
+        artifacts: [],
+      };
+    },
+    async awaitDelegatedDevelopment(i) {
+      const c = callsOf(i.taskId);
+      c.awaited.push(i.job);
+      return {
+        ...agentBase,
+        provider: i.provider,
+        outcome: 'committed',
+        branch: i.branch,
+        commit: 'd'.repeat(40),
+        changedFiles: ['p.txt'],
+        artifacts: [],
       };
     },
     async notify(n) {
@@ -525,5 +573,66 @@ describe('taskWorkflow', () => {
     expect(s.state).toBe('cancelled');
     expect(cancelled).toBe(true);
     await recordHistory(w.client, h.workflowId, 'task-cancelled');
+  });
+
+  it('a delegated task submits and awaits analysis and development on the platform, then tests locally', async () => {
+    const i = input({ provider: 'gpu', providerMode: 'delegated', providerReason: 'delegated to "gpu".' });
+    const h = await start(i);
+    await h.result();
+    const c = callsOf(i.task.id);
+    expect(c.submits.map((s) => [s.role, s.attempt, s.base])).toEqual([
+      ['analyst', 1, 'main'],
+      ['developer', 1, 'main'],
+    ]);
+    expect(c.awaited.map((j) => j.jobId)).toEqual(['job-analyst-1', 'job-developer-1']);
+    expect(c.analyst).toHaveLength(0);
+    expect(c.developer).toHaveLength(0);
+    expect(c.tests).toEqual(['d'.repeat(40)]);
+    const s = await h.query(statusQuery);
+    expect(s).toMatchObject({ state: 'done', provider: 'gpu', providerMode: 'delegated' });
+  });
+
+  it('platform unreachable at submit: with fallbackToLocal the stage runs locally and the reason says why', async () => {
+    const i = input({ provider: 'gpu', providerMode: 'delegated', localFallback: 'fake' });
+    const h = await start(i, {
+      submit: () => {
+        throw ApplicationFailure.create({
+          type: ErrorType.ProviderUnavailable,
+          message: 'the job platform did not answer POST /jobs: ECONNREFUSED',
+          nonRetryable: true, // the real policy retries; here the retries are already spent
+        });
+      },
+    });
+    await h.result();
+    const c = callsOf(i.task.id);
+    expect(c.submits).toHaveLength(2);
+    expect(c.analyst.map((a) => a.provider)).toEqual(['fake']);
+    expect(c.developer.map((d) => d.provider)).toEqual(['fake']);
+    const s = await h.query(statusQuery);
+    expect(s.state).toBe('done');
+    expect(s).toMatchObject({ provider: 'fake', providerMode: 'local' });
+    expect(s.providerReason).toMatch(
+      /^the job platform could not be reached \(ProviderUnavailable: .*ECONNREFUSED\), so development ran on the local provider "fake" \(delegation\.fallbackToLocal\)\.$/,
+    );
+  });
+
+  it('platform unreachable without fallbackToLocal, or a rejected job, holds with the platform message', async () => {
+    for (const [type, message] of [
+      [ErrorType.ProviderUnavailable, 'the job platform answered 503 to POST /jobs: busy'],
+      [ErrorType.DelegationRejected, 'the job platform refused POST /jobs (400): prompt: too long'],
+    ] as const) {
+      const i = input({ provider: 'gpu', providerMode: 'delegated' });
+      const h = await start(i, {
+        submit: () => {
+          throw ApplicationFailure.create({ type, message, nonRetryable: true });
+        },
+      });
+      const s = await waitForState(h, 'hold');
+      expect(s.heldStage).toBe('analysis');
+      expect(s.holdReason).toContain(`${type}: ${message}`);
+      expect(callsOf(i.task.id).analyst).toHaveLength(0);
+      await h.signal(resumeSignal, { action: 'abort' });
+      await expect(h.result()).rejects.toThrow();
+    }
   });
 });

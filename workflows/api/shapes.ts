@@ -42,6 +42,10 @@ export interface TaskInput {
   serial: boolean;
   provider: string;
   providerReason: string;
+  /** Where `provider` runs: on this worker (the default) or on the job platform. */
+  providerMode?: ProviderMode;
+  /** With delegation.fallbackToLocal: the local provider an agent stage runs on when the platform cannot be reached. */
+  localFallback?: string;
   /** Whether a provider's `fallback` may stand in (the task did not pin its agent). */
   allowFallback?: boolean;
   waitTimeoutMs: number;
@@ -50,6 +54,15 @@ export interface TaskInput {
   run?: number;
   /** The branch development pushes to (`taskBranch(task.id, run)`). */
   branch?: string;
+}
+
+export type ProviderMode = 'local' | 'delegated';
+
+/** Who ran a stage when it was not the routed provider (the platform unreachable, fallbackToLocal set). */
+export interface RanOn {
+  provider: string;
+  mode: ProviderMode;
+  reason: string;
 }
 
 // Activity inputs and results
@@ -94,6 +107,8 @@ export interface AgentRunInput {
   allowFallback?: boolean;
   /** Set when the prompt names the stored task body instead of holding it. */
   bodyRef?: BodyRef;
+  /** The task's base branch, for a job on the platform (absent for local runs). */
+  base?: string;
 }
 
 export interface AgentRunBase {
@@ -137,6 +152,38 @@ export interface DeveloperResult extends AgentRunBase {
   branch: string;
   commit?: string;
   changedFiles: string[];
+}
+
+/** A job's status as the platform reports it (docs/architecture.md §8, the platform contract). */
+export const DELEGATED_JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+export type DelegatedJobStatus = (typeof DELEGATED_JOB_STATUSES)[number];
+
+/** A submitted job, as the await activity needs it (small: the prompt and result stay out of history). */
+export interface DelegatedJobRef {
+  jobId: string;
+  /** The provider's name in the config, and what the platform runs it on. */
+  provider: string;
+  target: string;
+  status: DelegatedJobStatus;
+  /** Epoch ms of the submit; the job's deadline counts from here. */
+  submittedAt: number;
+  pollIntervalSec: number;
+  timeoutSec: number;
+}
+
+export interface DelegatedAnalysisInput extends AgentRunInput {
+  job: DelegatedJobRef;
+}
+export interface DelegatedDevelopmentInput extends DeveloperInput {
+  job: DelegatedJobRef;
+}
+
+/** What an agent stage needs to run on the job platform. */
+export interface StageDelegation {
+  /** The task's base branch, which the platform is told beside the stage's ref. */
+  base: string;
+  /** The local provider to run on when the platform cannot be reached to submit (delegation.fallbackToLocal). */
+  localFallback?: string;
 }
 
 export interface TestRunInput {
@@ -226,6 +273,8 @@ export interface AnalysisStageInput {
   budgetLeftUsd?: number;
   allowFallback?: boolean;
   bodyRef?: BodyRef;
+  /** Set when the provider is delegated: the stage submits a job to the platform and awaits it. */
+  delegation?: StageDelegation;
 }
 export type AnalysisOutcome = 'ready' | 'needs-input' | 'agent-failed';
 export interface AnalysisStageResult {
@@ -236,6 +285,7 @@ export interface AnalysisStageResult {
   costUsd: number;
   failure?: string;
   artifacts?: ArtifactRef[];
+  ranOn?: RanOn;
 }
 
 export interface DevelopmentStageInput {
@@ -254,6 +304,7 @@ export interface DevelopmentStageInput {
   budgetLeftUsd?: number;
   allowFallback?: boolean;
   bodyRef?: BodyRef;
+  delegation?: StageDelegation;
 }
 export type DevelopmentOutcome = 'committed' | 'no-changes' | 'agent-failed';
 export interface DevelopmentStageResult {
@@ -265,6 +316,7 @@ export interface DevelopmentStageResult {
   costUsd: number;
   failure?: string;
   artifacts?: ArtifactRef[];
+  ranOn?: RanOn;
 }
 
 export interface TestingStageInput {

@@ -2,7 +2,7 @@
  * What a task shows: the status query's answer and its compact copy in the memo.
  * Imported by workflow code: no Node built-ins, no I/O.
  */
-import type { Stage, StagingSummary, TaskState, TestSummary } from './shapes.js';
+import type { ProviderMode, Stage, StagingSummary, TaskState, TestSummary } from './shapes.js';
 
 export interface IgnoredSignal {
   signal: string;
@@ -31,6 +31,7 @@ export type StatusMemo = Pick<
   | 'maxDevAttempts'
   | 'provider'
   | 'providerReason'
+  | 'providerMode'
   | 'costUsd'
   | 'budgetUsd'
   | 'branch'
@@ -83,6 +84,8 @@ export interface TaskStatus {
   maxDevAttempts: number;
   provider: string;
   providerReason: string;
+  /** Absent in histories from before delegation: local. */
+  providerMode?: ProviderMode;
   costUsd: number;
   budgetUsd?: number;
   lastSummary?: string;

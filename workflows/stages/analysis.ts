@@ -1,34 +1,47 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import type { AnalysisStageInput, AnalysisStageResult } from '../api/index.js';
-import { agentActivity } from '../activity-options.js';
+import type { AgentRunInput, AnalysisStageInput, AnalysisStageResult } from '../api/index.js';
+import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../preview.js';
+import { onThePlatform } from './delegated.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runAnalyst } = proxyActivities<SwitchyardActivities>(agentActivity);
+const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(delegatedSubmitActivity);
 
 /** The analyst reads the repo at the base and either plans the change or asks blocking questions. */
 export async function analysisWorkflow(input: AnalysisStageInput): Promise<AnalysisStageResult> {
   setCurrentDetails(
     `Analyst **${input.provider}** is reading \`${input.repo}\` at \`${input.base}\` (attempt ${input.attempt}).`,
   );
+  const agentInput: AgentRunInput = {
+    taskId: input.taskId,
+    role: 'analyst',
+    attempt: input.attempt,
+    repo: input.repo,
+    ref: input.base,
+    provider: input.provider,
+    prompt: input.prompt,
+    budgetLeftUsd: input.budgetLeftUsd,
+    allowFallback: input.allowFallback,
+    bodyRef: input.bodyRef,
+  };
+  const local = (provider: string) => waitingOutUsageLimits('analysis', () => runAnalyst({ ...agentInput, provider }));
   try {
-    const r = await waitingOutUsageLimits('analysis', () =>
-      runAnalyst({
-        taskId: input.taskId,
-        role: 'analyst',
-        attempt: input.attempt,
-        repo: input.repo,
-        ref: input.base,
-        provider: input.provider,
-        prompt: input.prompt,
-        budgetLeftUsd: input.budgetLeftUsd,
-        allowFallback: input.allowFallback,
-        bodyRef: input.bodyRef,
-      }),
-    );
+    const { result: r, ranOn } = input.delegation
+      ? await onThePlatform('analysis', input.delegation, {
+          submit: () => submitDelegatedJob({ ...agentInput, base: input.delegation!.base }),
+          await: (job) =>
+            proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedAnalysis({
+              ...agentInput,
+              job,
+            }),
+          local,
+        })
+      : { result: await local(input.provider), ranOn: undefined };
     const base = {
+      ...(ranOn ? { ranOn } : {}),
       artifacts: r.artifacts,
       analysis: preview(r.analysis),
       // Questions travel in state and prompts: bounded (the full file is an artifact).

@@ -1,37 +1,51 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import type { DevelopmentStageInput, DevelopmentStageResult } from '../api/index.js';
-import { agentActivity } from '../activity-options.js';
+import type { DeveloperInput, DevelopmentStageInput, DevelopmentStageResult } from '../api/index.js';
+import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../preview.js';
+import { onThePlatform } from './delegated.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runDeveloper } = proxyActivities<SwitchyardActivities>(agentActivity);
+const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(delegatedSubmitActivity);
 
 /** The developer changes a fresh worktree; the result is a commit pushed to the task's branch. */
 export async function developmentWorkflow(input: DevelopmentStageInput): Promise<DevelopmentStageResult> {
   setCurrentDetails(
     `Developer **${input.provider}** is working on \`${input.branch}\` from \`${input.ref}\` (attempt ${input.attempt}).`,
   );
+  const agentInput: DeveloperInput = {
+    taskId: input.taskId,
+    role: 'developer',
+    attempt: input.attempt,
+    repo: input.repo,
+    ref: input.ref,
+    branch: input.branch,
+    expectedTip: input.expectedTip,
+    trailer: input.trailer,
+    provider: input.provider,
+    prompt: input.prompt,
+    budgetLeftUsd: input.budgetLeftUsd,
+    allowFallback: input.allowFallback,
+    bodyRef: input.bodyRef,
+  };
+  const local = (provider: string) =>
+    waitingOutUsageLimits('development', () => runDeveloper({ ...agentInput, provider }));
   try {
-    const r = await waitingOutUsageLimits('development', () =>
-      runDeveloper({
-        taskId: input.taskId,
-        role: 'developer',
-        attempt: input.attempt,
-        repo: input.repo,
-        ref: input.ref,
-        branch: input.branch,
-        expectedTip: input.expectedTip,
-        trailer: input.trailer,
-        provider: input.provider,
-        prompt: input.prompt,
-        budgetLeftUsd: input.budgetLeftUsd,
-        allowFallback: input.allowFallback,
-        bodyRef: input.bodyRef,
-      }),
-    );
+    const { result: r, ranOn } = input.delegation
+      ? await onThePlatform('development', input.delegation, {
+          submit: () => submitDelegatedJob({ ...agentInput, base: input.delegation!.base }),
+          await: (job) =>
+            proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedDevelopment({
+              ...agentInput,
+              job,
+            }),
+          local,
+        })
+      : { result: await local(input.provider), ranOn: undefined };
     return {
+      ...(ranOn ? { ranOn } : {}),
       outcome: r.outcome,
       branch: r.branch,
       commit: r.commit,

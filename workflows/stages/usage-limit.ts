@@ -34,7 +34,8 @@ export async function waitingOutUsageLimits<T>(stage: Stage, run: () => Promise<
   }
 }
 
-async function tellTask(stage: Stage, detail: string): Promise<void> {
+/** Tells the parent task what the stage is doing (its `status` and the Web UI show it). */
+export async function tellTask(stage: Stage, detail: string): Promise<void> {
   const parent = workflowInfo().parent;
   if (!parent) return;
   try {
