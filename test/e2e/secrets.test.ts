@@ -7,9 +7,9 @@ import { execa, type ResultPromise } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPool } from '../../activities/store/index.js';
 import { CLI, e2eEnv, PIPELINE_AGENT, type E2eEnv } from '../helpers/e2e.js';
 import { payloadData, taskHistories } from '../helpers/histories.js';
+import { storeDump } from '../helpers/store.js';
 
 let env: E2eEnv | undefined;
 let worker: ResultPromise | undefined;
@@ -29,29 +29,6 @@ const TOKENS = {
   testCommand: `github_pat_TESTCMD${run}${'c'.repeat(20)}`,
   agent: `xoxb-AGENT${run}-${'1'.repeat(12)}`,
 };
-
-/** Every table of the store, each row as text (bytea content decoded). */
-async function storeDump(url: string): Promise<string> {
-  const pool = createPool(url);
-  try {
-    const tables = await pool.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-    );
-    const parts: string[] = [];
-    for (const { table_name } of tables.rows) {
-      const rows = await pool.query(`SELECT * FROM "${table_name}"`);
-      for (const row of rows.rows as Record<string, unknown>[]) {
-        parts.push(
-          `${table_name}: ${JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('utf8') : v))}`,
-        );
-        for (const v of Object.values(row)) if (Buffer.isBuffer(v)) parts.push(v.toString('utf8'));
-      }
-    }
-    return parts.join('\n');
-  } finally {
-    await pool.end();
-  }
-}
 
 describe('secrets e2e', () => {
   it('tokens in an answer, a note, a test command and agent output appear nowhere', async () => {

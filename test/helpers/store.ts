@@ -29,3 +29,26 @@ export async function startTestStore(): Promise<TestStore> {
     },
   };
 }
+
+/** Every table of the store, each row as text (bytea content decoded). */
+export async function storeDump(url: string): Promise<string> {
+  const pool = createPool(url);
+  try {
+    const tables = await pool.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+    );
+    const parts: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const rows = await pool.query(`SELECT * FROM "${table_name}"`);
+      for (const row of rows.rows as Record<string, unknown>[]) {
+        parts.push(
+          `${table_name}: ${JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('utf8') : v))}`,
+        );
+        for (const v of Object.values(row)) if (Buffer.isBuffer(v)) parts.push(v.toString('utf8'));
+      }
+    }
+    return parts.join('\n');
+  } finally {
+    await pool.end();
+  }
+}

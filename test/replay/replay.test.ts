@@ -21,7 +21,15 @@ describe('replay', () => {
   it('has fixtures for the task, every stage and the gate', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
     // And the e2e scenarios, recorded through the CLI and a worker process with real activities.
-    expect(files.filter((f) => f.startsWith('e2e-'))).toHaveLength(4);
+    expect(files.filter((f) => f.startsWith('e2e-')).sort()).toEqual([
+      'e2e-answer-done.json',
+      'e2e-delegated-analysis.json',
+      'e2e-delegated-development.json',
+      'e2e-delegated-done.json',
+      'e2e-hold-resume.json',
+      'e2e-ssh-hold-resume.json',
+      'e2e-tests-fail-then-pass.json',
+    ]);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
