@@ -1,7 +1,7 @@
 /**
  * The fault suite, part 1: kill -9 a real worker process in analysis, in development (agent
- * mid-run), in testing (a test command that sleeps), during a staging check over ssh (a real sshd)
- * and while the task waits for input, then start
+ * mid-run), in testing (a test command that sleeps), during a staging check over ssh (a real sshd),
+ * mid-submit and mid-await on the job platform (a real HTTP server) and while the task waits for input, then start
  * a new worker. Each time: the task ends done with one commit on its branch, nothing of the old
  * worker runs a few seconds later (by the pids it recorded, its environment marker, and cwd), no
  * worktree or spool file is left, the ledger holds exactly the agent runs that completed, and the
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { answerSignal, stageWorkflowId, taskWorkflowId, type Stage } from '../../workflows/api/index.js';
 import { isAlive } from '../../worker/pid.js';
-import { e2eEnv, type E2eEnv, type WorkerProcess } from '../helpers/e2e.js';
+import { e2eEnv, git as gitOut, type E2eEnv, type WorkerProcess } from '../helpers/e2e.js';
 import {
   activityAttempts,
   commitsOnBranch,
@@ -29,11 +29,13 @@ import {
 import { startSshd } from '../helpers/sshd.js';
 import { temporalAddress } from '../helpers/temporal.js';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { startFakePlatform } from '../fakes/job-platform.js';
 
 /** Bounds the issue sets: processes of a dead worker, the retry, a signal after a restart. */
 const ORPHAN_BOUND_MS = 5_000;
 const RETRY_BOUND_MS = 15_000;
 const SIGNAL_BOUND_MS = 3_000;
+const PLATFORM_TOKEN = `fault-platform-${'t'.repeat(24)}`;
 
 const envs: E2eEnv[] = [];
 afterAll(async () => {
@@ -193,6 +195,84 @@ describe('a worker killed with SIGKILL during a staging check over ssh', () => {
       expect(retry).toBeLessThanOrEqual(RETRY_BOUND_MS);
     } finally {
       await sshd.close();
+    }
+  });
+});
+
+describe('a worker killed with SIGKILL while a stage is on the job platform', () => {
+  it('mid-submit and mid-await: the same jobs are found again, one per stage attempt, paid once', async () => {
+    const platform = await startFakePlatform({ token: PLATFORM_TOKEN });
+    try {
+      const env = await environment('kill-delegated');
+      const greet = join(env.repoDir, 'greet.js');
+      const original = await readFile(greet, 'utf8');
+      await writeFile(greet, original.replace('helo', 'hello'));
+      const fix = `${await gitOut(env.repoDir, 'diff')}\n`;
+      await writeFile(greet, original);
+      platform.onJob((job) =>
+        job.body.role === 'analyst'
+          ? { costUsd: 0.02, result: { text: 'Change greet() to return "hello".' } }
+          : { runMs: 8000, costUsd: 0.03, result: { text: 'Fixed the greeting.', patch: fix } },
+      );
+      await env.writeConfig(['node', '--test'], 60, {
+        yaml: [
+          '  fake:',
+          '    kind: command',
+          '    command: ["false"]',
+          '  gpu:',
+          '    kind: delegated',
+          '    target: gpu',
+        ],
+        default: 'fake',
+      });
+      await appendFile(
+        env.configPath,
+        `delegation:\n  url: ${platform.url}\n  tokenEnv: PLATFORM_TOKEN\n  pollIntervalSec: 0.5\n  requestTimeoutSec: 10\n`,
+      );
+      env.env.PLATFORM_TOKEN = PLATFORM_TOKEN;
+      // The analysis submit's answer takes 4 s: the worker dies with the POST in flight (the job is made).
+      platform.inject({ kind: 'slow', delayMs: 4000, on: 'POST' });
+      const first = await env.startWorker();
+      const task = await env.writeTask('kill-delegated', 'Fix the greeting.', {
+        allow_delegation: true,
+        preferred_ai: 'gpu',
+      });
+      expect((await env.cli(['submit', task])).exitCode).toBe(0);
+      await within('the submit to be in flight', 30_000, () => platform.requests.some((r) => r.method === 'POST'));
+      const submitKill = await killWorker(env, first);
+      const second = await env.startWorker();
+      // Development's job runs 8 s: kill the worker awaiting it.
+      await within('the development job to be polled', 60_000, () =>
+        platform.jobs.some((j) => j.body.role === 'developer' && j.polls > 0),
+      );
+      const awaitKill = await killWorker(env, second);
+      const third = await env.startWorker();
+      const done = await env.waitForState('kill-delegated', ['done', 'failed', 'hold'], 120_000);
+      expect(done.state, done.holdReason).toBe('done');
+      expect(await commitsOnBranch(env.repoDir, done.branch!)).toBe(1);
+      expect(platform.jobs.map((j) => j.body.role)).toEqual(['analyst', 'developer']);
+      // The killed worker's POST was still answered (201: the job exists); the retry found it (200).
+      expect(platform.submits().map((r) => r.status)).toEqual([201, 200, 201]);
+      const dataDir = join(env.dir, 'data');
+      expect(entries(dataDir, 'worktrees')).toEqual([]);
+      expect(entries(dataDir, 'spool')).toEqual([]);
+      // One ledger row per job, whatever number of attempts awaited it.
+      const rows = await usageRows(env.env.DATABASE_URL, 'kill-delegated');
+      expect(rows.map((r) => r.costUsd)).toEqual([0.02, 0.03]);
+      expect(done.costUsd).toBeCloseTo(0.05, 6);
+      const submitRetry = await retryDelay('kill-delegated', 'analysis', 'submitDelegatedJob', submitKill.killedAt);
+      const awaitRetry = await retryDelay(
+        'kill-delegated',
+        'development',
+        'awaitDelegatedDevelopment',
+        awaitKill.killedAt,
+      );
+      measured.push(`delegation: submit retried ${submitRetry} ms, await retried ${awaitRetry} ms after the kill`);
+      expect(submitRetry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+      expect(awaitRetry).toBeLessThanOrEqual(RETRY_BOUND_MS);
+      expect(third.output()).not.toContain(PLATFORM_TOKEN);
+    } finally {
+      await platform.close();
     }
   });
 });
