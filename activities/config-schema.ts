@@ -221,21 +221,23 @@ export const providerSchema = z.discriminatedUnion('kind', [
   delegatedProviderSchema,
 ]);
 
+const SECONDS = 'must be more than 0 seconds';
+
 /** The remote job platform. Opt-in: without this block nothing is delegated. */
 export const delegationSchema = z.strictObject({
   url: grammar(platformUrlProblem),
   /** The worker variable holding the bearer token; the token itself never appears in config. */
   tokenEnv: envName,
-  pollIntervalSec: z.number().positive().max(300).default(5),
+  pollIntervalSec: z.number().positive(SECONDS).max(300).default(5),
   /** How long a job may take, from its submission, before the stage gives up on it (and cancels it). */
   timeoutSec: z
     .number()
     .int()
-    .positive()
+    .positive(SECONDS)
     .max(24 * 3600)
     .default(3600),
   /** One HTTP request's limit; a slower answer is retried like a 5xx. */
-  requestTimeoutSec: z.number().positive().max(300).default(30),
+  requestTimeoutSec: z.number().positive(SECONDS).max(300).default(30),
   /** When the platform cannot be reached to submit, run the stage on the local default instead of holding. */
   fallbackToLocal: z.boolean().default(false),
 });

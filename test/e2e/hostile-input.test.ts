@@ -132,7 +132,46 @@ function configCases(): Case[] {
       '',
     ].join('\n');
   };
+  // The job platform: its URL only reaches fetch, its token variable and targets have grammars of their own.
+  const delegationFields: [string, string, RegExp][] = [
+    ['url', '--url=https://jobs.example.com', /delegation\.url: .* is not an http:\/\/ or https:\/\/ URL/],
+    ['url', shell.leadingDash, /delegation\.url: .* contains whitespace/],
+    ['url', `https://jobs.example.com/${shell.semicolon}`, /delegation\.url: .* contains whitespace/],
+    ['url', `https://jobs.example.com/${shell.newline}`, /delegation\.url: .* contains whitespace/],
+    ['url', 'https://tok:en@jobs.example.com', /delegation\.url: must not carry credentials/],
+    ['tokenEnv', shell.substitution, /delegation\.tokenEnv: an environment variable name/],
+    ['tokenEnv', shell.leadingDash, /delegation\.tokenEnv: an environment variable name/],
+    ['target', shell.backticks, /providers\.gpu\.target: letters, digits/],
+    ['target', shell.singleQuote, /providers\.gpu\.target: letters, digits/],
+  ];
+  const delegationConfig = (field: string, value: string) => (env: E2eEnv) => {
+    const delegation: Record<string, unknown> = { url: 'https://jobs.example.com', tokenEnv: 'JOBS_TOKEN' };
+    const gpu: Record<string, unknown> = { kind: 'delegated', target: 'gpu' };
+    if (field === 'target') gpu.target = value;
+    else delegation[field] = value;
+    return [
+      `dataDir: ${JSON.stringify(join(env.dir, 'data'))}`,
+      'repos:',
+      `  ${env.repoName}: { url: ${JSON.stringify(env.repoDir)} }`,
+      'providers:',
+      '  fake: { kind: command, command: ["true"] }',
+      `  gpu: ${JSON.stringify(gpu)}`,
+      'routing: { default: fake }',
+      `delegation: ${JSON.stringify(delegation)}`,
+      '',
+    ].join('\n');
+  };
   return [
+    ...delegationFields.map(([field, value, says]): Case => {
+      const id = nextId();
+      return {
+        name: `config delegation ${field}: ${JSON.stringify(value)}`,
+        config: delegationConfig(field, value),
+        task: { id, allow_delegation: true, preferred_ai: 'gpu' },
+        id,
+        says,
+      };
+    }),
     ...sshFields.map(([field, value, says]): Case => {
       const id = nextId();
       return {
@@ -256,9 +295,9 @@ const CASES: Case[] = [
       },
       {
         name: 'preferred_ai: builtin name that is not configured',
-        task: { id: ids[1], preferred_ai: 'gpu' },
+        task: { id: ids[1], preferred_ai: 'aider' },
         id: ids[1],
-        says: /preferred_ai: "gpu" is not configured: .*configured providers: "fake", or "auto"/,
+        says: /preferred_ai: "aider" is not configured: .*configured providers: "fake", or "auto"/,
       },
       {
         name: 'staging: unknown target',
