@@ -156,7 +156,8 @@ export async function awaitJob(
       else await new Promise((r) => setTimeout(r, ref.pollIntervalSec * 1000));
     }
   } catch (err) {
-    if (ctx?.cancellationSignal.aborted) {
+    // Only the task's own cancel stops the job: a worker shutting down leaves it to the next worker.
+    if (ctx?.cancellationSignal.aborted && ctx.cancellationDetails?.cancelRequested) {
       const cancelProblem = await cancelJob(platform.connection, ref.jobId);
       log(
         `${where}: the stage was cancelled; ${cancelProblem ? `cancelling the job failed: ${platform.redact(cancelProblem)}` : 'the job was cancelled'}`,

@@ -303,26 +303,26 @@ export function createActivities(deps: ActivityDeps) {
    * A delegated stage attempt after its submit: the job awaited, then its answer placed in a fresh
    * worktree as a local agent's work would be, and `finish` builds the result from there.
    */
-  async function withFinishedJob<T>(
+  async function withFinishedJob<T extends { costUsd: number }>(
     input: AgentRunInput & { job: DelegatedJobRef },
     finish: (dir: string, outcome: AgentOutcome, repo: ResolvedRepo, rec: Recorder) => Promise<T>,
     before?: (wt: Worktree, repo: ResolvedRepo, earlierCostUsd: number) => Promise<T | undefined>,
   ): Promise<T> {
     const platform = platformFor(deps.config(), input.provider);
-    const stage = STAGE_OF_ROLE[input.role];
+    const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
+    const paid = { provider: input.provider, model: input.job.target, jobId: input.job.jobId };
     let job;
     try {
       job = await awaitJob(platform, input.job, log);
     } catch (err) {
       // A failed job may still have cost something: the ledger and the task's total count it once.
       const spent = failureCost(describeFailure(err));
-      if (spent > 0) {
-        const rec = await recorder({ taskId: input.taskId, stage, attempt: input.attempt });
-        await rec.usage({ costUsd: spent, provider: input.provider, model: input.job.target, jobId: input.job.jobId });
-      }
+      if (spent > 0) await rec.usage({ ...paid, costUsd: spent });
       throw err;
     }
     const costUsd = jobCost(job, platform.provider);
+    // In the ledger before anything else can fail (the same row again below: keyed by the job).
+    await rec.usage({ ...paid, ...jobUsage(job), costUsd });
     const agent: AgentRunner = {
       redact: platform.redact,
       jobId: job.id,
@@ -343,7 +343,19 @@ export function createActivities(deps: ActivityDeps) {
         };
       },
     };
-    return withAgentRun(input, agent, finish, before);
+    // Whatever happens to the answer here (a foreign branch, a push that fails, an earlier attempt's
+    // push taken as the result), the job was paid once, and the stage's cost says so.
+    const settled =
+      before &&
+      (async (wt: Worktree, repo: ResolvedRepo, earlier: number) => {
+        const r = await before(wt, repo, earlier);
+        return r && { ...r, costUsd };
+      });
+    try {
+      return await withAgentRun(input, agent, finish, settled);
+    } catch (err) {
+      throw withCost(err, costUsd);
+    }
   }
 
   return {

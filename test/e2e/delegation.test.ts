@@ -339,4 +339,32 @@ describe('delegation to the job platform', () => {
       await platform.start();
     }
   });
+
+  it('10. a job past delegation.timeoutSec is cancelled and the task holds, saying so', async () => {
+    await writeFile(env.configPath, baseConfig.replace('  timeoutSec: 120\n', '  timeoutSec: 3\n'));
+    try {
+      await submit('del-deadline', 'platform: slow-analyst 60000');
+      const held = await env.waitForState('del-deadline', ['hold', 'done', 'failed']);
+      expect(held.state).toBe('hold');
+      expect(held.holdReason).toMatch(
+        /DelegatedJobFailed: job job-\d+ on gpu did not finish within 3 s of its submission \(delegation\.timeoutSec\); it was cancelled/,
+      );
+      expect(jobsOf('del-deadline').map((j) => j.cancelled)).toEqual([true]);
+      await abort('del-deadline');
+    } finally {
+      await writeFile(env.configPath, baseConfig);
+    }
+  });
+
+  it('11. a worker stopped with SIGTERM while awaiting leaves the job alone; the next worker finishes it', async () => {
+    await submit('del-sigterm', 'platform: slow-analyst 15000');
+    const row = await waitUntilAwaiting('del-sigterm');
+    worker.kill('SIGTERM');
+    await worker.exited;
+    worker = await env.startWorker();
+    const done = await env.waitForState('del-sigterm', ['done', 'hold', 'failed'], 120_000);
+    expect(done.state, done.holdReason).toBe('done');
+    const [analyst] = jobsOf('del-sigterm');
+    expect(analyst).toMatchObject({ id: row.jobId, status: 'completed', cancelled: false, deleteRequests: 0 });
+  });
 });

@@ -29,9 +29,10 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
   };
   const local = (provider: string) => waitingOutUsageLimits('analysis', () => runAnalyst({ ...agentInput, provider }));
   try {
-    const { result: r, ranOn } = input.delegation
-      ? await onThePlatform('analysis', input.delegation, {
-          submit: () => submitDelegatedJob({ ...agentInput, base: input.delegation!.base }),
+    const delegation = input.delegation;
+    const { result: r, ranOn } = delegation
+      ? await onThePlatform('analysis', delegation, {
+          submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base }),
           await: (job) =>
             proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedAnalysis({
               ...agentInput,

@@ -33,9 +33,10 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
   const local = (provider: string) =>
     waitingOutUsageLimits('development', () => runDeveloper({ ...agentInput, provider }));
   try {
-    const { result: r, ranOn } = input.delegation
-      ? await onThePlatform('development', input.delegation, {
-          submit: () => submitDelegatedJob({ ...agentInput, base: input.delegation!.base }),
+    const delegation = input.delegation;
+    const { result: r, ranOn } = delegation
+      ? await onThePlatform('development', delegation, {
+          submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base }),
           await: (job) =>
             proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedDevelopment({
               ...agentInput,
