@@ -237,7 +237,7 @@ export const delegationSchema = z.strictObject({
     .max(24 * 3600)
     .default(3600),
   /** One HTTP request's limit; a slower answer is retried like a 5xx. */
-  requestTimeoutSec: z.number().positive(SECONDS).max(300).default(30),
+  requestTimeoutSec: z.number().positive(SECONDS).max(120).default(30),
   /** When the platform cannot be reached to submit, run the stage on the local default instead of holding. */
   fallbackToLocal: z.boolean().default(false),
 });

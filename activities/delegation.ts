@@ -7,15 +7,17 @@
 import { writeFile } from 'node:fs/promises';
 import type { Config, DelegatedProviderConfig, DelegationConfig } from './config-schema.js';
 import { ErrorType, type AgentRunInput, type DelegatedJobRef, type Usage } from '../workflows/api/index.js';
-import { COMMIT_SHA_RE } from '../workflows/grammar.js';
 import { headText, tailText } from '../workflows/preview.js';
 import { costFromUsage } from './agents/adapter.js';
 import { writeAgentFilesFromText } from './agents/prompt-files.js';
 import { createRedactor } from './agents/redact.js';
 import { failure } from './errors.js';
 import { applyPatch } from './git.js';
-import { activityContext, heartbeat, setStickyHeartbeat } from './process.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { activityContext, cancellationError, heartbeat, setStickyHeartbeat } from './process.js';
 import { cancelJob, createJob, getJob, type PlatformConnection, type PlatformJob } from './platform-client.js';
+
+const MIN_TOKEN_LENGTH = 12;
 
 export interface Platform {
   delegation: DelegationConfig;
@@ -47,6 +49,13 @@ export function platformFor(config: Config, providerName: string): Platform {
       `the worker variable ${delegation.tokenEnv} (delegation.tokenEnv) is not set; it holds the job platform's token`,
     );
   }
+  // Shorter values are not masked (they would mask ordinary words), so a token that short could leak.
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw failure(
+      ErrorType.ConfigInvalid,
+      `the token in ${delegation.tokenEnv} (delegation.tokenEnv) is shorter than ${MIN_TOKEN_LENGTH} characters`,
+    );
+  }
   const ctx = activityContext();
   return {
     delegation,
@@ -72,13 +81,6 @@ export const PLATFORM_ANSWER_NOTE = {
     '`git diff` prints it) against the given commit, and a short summary as `result.text`.\n',
 } as const;
 
-/** One key per stage attempt of one workflow run: a retried submit finds its job instead of adding one. */
-export function idempotencyKey(input: Pick<AgentRunInput, 'taskId' | 'role' | 'attempt'>): string {
-  const execution = activityContext()?.info.workflowExecution;
-  const workflow = execution ? `${execution.workflowId}/${execution.runId}` : `task-${input.taskId}`;
-  return `${workflow}/${input.role}-${input.attempt}`;
-}
-
 /** A repo URL as the platform may see it: never with credentials in it. */
 export function platformRepoUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
@@ -91,27 +93,44 @@ export interface SubmitArgs {
   repoUrl: string;
   /** The task's base branch. */
   base: string;
+  /** The commit the stage starts from (the base's tip now, or the previous attempt's commit). */
+  commit: string;
+  /** One per stage attempt of one task run (workflows/stage-plan.ts): a retried submit finds its job. */
+  idempotencyKey: string;
 }
 
+/**
+ * POSTs the job. The request is not cut by a cancel (a job may already exist on the other side): it
+ * finishes, and a cancelled stage then deletes the job it made.
+ */
 export async function submitJob(platform: Platform, providerName: string, args: SubmitArgs): Promise<DelegatedJobRef> {
   const { input } = args;
   const stage = input.role === 'analyst' ? 'analysis' : 'development';
   heartbeat({ phase: 'submitting', target: platform.provider.target });
-  const created = await createJob(platform.connection, {
-    provider: platform.provider.target,
-    role: input.role,
-    prompt: args.prompt + PLATFORM_ANSWER_NOTE[input.role],
-    repo: platformRepoUrl(args.repoUrl),
-    base: args.base,
-    ...(COMMIT_SHA_RE.test(input.ref) ? { commit: input.ref } : {}),
-    metadata: { taskId: input.taskId, stage, attempt: input.attempt },
-    idempotencyKey: idempotencyKey(input),
-  });
+  const created = await createJob(
+    { ...platform.connection, signal: undefined },
+    {
+      provider: platform.provider.target,
+      role: input.role,
+      prompt: args.prompt + PLATFORM_ANSWER_NOTE[input.role],
+      repo: platformRepoUrl(args.repoUrl),
+      base: args.base,
+      commit: args.commit,
+      metadata: { taskId: input.taskId, stage, attempt: input.attempt },
+      idempotencyKey: args.idempotencyKey,
+    },
+  );
+  const signal = platform.connection.signal;
+  if (signal?.aborted) {
+    await cancelJob(platform.connection, created.id);
+    throw cancellationError(signal);
+  }
   return {
     jobId: created.id,
     provider: providerName,
     target: platform.provider.target,
     status: created.status as DelegatedJobRef['status'],
+    commit: args.commit,
     submittedAt: Date.now(),
     pollIntervalSec: platform.delegation.pollIntervalSec,
     timeoutSec: platform.delegation.timeoutSec,
@@ -120,50 +139,44 @@ export async function submitJob(platform: Platform, providerName: string, args: 
 
 /**
  * Polls until the job ends. A poll the platform does not answer throws (retryable) and the next attempt
- * resumes here; the job's deadline and the task's cancellation end the wait and cancel the job.
+ * resumes here. A job still queued or running at its deadline is cancelled and the stage fails; one that
+ * finished is taken whenever it is read. (A cancelled stage deletes its job itself: workflows/stages/delegated.ts.)
  */
-export async function awaitJob(
-  platform: Platform,
-  ref: DelegatedJobRef,
-  log: (msg: string) => void,
-): Promise<PlatformJob> {
+export async function awaitJob(platform: Platform, ref: DelegatedJobRef): Promise<PlatformJob> {
   const ctx = activityContext();
   const where = `job ${ref.jobId} on ${ref.target}`;
-  const progress = { jobId: ref.jobId, target: ref.target, provider: ref.provider, submittedAt: ref.submittedAt };
-  setStickyHeartbeat(progress);
-  try {
-    for (;;) {
-      if (Date.now() > ref.submittedAt + ref.timeoutSec * 1000) {
-        const cancelProblem = await cancelJob(platform.connection, ref.jobId);
-        throw failure(
-          ErrorType.DelegatedJobFailed,
-          `${where} did not finish within ${ref.timeoutSec} s of its submission (delegation.timeoutSec); ` +
-            (cancelProblem ? `cancelling it failed: ${platform.redact(cancelProblem)}` : 'it was cancelled'),
-        );
+  setStickyHeartbeat({ jobId: ref.jobId, target: ref.target, provider: ref.provider, submittedAt: ref.submittedAt });
+  const pastDeadline = () => Date.now() > ref.submittedAt + ref.timeoutSec * 1000;
+  const giveUp = async (lastWord: string) => {
+    const cancelProblem = await cancelJob(platform.connection, ref.jobId);
+    return failure(
+      ErrorType.DelegatedJobFailed,
+      `${where} did not finish within ${ref.timeoutSec} s of its submission (delegation.timeoutSec; ${lastWord}); ` +
+        (cancelProblem ? `cancelling it failed: ${platform.redact(cancelProblem)}` : 'it was cancelled'),
+    );
+  };
+  for (;;) {
+    let job: PlatformJob;
+    try {
+      job = await getJob(platform.connection, ref.jobId);
+    } catch (err) {
+      if (!pastDeadline() || !(err instanceof ApplicationFailure) || err.type !== ErrorType.ProviderUnavailable) {
+        throw err;
       }
-      const job = await getJob(platform.connection, ref.jobId);
-      heartbeat({ phase: 'awaiting job', status: job.status });
-      if (job.status === 'completed') return job;
-      if (job.status === 'failed') {
-        const spent = jobCost(job, platform.provider);
-        throw failure(
-          ErrorType.DelegatedJobFailed,
-          `${where} failed: ${platform.redact(headText(job.error?.trim() || 'the platform gave no reason', 1000))}`,
-          { details: [{ costUsd: spent, jobId: job.id }] },
-        );
-      }
-      if (ctx) await ctx.sleep(ref.pollIntervalSec * 1000);
-      else await new Promise((r) => setTimeout(r, ref.pollIntervalSec * 1000));
+      throw await giveUp(`the platform's last word: ${err.message}`);
     }
-  } catch (err) {
-    // Only the task's own cancel stops the job: a worker shutting down leaves it to the next worker.
-    if (ctx?.cancellationSignal.aborted && ctx.cancellationDetails?.cancelRequested) {
-      const cancelProblem = await cancelJob(platform.connection, ref.jobId);
-      log(
-        `${where}: the stage was cancelled; ${cancelProblem ? `cancelling the job failed: ${platform.redact(cancelProblem)}` : 'the job was cancelled'}`,
+    heartbeat({ phase: 'awaiting job', status: job.status });
+    if (job.status === 'completed') return job;
+    if (job.status === 'failed') {
+      throw failure(
+        ErrorType.DelegatedJobFailed,
+        `${where} failed: ${platform.redact(headText(job.error?.trim() || 'the platform gave no reason', 1000))}`,
+        { details: [{ costUsd: jobCost(job, platform.provider), jobId: job.id }] },
       );
     }
-    throw err;
+    if (pastDeadline()) throw await giveUp(`last seen ${job.status}`);
+    if (ctx) await ctx.sleep(ref.pollIntervalSec * 1000);
+    else await new Promise((r) => setTimeout(r, ref.pollIntervalSec * 1000));
   }
 }
 

@@ -279,6 +279,28 @@ async function resolveRef(cacheDir: string, url: string, ref: string): Promise<s
   return verifyCommit(cacheDir, ref);
 }
 
+/** Fetches the cache and names the commit `ref` is now; caller holds the lock. A missing ref is ConfigInvalid. */
+async function fetchedCommit(cacheDir: string, repoUrl: string, ref: string, opts: GitOptions): Promise<string> {
+  await refreshCache(cacheDir, repoUrl, opts);
+  const commit = await resolveRef(cacheDir, repoUrl, ref);
+  if (!commit) {
+    throw failure(
+      ErrorType.ConfigInvalid,
+      `ref "${ref}" does not exist in repo ${opts.repoLabel ?? repoUrl} (no such branch, tag or commit)`,
+    );
+  }
+  return commit;
+}
+
+/** The commit a branch, tag or SHA of the repo names now (after a fetch), without a worktree. */
+export async function resolveCommit(repoUrl: string, ref: string, opts: GitOptions): Promise<string> {
+  const label = opts.repoLabel ?? repoUrl;
+  checkRepoLocation(repoUrl, `repo ${label}`);
+  checkRef(ref, label);
+  const cacheDir = cacheDirFor(resolve(opts.dataDir), repoUrl);
+  return withLock(cacheDir, () => fetchedCommit(cacheDir, repoUrl, ref, opts));
+}
+
 export interface Worktree {
   dir: string;
   /** The commit checked out (detached). */
@@ -310,14 +332,7 @@ export async function prepareWorktree(repoUrl: string, ref: string, opts: Prepar
     ownedName([basename(cacheDir), suffix, randomUUID().slice(0, 8)].filter(Boolean).join('-')),
   );
   return withLock(cacheDir, async () => {
-    await refreshCache(cacheDir, repoUrl, opts);
-    const commit = await resolveRef(cacheDir, repoUrl, ref);
-    if (!commit) {
-      throw failure(
-        ErrorType.ConfigInvalid,
-        `ref "${ref}" does not exist in repo ${label} (no such branch, tag or commit)`,
-      );
-    }
+    const commit = await fetchedCommit(cacheDir, repoUrl, ref, opts);
     await mkdir(dirname(dir), { recursive: true });
     try {
       await git(gitArgv.worktreeAdd(dir, commit), { cwd: cacheDir, phase: 'worktree' });

@@ -30,6 +30,7 @@ import { branchState, commitTrailers, foreignBranchMessage, isTaskBranch } from 
 import {
   changedFiles,
   commitAll,
+  resolveCommit,
   commitDiff,
   prepareWorktree,
   pushBranch,
@@ -44,7 +45,16 @@ import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder 
 import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
-import { awaitJob, jobCost, jobUsage, placeAnswer, platformFor, submitJob } from './delegation.js';
+import {
+  awaitJob,
+  jobCost,
+  jobUsage,
+  placeAnswer,
+  platformFor,
+  PLATFORM_ANSWER_NOTE,
+  submitJob,
+} from './delegation.js';
+import { cancelJob } from './platform-client.js';
 import { describeFailure, failureCost } from '../workflows/failures.js';
 import { headText } from '../workflows/preview.js';
 
@@ -128,12 +138,14 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const settled = await before?.(wt, repo, earlier);
         if (settled !== undefined) return settled;
-        fullPrompt = await withStoredBody(input);
+        fullPrompt = runner.promptStored ? '' : await withStoredBody(input);
       } catch (err) {
         throw withCost(err, paid);
       }
       // Prompts quote earlier output (test logs, answers): stored redacted like everything else.
-      const prompt = await rec.artifact('prompt', runner.redact(fullPrompt), 'text/markdown; charset=utf-8');
+      const prompt = runner.promptStored
+        ? undefined
+        : await rec.artifact('prompt', runner.redact(fullPrompt), 'text/markdown; charset=utf-8');
       const common: AgentCommon = {
         input,
         worktreeDir: wt.dir,
@@ -153,7 +165,8 @@ export function createActivities(deps: ActivityDeps) {
         throw withCost(err, spent + earlier);
       }
       heartbeatPhase('collect');
-      outcome.artifacts.push(prompt, await rec.artifactFromFile('transcript', transcript, undefined, outcome.redact));
+      if (prompt) outcome.artifacts.push(prompt);
+      outcome.artifacts.push(await rec.artifactFromFile('transcript', transcript, undefined, outcome.redact));
       await rec.usage({
         ...outcome.usage,
         costUsd: outcome.costUsd,
@@ -313,7 +326,7 @@ export function createActivities(deps: ActivityDeps) {
     const paid = { provider: input.provider, model: input.job.target, jobId: input.job.jobId };
     let job;
     try {
-      job = await awaitJob(platform, input.job, log);
+      job = await awaitJob(platform, input.job);
     } catch (err) {
       // A failed job may still have cost something: the ledger and the task's total count it once.
       const spent = failureCost(describeFailure(err));
@@ -326,6 +339,7 @@ export function createActivities(deps: ActivityDeps) {
     const agent: AgentRunner = {
       redact: platform.redact,
       jobId: job.id,
+      promptStored: true,
       async run({ worktreeDir, fullOutputPath }) {
         const answer = await placeAnswer(job, input.role, worktreeDir, fullOutputPath);
         return {
@@ -352,7 +366,8 @@ export function createActivities(deps: ActivityDeps) {
         return r && { ...r, costUsd };
       });
     try {
-      return await withAgentRun(input, agent, finish, settled);
+      // At the commit the job was given, whatever the base is now.
+      return await withAgentRun({ ...input, ref: input.job.commit }, agent, finish, settled);
     } catch (err) {
       throw withCost(err, costUsd);
     }
@@ -388,34 +403,48 @@ export function createActivities(deps: ActivityDeps) {
           },
         );
       }
+      if (!input.jobKey) throw failure(ErrorType.ConfigInvalid, 'a delegated stage came without its job key');
       const repo = resolveRepo(config, input.repo);
       const prompt = await withStoredBody(input);
+      const stage = STAGE_OF_ROLE[input.role];
+      // Everything that may wait (the store, git) comes before the POST, so a job is only made by a submit
+      // that can report it.
+      const rec = await recorder({ taskId: input.taskId, stage, attempt: input.attempt });
+      await rec.artifact(
+        'prompt',
+        platform.redact(redactKeys(prompt + PLATFORM_ANSWER_NOTE[input.role])),
+        'text/markdown; charset=utf-8',
+      );
+      // The exact commit: the answer is applied where the platform's model read the code.
+      const commit = await resolveCommit(repo.url, input.ref, { dataDir: deps.dataDir, log, repoLabel: repo.name });
       const ref = await submitJob(platform, input.provider, {
         input,
         prompt,
         repoUrl: repo.url,
         base: input.base ?? repo.base,
+        commit,
+        idempotencyKey: input.jobKey,
       });
-      const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
-      await rec.artifact('prompt', platform.redact(redactKeys(prompt)), 'text/markdown; charset=utf-8');
-      await storeRetry(() =>
-        deps.store.recordEvent({
+      // One try: the job id is in the stage's result and the Web UI already; an unreachable store must not
+      // hold back a job that exists.
+      await deps.store
+        .recordEvent({
           key: `${activityKey()}/submitted`,
           taskId: input.taskId,
           kind: 'delegation:submitted',
-          payload: {
-            jobId: ref.jobId,
-            provider: ref.provider,
-            target: ref.target,
-            stage: STAGE_OF_ROLE[input.role],
-            attempt: input.attempt,
-          },
-        }),
-      );
-      log(
-        `task ${input.taskId}: ${STAGE_OF_ROLE[input.role]} submitted to the job platform as ${ref.jobId} (${ref.target})`,
-      );
+          payload: { jobId: ref.jobId, provider: ref.provider, target: ref.target, stage, attempt: input.attempt },
+        })
+        .catch((err: unknown) => log(`task ${input.taskId}: the submitted event was not stored: ${String(err)}`));
+      log(`task ${input.taskId}: ${stage} submitted to the job platform as ${ref.jobId} (${ref.target})`);
       return ref;
+    },
+
+    async cancelDelegatedJob(input: { taskId: string; provider: string; jobId: string }): Promise<void> {
+      const platform = platformFor(deps.config(), input.provider);
+      const problem = await cancelJob(platform.connection, input.jobId);
+      log(
+        `task ${input.taskId}: job ${input.jobId} ${problem ? `could not be cancelled: ${platform.redact(problem)}` : 'cancelled on the job platform'}`,
+      );
     },
 
     async awaitDelegatedAnalysis(input: DelegatedAnalysisInput): Promise<AnalystResult> {
@@ -513,6 +542,8 @@ interface AgentRunner {
   run(common: AgentCommon): Promise<AgentOutcome>;
   /** The platform's job, for the ledger. */
   jobId?: string;
+  /** The prompt was stored (and sent) before: a platform job's submit did both. */
+  promptStored?: boolean;
 }
 
 /** What an agent activity returns: no functions, nothing unredacted. */

@@ -35,11 +35,14 @@ export const agentActivity = processActivity('6h', 5);
 
 /**
  * A submit is one POST: 5xx, 429 (after its Retry-After), resets and timeouts are retried here, so a
- * platform that stays unreachable holds the task (or falls back to local) within about half a minute.
+ * platform that stays unreachable holds the task (or falls back to local) after about 15 s of backoff
+ * plus the requests' own timeouts and any Retry-After. A cancelled submit finishes its POST and deletes
+ * the job it made before the stage reports cancelled.
  */
 export const delegatedSubmitActivity: ActivityOptions = {
   startToCloseTimeout: '5m',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { ...retry, maximumInterval: '10s', maximumAttempts: 5 },
 };
 

@@ -29,6 +29,8 @@ export interface SwitchyardActivities {
   /** Polls the job to its end; a retry after a lost worker resumes the same job. Results as for a local run. */
   awaitDelegatedAnalysis(input: DelegatedAnalysisInput): Promise<AnalystResult>;
   awaitDelegatedDevelopment(input: DelegatedDevelopmentInput): Promise<DeveloperResult>;
+  /** Best effort DELETE of a job whose stage was cancelled; a failure is logged, never thrown. */
+  cancelDelegatedJob(input: { taskId: string; provider: string; jobId: string }): Promise<void>;
   runTests(input: TestRunInput): Promise<TestSummary>;
   runStagingCheck(input: StagingRunInput): Promise<StagingSummary>;
   notify(input: NotifyInput): Promise<void>;

@@ -47,7 +47,7 @@ export interface StagePlan<S extends Stage> {
 export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
   analysis: {
     detail: (run, n) => `analyst ${run.input.provider} at work${where(run.input)} (attempt ${n})`,
-    input: ({ input, s, bodyRef }, n) => ({
+    input: ({ input, s, bodyRef, workflowId, firstRunId }, n) => ({
       taskId: input.task.id,
       attempt: n,
       repo: input.task.repo,
@@ -57,12 +57,12 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
       bodyRef,
       budgetLeftUsd: budgetLeft(s),
       allowFallback: input.allowFallback,
-      ...stageDelegation(input),
+      ...stageDelegation({ input, workflowId, firstRunId }, 'analysis', n),
     }),
     absorb(run, r) {
       const { s } = run;
       addCost(s, r.costUsd);
-      if (r.ranOn) noteRanOn(s, r.ranOn);
+      noteRanOn(s, run.input, r.ranOn);
       if (r.summary) s.lastSummary = r.summary;
       if (r.outcome === 'ready') run.carry.analysis = s.analysisPreview = r.analysis;
       if (r.outcome === 'needs-input') s.rounds.push({ questions: r.questions });
@@ -73,7 +73,7 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
   development: {
     detail: (run, n) =>
       `developer ${run.input.provider} at work${where(run.input)} (attempt ${n} of ${run.s.maxDevAttempts})`,
-    input: ({ input, s, carry, bodyRef, runId }, n) => ({
+    input: ({ input, s, carry, bodyRef, runId, workflowId, firstRunId }, n) => ({
       taskId: input.task.id,
       attempt: n,
       repo: input.task.repo,
@@ -95,14 +95,14 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
         bodyRef,
       }),
       bodyRef,
-      ...stageDelegation(input),
+      ...stageDelegation({ input, workflowId, firstRunId }, 'development', n),
     }),
     absorb(run, r) {
       const { s, carry } = run;
       // A resume note is for the attempt it was given to.
       carry.note = undefined;
       addCost(s, r.costUsd);
-      if (r.ranOn) noteRanOn(s, r.ranOn);
+      noteRanOn(s, run.input, r.ranOn);
       if (r.summary) s.lastSummary = r.summary;
       if (r.outcome === 'committed') {
         s.branch = r.branch;
@@ -142,20 +142,34 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
 };
 
 /** An agent stage of a delegated task runs on the job platform (absent for local tasks: their inputs stay as they were). */
-export function stageDelegation(input: TaskInput): { delegation?: StageDelegation } {
+export function stageDelegation(
+  run: Pick<TaskRun, 'input' | 'workflowId' | 'firstRunId'>,
+  stage: Stage,
+  n: number,
+): {
+  delegation?: StageDelegation;
+} {
+  const { input } = run;
   if (input.providerMode !== 'delegated') return {};
-  return { delegation: { base: input.base, ...(input.localFallback ? { localFallback: input.localFallback } : {}) } };
+  const jobKey = `${run.workflowId}/${run.firstRunId}/${stage}-${n}`;
+  return {
+    delegation: { base: input.base, jobKey, ...(input.localFallback ? { localFallback: input.localFallback } : {}) },
+  };
 }
 
 function where(input: TaskInput): string {
   return input.providerMode === 'delegated' ? ' on the job platform' : '';
 }
 
-/** A stage another provider took (the platform unreachable, fallbackToLocal) shows who ran it and why. */
-export function noteRanOn(s: TaskStatus, ranOn: RanOn): void {
-  s.provider = ranOn.provider;
-  s.providerMode = ranOn.mode;
-  s.providerReason = ranOn.reason;
+/**
+ * Who ran the agent stage that just ended: another provider (the platform unreachable, fallbackToLocal)
+ * with its reason, or the routed one again after an earlier stage fell back.
+ */
+export function noteRanOn(s: TaskStatus, input: TaskInput, ranOn: RanOn | undefined): void {
+  if (!ranOn && input.providerMode !== 'delegated') return;
+  s.provider = ranOn?.provider ?? input.provider;
+  s.providerMode = ranOn?.mode ?? 'delegated';
+  s.providerReason = ranOn?.reason ?? input.providerReason;
 }
 
 /** Testing and staging run on the commit development made; without one the story is broken. */

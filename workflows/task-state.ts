@@ -57,6 +57,8 @@ export interface TaskRun {
   readonly input: TaskInput;
   readonly workflowId: string;
   readonly runId: string;
+  /** The first run of this workflow id's chain: survives a reset, new on `submit --rerun`. */
+  readonly firstRunId: string;
   readonly s: TaskStatus;
   readonly inbox: Inbox;
   readonly gates: Record<GateKind, GateHold>;
@@ -66,10 +68,15 @@ export interface TaskRun {
   bodyRef?: BodyRef;
 }
 
-export function newRun(input: TaskInput, ids: { workflowId: string; runId: string }, at: string): TaskRun {
+export function newRun(
+  input: TaskInput,
+  ids: { workflowId: string; runId: string; firstRunId?: string },
+  at: string,
+): TaskRun {
   return {
     input,
     ...ids,
+    firstRunId: ids.firstRunId ?? ids.runId,
     s: initialStatus(input, ids.workflowId, at),
     inbox: { granted: { repo: false, staging: false } },
     gates: { repo: { requested: false, held: false }, staging: { requested: false, held: false } },

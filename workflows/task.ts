@@ -71,8 +71,8 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   // Anyone with a Temporal client can start this: check the input before anything reads it.
   const input = checkedInput(raw);
   const { task } = input;
-  const { workflowId, runId } = workflowInfo();
-  const run = state.newRun(input, { workflowId, runId }, now());
+  const { workflowId, runId, firstExecutionRunId } = workflowInfo();
+  const run = state.newRun(input, { workflowId, runId, firstRunId: firstExecutionRunId }, now());
   const { s, inbox } = run;
   const publish = publisher(s);
   const tell = (kind: NotifyInput['kind'], message: string) => sendNotice(task.id, kind, message);

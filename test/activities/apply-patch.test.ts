@@ -59,6 +59,25 @@ describe('applyPatch', () => {
     expect(existsSync(join(repo, '.git', 'hooks', 'post-checkout'))).toBe(false);
   });
 
+  it('refuses to write through a symlink the same patch adds', async () => {
+    const link = [
+      'diff --git a/link b/link',
+      'new file mode 120000',
+      '--- /dev/null',
+      '+++ b/link',
+      '@@ -0,0 +1 @@',
+      `+${root}`,
+      '\\ No newline at end of file',
+      '',
+    ].join('\n');
+    const r = await applyPatch(repo, link + creating('link/escape.txt', 'touch PWNED'));
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.message).toMatch(/beyond a symbolic link|error: /);
+    expect(existsSync(join(root, 'escape.txt'))).toBe(false);
+    await git('reset', '-q', '--hard');
+    await git('clean', '-qfd');
+  });
+
   it('shell text in a file name is only a name; a patch that does not apply says where', async () => {
     const r = await applyPatch(repo, creating('$(touch PWNED);`id`.txt', 'x'));
     expect(r).toEqual({ ok: true });

@@ -16,6 +16,7 @@ import {
   type PlatformConnection,
   type SubmitBody,
 } from '../../activities/platform-client.js';
+import { awaitJob, type Platform } from '../../activities/delegation.js';
 import { startFakePlatform, type FakePlatform } from '../fakes/job-platform.js';
 
 const TOKEN = `client-test-${'z'.repeat(30)}`;
@@ -156,5 +157,59 @@ describe('retryAfter and platformMessage', () => {
     expect(platformMessage('<html>502 Bad Gateway</html>')).toBe('<html>502 Bad Gateway</html>');
     expect(platformMessage('{"error":42}')).toBe('{"error":42}');
     expect(platformMessage('  ')).toBe('(no message)');
+  });
+});
+
+describe('awaitJob and the deadline', () => {
+  const platformOf = (): Platform => ({
+    delegation: {
+      url: platform.url,
+      tokenEnv: 'X',
+      pollIntervalSec: 0.05,
+      timeoutSec: 1,
+      requestTimeoutSec: 1,
+      fallbackToLocal: false,
+    },
+    provider: { kind: 'delegated', target: 'gpu' },
+    connection: conn,
+    redact: (t) => t,
+  });
+  const refOf = (jobId: string, submittedAt: number) => ({
+    jobId,
+    provider: 'gpu',
+    target: 'gpu',
+    status: 'queued' as const,
+    commit: 'c'.repeat(40),
+    submittedAt,
+    pollIntervalSec: 0.05,
+    timeoutSec: 1,
+  });
+
+  it('a job that finished is taken even when it is read after its deadline', async () => {
+    platform.onJob(() => ({ result: { text: 'late but done' } }));
+    const { id } = await createJob(conn, body('k-late'));
+    await getJob(conn, id); // running, then completed on the next read
+    const job = await awaitJob(platformOf(), refOf(id, Date.now() - 60_000));
+    expect(job).toMatchObject({ status: 'completed', result: { text: 'late but done' } });
+    expect(platform.jobs.find((j) => j.id === id)?.cancelled).toBe(false);
+  });
+
+  it('a job still running at its deadline is cancelled, and the stage fails saying so', async () => {
+    platform.onJob(() => ({ runMs: 60_000, result: { text: 'never' } }));
+    const { id } = await createJob(conn, body('k-deadline'));
+    const f = await failureOf(awaitJob(platformOf(), refOf(id, Date.now() - 500)));
+    expect(f.type).toBe('DelegatedJobFailed');
+    expect(f.message).toMatch(
+      new RegExp(`job ${id} on gpu did not finish within 1 s .*last seen running.*it was cancelled`),
+    );
+    expect(platform.jobs.find((j) => j.id === id)?.cancelled).toBe(true);
+  });
+
+  it('a failed job says why and what it cost', async () => {
+    platform.onJob(() => ({ fail: 'OOM', costUsd: 0.25 }));
+    const { id } = await createJob(conn, body('k-fails'));
+    const f = await failureOf(awaitJob(platformOf(), refOf(id, Date.now())));
+    expect(f.message).toBe(`job ${id} on gpu failed: OOM`);
+    expect(f.details).toEqual([{ costUsd: 0.25, jobId: id }]);
   });
 });

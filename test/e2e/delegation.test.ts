@@ -159,6 +159,10 @@ describe('delegation to the job platform', () => {
     ]);
     expect(new Set(jobs.map((j) => j.key)).size).toBe(2);
     expect(jobs[0].body.repo).toBe(env.repoDir);
+    // Pinned to the commit the base named at submit: the patch is applied there.
+    const main = await git(env.repoDir, 'rev-parse', 'main');
+    expect(jobs.map((j) => j.body.commit)).toEqual([main, main]);
+    expect(await git(env.repoDir, 'rev-parse', 'switchyard/del-pass~1')).toBe(main);
     expect(jobs[1].body.prompt).toContain('Change greet() to return "hello".'); // the platform's analysis
     expect(platform.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
 
@@ -347,7 +351,7 @@ describe('delegation to the job platform', () => {
       const held = await env.waitForState('del-deadline', ['hold', 'done', 'failed']);
       expect(held.state).toBe('hold');
       expect(held.holdReason).toMatch(
-        /DelegatedJobFailed: job job-\d+ on gpu did not finish within 3 s of its submission \(delegation\.timeoutSec\); it was cancelled/,
+        /DelegatedJobFailed: job job-\d+ on gpu did not finish within 3 s of its submission \(delegation\.timeoutSec; last seen running\); it was cancelled/,
       );
       expect(jobsOf('del-deadline').map((j) => j.cancelled)).toEqual([true]);
       await abort('del-deadline');

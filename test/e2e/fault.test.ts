@@ -7,6 +7,7 @@
  * worktree or spool file is left, the ledger holds exactly the agent runs that completed, and the
  * retry started within 15 s of the kill (a signal after the restart is handled within 3 s).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -200,7 +201,7 @@ describe('a worker killed with SIGKILL during a staging check over ssh', () => {
 });
 
 describe('a worker killed with SIGKILL while a stage is on the job platform', () => {
-  it('mid-submit and mid-await: the same jobs are found again, one per stage attempt, paid once', async () => {
+  it('mid-submit, mid-await and mid-push: the same jobs are found again, one per stage attempt, paid once', async () => {
     const platform = await startFakePlatform({ token: PLATFORM_TOKEN });
     try {
       const env = await environment('kill-delegated');
@@ -245,8 +246,18 @@ describe('a worker killed with SIGKILL while a stage is on the job platform', ()
       await within('the development job to be polled', 60_000, () =>
         platform.jobs.some((j) => j.body.role === 'developer' && j.polls > 0),
       );
+      // The first push of the finished job's commit hangs in the repo's pre-receive hook: kill that worker too.
+      const pushing = join(env.dir, 'pushing');
+      await writeFile(
+        join(env.repoDir, '.git', 'hooks', 'pre-receive'),
+        `#!/bin/sh\nif [ ! -e ${pushing} ]; then touch ${pushing}; sleep 60; fi\n`,
+        { mode: 0o755 },
+      );
       const awaitKill = await killWorker(env, second);
       const third = await env.startWorker();
+      await within('the push of the finished job', 60_000, () => existsSync(pushing));
+      const pushKill = await killWorker(env, third);
+      const fourth = await env.startWorker();
       const done = await env.waitForState('kill-delegated', ['done', 'failed', 'hold'], 120_000);
       expect(done.state, done.holdReason).toBe('done');
       expect(await commitsOnBranch(env.repoDir, done.branch!)).toBe(1);
@@ -256,21 +267,24 @@ describe('a worker killed with SIGKILL while a stage is on the job platform', ()
       const dataDir = join(env.dir, 'data');
       expect(entries(dataDir, 'worktrees')).toEqual([]);
       expect(entries(dataDir, 'spool')).toEqual([]);
-      // One ledger row per job, whatever number of attempts awaited it.
+      // One ledger row per job: the development job's was written before the killed push, and the retry that
+      // pushed wrote the same row again; the task's total counts it once.
       const rows = await usageRows(env.env.DATABASE_URL, 'kill-delegated');
       expect(rows.map((r) => r.costUsd)).toEqual([0.02, 0.03]);
       expect(done.costUsd).toBeCloseTo(0.05, 6);
+      expect(platform.jobs.find((j) => j.body.role === 'developer')?.polls).toBeGreaterThan(1);
       const submitRetry = await retryDelay('kill-delegated', 'analysis', 'submitDelegatedJob', submitKill.killedAt);
-      const awaitRetry = await retryDelay(
-        'kill-delegated',
-        'development',
-        'awaitDelegatedDevelopment',
-        awaitKill.killedAt,
+      // History keeps the last attempt's start: the third, after the push kill.
+      const attempts = await activityAttempts(temporalAddress(), stageWorkflowId('kill-delegated', 'development', 1));
+      const last = attempts.find((a) => a.activityType === 'awaitDelegatedDevelopment');
+      expect(last?.attempt).toBe(3);
+      const awaitRetry = last!.startedAt - pushKill.killedAt;
+      measured.push(
+        `delegation: submit retried ${submitRetry} ms, await retried ${awaitRetry} ms after the kills (mid-await kill ${pushKill.killedAt - awaitKill.killedAt} ms before the push kill)`,
       );
-      measured.push(`delegation: submit retried ${submitRetry} ms, await retried ${awaitRetry} ms after the kill`);
       expect(submitRetry).toBeLessThanOrEqual(RETRY_BOUND_MS);
       expect(awaitRetry).toBeLessThanOrEqual(RETRY_BOUND_MS);
-      expect(third.output()).not.toContain(PLATFORM_TOKEN);
+      expect(fourth.output()).not.toContain(PLATFORM_TOKEN);
     } finally {
       await platform.close();
     }

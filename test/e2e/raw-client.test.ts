@@ -103,6 +103,9 @@ beforeAll(async () => {
     async awaitDelegatedDevelopment() {
       throw new Error('no delegated provider in this suite');
     },
+    async cancelDelegatedJob() {
+      throw new Error('no delegated provider in this suite');
+    },
     async notify() {},
     async recordEvents() {},
     async storeTaskBody() {

@@ -219,26 +219,33 @@ forEachDatabase('store', (db) => {
         { key: `${a}/2`, taskId: a, provider: 'codex', costUsd: 0.25, inputTokens: 50, at: at('2031-03-02T00:30:00Z') },
         { key: `${b}/1`, taskId: b, provider: 'claude', costUsd: 2, outputTokens: 7, at: at('2031-03-02T12:00:00Z') },
         { key: `${b}/0`, taskId: b, provider: 'claude', costUsd: 100, at: at('2030-12-31T12:00:00Z') },
+        { key: `${b}/job`, taskId: b, provider: 'gpu', jobId: 'job-7', costUsd: 0.5, at: at('2031-03-03T00:00:00Z') },
       ];
       for (const u of usage) await store.recordUsage({ stage: 'development', attempt: 1, ...u });
       const since = at('2031-01-01T00:00:00Z');
 
       expect(await store.costReport({ since, by: 'task' })).toEqual([
-        { group: b, runs: 1, inputTokens: 0, outputTokens: 7, costUsd: 2 },
+        { group: b, runs: 2, inputTokens: 0, outputTokens: 7, costUsd: 2.5 },
         { group: a, runs: 2, inputTokens: 150, outputTokens: 10, costUsd: 1.75 },
       ]);
       expect(await store.costReport({ since, by: 'provider' })).toEqual([
         { group: 'claude', runs: 2, inputTokens: 100, outputTokens: 17, costUsd: 3.5 },
+        { group: 'gpu', runs: 1, inputTokens: 0, outputTokens: 0, costUsd: 0.5 },
         { group: 'codex', runs: 1, inputTokens: 50, outputTokens: 0, costUsd: 0.25 },
       ]);
       expect(await store.costReport({ since, by: 'day' })).toEqual([
         { group: '2031-03-01', runs: 1, inputTokens: 100, outputTokens: 10, costUsd: 1.5 },
         { group: '2031-03-02', runs: 2, inputTokens: 50, outputTokens: 7, costUsd: 2.25 },
+        { group: '2031-03-03', runs: 1, inputTokens: 0, outputTokens: 0, costUsd: 0.5 },
+      ]);
+      // Only delegated jobs, each named with its provider and task.
+      expect(await store.costReport({ since, by: 'job' })).toEqual([
+        { group: `job-7 (gpu, task ${b})`, runs: 1, inputTokens: 0, outputTokens: 0, costUsd: 0.5 },
       ]);
       const allDays = await store.costReport({ by: 'day' });
       expect(allDays.find((r) => r.group === '2030-12-31')?.costUsd).toBe(100);
       await expect(store.costReport({ by: 'week' as never })).rejects.toThrow(
-        /by must be task, provider or day, got "week"/,
+        /by must be task, provider, day or job, got "week"/,
       );
     });
   });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../activities/config-schema.js';
 import { splitQuestionsSection, parseQuestions } from '../../activities/agents/prompt-files.js';
-import { idempotencyKey, jobCost, platformRepoUrl, PLATFORM_ANSWER_NOTE } from '../../activities/delegation.js';
+import { jobCost, platformRepoUrl, PLATFORM_ANSWER_NOTE } from '../../activities/delegation.js';
 import { parseConfig } from '../../worker/config.js';
 import { platformUrlProblem } from '../../workflows/grammar.js';
 import { platformUnreachable } from '../../workflows/failures.js';
@@ -164,8 +164,7 @@ describe('jobs: cost, key and repo', () => {
     expect(jobCost(job, provider)).toBe(0);
   });
 
-  it('keys a job by the stage attempt, and never sends repo credentials', () => {
-    expect(idempotencyKey({ taskId: 't1', role: 'developer', attempt: 2 })).toBe('task-t1/developer-2');
+  it('never sends repo credentials', () => {
     expect(platformRepoUrl('https://x-access-token:ghp_abc@github.com/o/r.git')).toBe('https://github.com/o/r.git');
     expect(platformRepoUrl('ssh://git@host/r.git')).toBe('ssh://host/r.git');
     expect(platformRepoUrl('/srv/repos/app')).toBe('/srv/repos/app');
@@ -175,17 +174,30 @@ describe('jobs: cost, key and repo', () => {
 describe('the stage plan and fallbacks', () => {
   const input = { base: 'develop', providerMode: 'delegated', localFallback: 'codex' } as TaskInput;
 
-  it('a delegated task gives its agent stages the base and the local fallback; a local task nothing', () => {
-    expect(stageDelegation(input)).toEqual({ delegation: { base: 'develop', localFallback: 'codex' } });
-    expect(stageDelegation({ ...input, localFallback: undefined })).toEqual({ delegation: { base: 'develop' } });
-    expect(stageDelegation({ ...input, providerMode: 'local' })).toEqual({});
-    expect(stageDelegation({ base: 'main' } as TaskInput)).toEqual({});
+  const run = (i: TaskInput) => ({ input: i, workflowId: 'task-t1', firstRunId: 'r0' });
+
+  it('a delegated task gives its agent stages the base, the job key and the local fallback; a local task nothing', () => {
+    expect(stageDelegation(run(input), 'analysis', 2)).toEqual({
+      delegation: { base: 'develop', jobKey: 'task-t1/r0/analysis-2', localFallback: 'codex' },
+    });
+    expect(stageDelegation(run({ ...input, localFallback: undefined }), 'development', 1)).toEqual({
+      delegation: { base: 'develop', jobKey: 'task-t1/r0/development-1' },
+    });
+    expect(stageDelegation(run({ ...input, providerMode: 'local' }), 'analysis', 1)).toEqual({});
+    expect(stageDelegation(run({ base: 'main' } as TaskInput), 'analysis', 1)).toEqual({});
   });
 
-  it('a stage run elsewhere shows who ran it and why', () => {
-    const s = { provider: 'gpu', providerMode: 'delegated', providerReason: 'delegated' } as TaskStatus;
-    noteRanOn(s, { provider: 'codex', mode: 'local', reason: 'platform down' });
+  it('a stage run elsewhere shows who ran it and why; the next stage on the platform shows the route again', () => {
+    const routed = { ...input, provider: 'gpu', providerReason: 'delegated to "gpu".' } as TaskInput;
+    const s = { provider: 'gpu', providerMode: 'delegated', providerReason: 'delegated to "gpu".' } as TaskStatus;
+    noteRanOn(s, routed, { provider: 'codex', mode: 'local', reason: 'platform down' });
     expect(s).toMatchObject({ provider: 'codex', providerMode: 'local', providerReason: 'platform down' });
+    noteRanOn(s, routed, undefined);
+    expect(s).toMatchObject({ provider: 'gpu', providerMode: 'delegated', providerReason: 'delegated to "gpu".' });
+    // A local task's status is left as it was.
+    const local = { provider: 'fake', providerReason: 'default' } as TaskStatus;
+    noteRanOn(local, { provider: 'fake', providerReason: 'default' } as TaskInput, undefined);
+    expect(local).toEqual({ provider: 'fake', providerReason: 'default' });
   });
 
   it('only an unreachable platform may fall back to local, never a refusal or a failed job', () => {

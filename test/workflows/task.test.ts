@@ -38,6 +38,8 @@ interface Script {
   staging?: (commit: string, n: number) => Partial<StagingSummary> | Promise<Partial<StagingSummary>>;
   /** A delegated stage's submit: throw to fail it (as the platform client would). */
   submit?: (i: AgentRunInput, n: number) => void | Promise<void>;
+  /** Runs in the analysis await before it answers. */
+  awaitAnalysis?: () => Promise<void>;
 }
 
 const scripts = new Map<string, Script>();
@@ -50,6 +52,7 @@ const calls = new Map<
     staging: string[];
     submits: AgentRunInput[];
     awaited: DelegatedJobRef[];
+    cancelled: string[];
   }
 >();
 const notices: NotifyInput[] = [];
@@ -57,7 +60,11 @@ const filed: RecordEventsInput[] = [];
 
 function callsOf(taskId: string) {
   let c = calls.get(taskId);
-  if (!c) calls.set(taskId, (c = { analyst: [], developer: [], tests: [], staging: [], submits: [], awaited: [] }));
+  if (!c)
+    calls.set(
+      taskId,
+      (c = { analyst: [], developer: [], tests: [], staging: [], submits: [], awaited: [], cancelled: [] }),
+    );
   return c;
 }
 
@@ -137,6 +144,7 @@ beforeAll(async () => {
         provider: i.provider,
         target: 'gpu',
         status: 'queued',
+        commit: 'b'.repeat(40),
         submittedAt: Date.now(),
         pollIntervalSec: 1,
         timeoutSec: 600,
@@ -144,6 +152,7 @@ beforeAll(async () => {
     },
     async awaitDelegatedAnalysis(i) {
       callsOf(i.taskId).awaited.push(i.job);
+      await scripts.get(i.taskId)?.awaitAnalysis?.();
       return {
         ...agentBase,
         provider: i.provider,
@@ -165,6 +174,9 @@ beforeAll(async () => {
         changedFiles: ['p.txt'],
         artifacts: [],
       };
+    },
+    async cancelDelegatedJob(i) {
+      callsOf(i.taskId).cancelled.push(i.jobId);
     },
     async notify(n) {
       notices.push(n);
@@ -580,10 +592,14 @@ describe('taskWorkflow', () => {
     const h = await start(i);
     await h.result();
     const c = callsOf(i.task.id);
-    expect(c.submits.map((s) => [s.role, s.attempt, s.base])).toEqual([
-      ['analyst', 1, 'main'],
-      ['developer', 1, 'main'],
+    const first = (await h.describe()).raw.workflowExecutionInfo?.firstRunId;
+    expect(first).toBeTruthy();
+    expect(c.submits.map((s) => [s.role, s.attempt, s.base, s.jobKey])).toEqual([
+      ['analyst', 1, 'main', `${h.workflowId}/${first}/analysis-1`],
+      ['developer', 1, 'main', `${h.workflowId}/${first}/development-1`],
     ]);
+    // The await carries the job, not a second copy of the prompt.
+    expect(c.awaited.map((j) => j.commit)).toEqual(['b'.repeat(40), 'b'.repeat(40)]);
     expect(c.awaited.map((j) => j.jobId)).toEqual(['job-analyst-1', 'job-developer-1']);
     expect(c.analyst).toHaveLength(0);
     expect(c.developer).toHaveLength(0);
@@ -633,6 +649,30 @@ describe('taskWorkflow', () => {
       expect(callsOf(i.task.id).analyst).toHaveLength(0);
       await h.signal(resumeSignal, { action: 'abort' });
       await expect(h.result()).rejects.toThrow();
+    }
+  });
+
+  it('a cancelled task deletes its job whether the await runs or waits out a retry', async () => {
+    const untilCancelled = async () => {
+      const ctx = Context.current();
+      for (;;) {
+        ctx.heartbeat();
+        await ctx.sleep(200);
+      }
+    };
+    const inBackoff = async () => {
+      // A 429 asking for ten minutes: the cancel finds the activity between attempts, with no worker on it.
+      throw ApplicationFailure.create({ type: ErrorType.ProviderUnavailable, message: '429', nextRetryDelay: '10m' });
+    };
+    for (const awaitAnalysis of [untilCancelled, inBackoff]) {
+      const i = input({ provider: 'gpu', providerMode: 'delegated' });
+      const h = await start(i, { awaitAnalysis });
+      await eventually(async () => (callsOf(i.task.id).awaited.length ? true : undefined), 'the await started');
+      await new Promise((r) => setTimeout(r, 500));
+      await h.cancel();
+      await expect(h.result()).rejects.toThrow();
+      expect((await h.query(statusQuery)).state).toBe('cancelled');
+      expect(callsOf(i.task.id).cancelled).toEqual(['job-analyst-1']);
     }
   });
 });

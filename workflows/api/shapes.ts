@@ -107,8 +107,9 @@ export interface AgentRunInput {
   allowFallback?: boolean;
   /** Set when the prompt names the stored task body instead of holding it. */
   bodyRef?: BodyRef;
-  /** The task's base branch, for a job on the platform (absent for local runs). */
+  /** For a job on the platform (absent for local runs): the task's base branch, and the job's idempotency key. */
   base?: string;
+  jobKey?: string;
 }
 
 export interface AgentRunBase {
@@ -165,6 +166,8 @@ export interface DelegatedJobRef {
   provider: string;
   target: string;
   status: DelegatedJobStatus;
+  /** The commit the job was given; its answer is applied there. */
+  commit: string;
   /** Epoch ms of the submit; the job's deadline counts from here. */
   submittedAt: number;
   pollIntervalSec: number;
@@ -180,8 +183,13 @@ export interface DelegatedDevelopmentInput extends DeveloperInput {
 
 /** What an agent stage needs to run on the job platform. */
 export interface StageDelegation {
-  /** The task's base branch, which the platform is told beside the stage's ref. */
+  /** The task's base branch, which the platform is told beside the stage's commit. */
   base: string;
+  /**
+   * `<task workflow id>/<its first run id>/<stage>-<attempt>`: one job per stage attempt of one task run,
+   * however often the submit is retried and across resets (a rerun has a new first run id).
+   */
+  jobKey: string;
   /** The local provider to run on when the platform cannot be reached to submit (delegation.fallbackToLocal). */
   localFallback?: string;
 }

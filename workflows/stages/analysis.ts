@@ -1,6 +1,6 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { AgentRunInput, AnalysisStageInput, AnalysisStageResult } from '../api/index.js';
-import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity } from '../activity-options.js';
+import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity, shortActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../preview.js';
@@ -9,6 +9,7 @@ import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runAnalyst } = proxyActivities<SwitchyardActivities>(agentActivity);
 const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(delegatedSubmitActivity);
+const { cancelDelegatedJob } = proxyActivities<SwitchyardActivities>(shortActivity);
 
 /** The analyst reads the repo at the base and either plans the change or asks blocking questions. */
 export async function analysisWorkflow(input: AnalysisStageInput): Promise<AnalysisStageResult> {
@@ -32,12 +33,16 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
     const delegation = input.delegation;
     const { result: r, ranOn } = delegation
       ? await onThePlatform('analysis', delegation, {
-          submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base }),
+          submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base, jobKey: delegation.jobKey }),
           await: (job) =>
             proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedAnalysis({
+              // The prompt went with the submit (and is stored): no second copy in history.
               ...agentInput,
+              prompt: '',
+              bodyRef: undefined,
               job,
             }),
+          cancel: (job) => cancelDelegatedJob({ taskId: input.taskId, provider: job.provider, jobId: job.jobId }),
           local,
         })
       : { result: await local(input.provider), ranOn: undefined };

@@ -3,7 +3,7 @@
  * retried), tell the task its id, then await it. When the platform cannot be reached to submit and the
  * task may fall back, the stage runs on the local provider instead and says why.
  */
-import { isCancellation, setCurrentDetails } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, setCurrentDetails } from '@temporalio/workflow';
 import type { DelegatedJobRef, RanOn, Stage, StageDelegation } from '../api/index.js';
 import { describeFailure, failureText, platformUnreachable } from '../failures.js';
 import { tellTask } from './usage-limit.js';
@@ -11,6 +11,8 @@ import { tellTask } from './usage-limit.js';
 export interface DelegatedRun<R> {
   submit(): Promise<DelegatedJobRef>;
   await(job: DelegatedJobRef): Promise<R>;
+  /** Best effort: tells the platform to stop the job. */
+  cancel(job: DelegatedJobRef): Promise<void>;
   /** The same stage on a local provider. */
   local(provider: string): Promise<R>;
 }
@@ -35,10 +37,14 @@ export async function onThePlatform<R>(
     await tellTask(stage, reason);
     return { result: await run.local(fallback), ranOn: { provider: fallback, mode: 'local', reason } };
   }
-  const detail = `delegated job ${job.jobId} on ${job.target}: ${job.status}`;
-  setCurrentDetails(
-    `Job **${job.jobId}** on the job platform (\`${job.target}\`, provider ${job.provider}): ${job.status}.`,
-  );
-  await tellTask(stage, detail);
-  return { result: await run.await(job) };
+  try {
+    setCurrentDetails(`Job **${job.jobId}** on the job platform (\`${job.target}\`, provider ${job.provider}).`);
+    await tellTask(stage, `delegated job ${job.jobId} on ${job.target}: ${job.status}`);
+    return { result: await run.await(job) };
+  } catch (err) {
+    // Cancelled however it happened (while awaiting, between retries, before the await began): the job
+    // exists, and a stopped task must not leave it running and billing.
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => run.cancel(job)).catch(() => undefined);
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { DeveloperInput, DevelopmentStageInput, DevelopmentStageResult } from '../api/index.js';
-import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity } from '../activity-options.js';
+import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity, shortActivity } from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../preview.js';
@@ -9,6 +9,7 @@ import { waitingOutUsageLimits } from './usage-limit.js';
 
 const { runDeveloper } = proxyActivities<SwitchyardActivities>(agentActivity);
 const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(delegatedSubmitActivity);
+const { cancelDelegatedJob } = proxyActivities<SwitchyardActivities>(shortActivity);
 
 /** The developer changes a fresh worktree; the result is a commit pushed to the task's branch. */
 export async function developmentWorkflow(input: DevelopmentStageInput): Promise<DevelopmentStageResult> {
@@ -36,12 +37,16 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
     const delegation = input.delegation;
     const { result: r, ranOn } = delegation
       ? await onThePlatform('development', delegation, {
-          submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base }),
+          submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base, jobKey: delegation.jobKey }),
           await: (job) =>
             proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedDevelopment({
+              // The prompt went with the submit (and is stored): no second copy in history.
               ...agentInput,
+              prompt: '',
+              bodyRef: undefined,
               job,
             }),
+          cancel: (job) => cancelDelegatedJob({ taskId: input.taskId, provider: job.provider, jobId: job.jobId }),
           local,
         })
       : { result: await local(input.provider), ranOn: undefined };
