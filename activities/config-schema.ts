@@ -3,6 +3,7 @@
  * worker/config.ts; this file only says what is valid.
  */
 import { z } from 'zod';
+import { NOTICE_KINDS } from '../workflows/api/index.js';
 import {
   MAX_NAME_LENGTH,
   NAME_RE,
@@ -242,6 +243,33 @@ export const delegationSchema = z.strictObject({
   fallbackToLocal: z.boolean().default(false),
 });
 
+/** An incoming webhook (Slack, Mattermost, Teams, or your own receiver). */
+export const webhookSchema = z
+  .strictObject({
+    name,
+    /** The endpoint; or `urlEnv`, the worker variable holding it, when the URL is itself a secret (Slack's are). */
+    url: grammar(platformUrlProblem).optional(),
+    urlEnv: envName.optional(),
+    /** The worker variable holding the HMAC secret; with it every delivery is signed. */
+    secretEnv: envName.optional(),
+    events: z
+      .array(z.enum(NOTICE_KINDS))
+      .min(1)
+      .default([...NOTICE_KINDS]),
+    timeoutSec: z.number().positive(SECONDS).max(60).default(10),
+  })
+  .superRefine((w, ctx) => {
+    if ((w.url === undefined) === (w.urlEnv === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of url and urlEnv' });
+    }
+  });
+
+export const notificationsSchema = z.strictObject({
+  /** The Temporal Web UI's base URL, for the link in every notice (e.g. http://localhost:8233). */
+  webUi: grammar(platformUrlProblem).optional(),
+  webhooks: z.array(webhookSchema).default([]),
+});
+
 const complexityMap = z.strictObject({ low: name.optional(), medium: name.optional(), high: name.optional() });
 
 export const configSchema = z
@@ -259,6 +287,7 @@ export const configSchema = z
       })
       .optional(),
     delegation: delegationSchema.optional(),
+    notifications: notificationsSchema.optional(),
     pipeline: z
       .strictObject({
         maxDevAttempts: z.number().int().positive().default(3),
@@ -276,6 +305,16 @@ export const configSchema = z
         message: `no provider named "${cfg.routing.default}" (providers: ${providers.join(', ') || 'none'})`,
       });
     }
+    const hooks = cfg.notifications?.webhooks ?? [];
+    hooks.forEach((w, i) => {
+      if (hooks.findIndex((o) => o.name === w.name) !== i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['notifications', 'webhooks', i, 'name'],
+          message: `another webhook is named "${w.name}"`,
+        });
+      }
+    });
     for (const [hint, provider] of Object.entries(cfg.routing?.auto ?? {})) {
       if (provider !== undefined && !cfg.providers[provider]) {
         ctx.addIssue({
@@ -326,6 +365,7 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type CommandProviderConfig = z.infer<typeof commandProviderSchema>;
 export type DelegatedProviderConfig = z.infer<typeof delegatedProviderSchema>;
 export type DelegationConfig = z.infer<typeof delegationSchema>;
+export type WebhookConfig = z.infer<typeof webhookSchema>;
 /** A provider the worker runs itself (an agent CLI or a command). */
 export type LocalProviderConfig = Exclude<ProviderConfig, DelegatedProviderConfig>;
 export type AgentCliProviderConfig = Exclude<LocalProviderConfig, CommandProviderConfig>;

@@ -5,6 +5,8 @@
 import type { Config, LocalProviderConfig, ProviderConfig } from './config-schema.js';
 import {
   ErrorType,
+  noticeWorkflowId,
+  taskWorkflowId,
   type AgentRunInput,
   type ArtifactRef,
   type RecordEventsInput,
@@ -14,7 +16,9 @@ import {
   type DelegatedJobRef,
   type DeveloperInput,
   type DeveloperResult,
+  type NoticeInput,
   type NotifyInput,
+  type WebhookDeliveryInput,
   type StagingRunInput,
   type StagingSummary,
   type TestRunInput,
@@ -40,8 +44,9 @@ import {
   type Worktree,
 } from './git.js';
 import { formatNotification } from './notify.js';
-import { heartbeatPhase } from './process.js';
-import { activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder } from './recorder.js';
+import { postWebhook, webhookBody, webhooksFor, webUiLink } from './webhooks.js';
+import { activityContext, heartbeatPhase } from './process.js';
+import { activityAttempt, activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder } from './recorder.js';
 import type { Store } from './store/index.js';
 import { runStagingCheck } from './staging.js';
 import { runTests } from './test-runner.js';
@@ -68,6 +73,8 @@ export interface ActivityDeps {
   isWorkflowRunning?: (workflowId: string) => Promise<boolean>;
   /** Artifacts, usage ledger and events (docs/architecture.md §6). */
   store: Store;
+  /** Injected by the worker (Temporal client): starts a notice's webhook deliveries; a started id is fine. */
+  startNotice?: (workflowId: string, input: NoticeInput) => Promise<void>;
 }
 
 const STAGE_OF_ROLE = { analyst: 'analysis', developer: 'development' } as const;
@@ -483,6 +490,49 @@ export function createActivities(deps: ActivityDeps) {
           payload: { message: input.message },
         }),
       );
+      const config = deps.config();
+      const webhooks = webhooksFor(config, input.kind);
+      if (webhooks.length === 0 || !deps.startNotice) return;
+      const info = activityContext()?.info;
+      const link = webUiLink(
+        config.notifications?.webUi,
+        info?.workflowNamespace ?? 'default',
+        info?.workflowExecution?.workflowId ?? taskWorkflowId(input.taskId),
+      );
+      // Named after this activity: a retried notify finds its delivery started instead of starting another.
+      await deps.startNotice(noticeWorkflowId(input.taskId, key), {
+        notice: input,
+        webhooks,
+        ...(link ? { link } : {}),
+      });
+    },
+
+    async deliverWebhook(input: WebhookDeliveryInput): Promise<void> {
+      const hook = deps.config().notifications?.webhooks.find((w) => w.name === input.webhook);
+      if (!hook) {
+        throw failure(ErrorType.ConfigInvalid, `webhook ${input.webhook} is no longer in the config; not delivered`);
+      }
+      const ctx = activityContext();
+      const attempt = activityAttempt();
+      const at = new Date().toISOString();
+      const body = webhookBody(input.notice, { link: input.link, at });
+      const record = (payload: Record<string, unknown>) =>
+        deps.store
+          .recordEvent({
+            key: `${activityKey()}/attempt-${attempt}`,
+            taskId: input.notice.taskId,
+            kind: `webhook:${hook.name}`,
+            payload: { notice: input.notice.kind, attempt, ...payload },
+          })
+          // The delivery matters more than its record: an unreachable store is only logged.
+          .catch((err: unknown) => log(`webhook ${hook.name}: the attempt was not recorded: ${String(err)}`));
+      try {
+        const delivered = await postWebhook(hook, body, { signal: ctx?.cancellationSignal });
+        await record({ status: delivered.status, durationMs: delivered.durationMs });
+      } catch (err) {
+        await record({ error: err instanceof Error ? err.message : String(err) });
+        throw err;
+      }
     },
 
     async recordEvents(input: RecordEventsInput): Promise<void> {

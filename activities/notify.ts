@@ -1,13 +1,9 @@
 /**
- * Notifications to people (needs-input, hold, reminders, done). For now a clear log line; the
- * store and real channels come later behind the same activity.
+ * The log line of a notice (needs-input, hold, reminders, done, failed); the notify activity also files
+ * it in the store and hands it to the webhooks (webhooks.ts, workflows/notice.ts).
  */
 import type { NotifyInput } from '../workflows/api/index.js';
 
 export function formatNotification(input: NotifyInput): string {
   return `notify ${input.kind.toUpperCase()} ${input.taskId}: ${input.message}`;
-}
-
-export async function notify(input: NotifyInput, log: (msg: string) => void): Promise<void> {
-  log(formatNotification(input));
 }

@@ -2,15 +2,33 @@
  * Activities that talk to Temporal itself, for what workflow code cannot do: signal-with-start a
  * workflow it does not own, and ask whether another workflow is still running.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   gateAcquireSignal,
   gateWorkflowId,
   stagingGateWorkflowId,
   type GateRef,
   type GateRequest,
+  type NoticeInput,
 } from '../workflows/api/index.js';
 import type { repoGateWorkflow } from '../workflows/gate.js';
+import type { noticeWorkflow } from '../workflows/notice.js';
+
+/** Starts a notice's deliveries; a retried notify finds them started and leaves them be. */
+export function noticeStarter(client: Client, taskQueue: string) {
+  return async (workflowId: string, input: NoticeInput): Promise<void> => {
+    try {
+      await client.workflow.start<typeof noticeWorkflow>('noticeWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [input],
+        staticSummary: `Webhooks for ${input.notice.kind} of task ${input.notice.taskId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+}
 
 export function createTemporalActivities(client: Client, taskQueue: string) {
   return {

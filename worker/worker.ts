@@ -16,7 +16,7 @@ import type { Context as ActivityContext } from '@temporalio/activity';
 import { createActivities } from '../activities/index.js';
 import { configureProcessRecords, keepHeartbeating, releaseProcessRecords } from '../activities/process.js';
 import { reapDeadOwners } from '../activities/reaper.js';
-import { createTemporalActivities } from '../activities/temporal.js';
+import { createTemporalActivities, noticeStarter } from '../activities/temporal.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api/index.js';
 import type { SwitchyardActivities } from '../workflows/activity-types.js';
 import { createPool, createStore, migrate, type Store } from '../activities/store/index.js';
@@ -85,6 +85,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         log,
         store,
         isWorkflowRunning: temporalActivities.isWorkflowRunning,
+        startNotice: noticeStarter(client, taskQueue),
       }),
       ...temporalActivities,
     } satisfies SwitchyardActivities;

@@ -67,6 +67,15 @@ export const testActivity = processActivity('6h', 3);
 /** StagingTransient is retried until the target's `retries` (at most 10) are spent; the rest covers lost workers. */
 export const stagingActivity = processActivity('2h', 12);
 
+/**
+ * A webhook delivery: its own retries, up to about 20 minutes in all (2 s doubling to 5 min), apart
+ * from the task, which never waits for it. An endpoint answering a 4xx other than 408/429 is not retried.
+ */
+export const webhookActivity: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  retry: { ...retry, initialInterval: '2s', maximumInterval: '5m', maximumAttempts: 8 },
+};
+
 /** Store writes wait out an unreachable database: the task pauses, nothing is lost. */
 export const storeActivity: ActivityOptions = {
   startToCloseTimeout: '1m',

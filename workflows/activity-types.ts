@@ -19,6 +19,7 @@ import type {
   StagingSummary,
   TestRunInput,
   TestSummary,
+  WebhookDeliveryInput,
 } from './api/index.js';
 
 export interface SwitchyardActivities {
@@ -33,7 +34,10 @@ export interface SwitchyardActivities {
   cancelDelegatedJob(input: { taskId: string; provider: string; jobId: string }): Promise<void>;
   runTests(input: TestRunInput): Promise<TestSummary>;
   runStagingCheck(input: StagingRunInput): Promise<StagingSummary>;
+  /** Logs and files the notice, and starts its webhook deliveries (noticeWorkflow) without waiting for them. */
   notify(input: NotifyInput): Promise<void>;
+  /** One POST to one webhook; every attempt is an event in the store. */
+  deliverWebhook(input: WebhookDeliveryInput): Promise<void>;
   /** Appends transitions to the store's events table (idempotent per activity). */
   recordEvents(input: RecordEventsInput): Promise<void>;
   /** Signal-with-start the repo gate: workflows cannot start a workflow they do not own. */

@@ -243,7 +243,7 @@ export function platformUrlProblem(url: string): string | undefined {
     return `is ${url.length} characters long; at most ${MAX_REPO_LOCATION_LENGTH}`;
   if (/[\s\u0000-\u001f\u007f]/.test(url)) return `"${printable(url)}" contains whitespace or control characters`;
   if (hasUrlCredentials(url)) {
-    return 'must not carry credentials; put the token in the worker variable named by tokenEnv';
+    return 'must not carry credentials; keep them in a worker variable (delegation.tokenEnv, or urlEnv for a webhook)';
   }
   const m = /^(https?):\/\/([^/?#]+)(\/[^?#]*)?$/i.exec(url);
   if (!m) return `"${printable(url)}" is not an http:// or https:// URL without a query or fragment`;

@@ -5,3 +5,4 @@ export { analysisWorkflow } from './stages/analysis.js';
 export { developmentWorkflow } from './stages/development.js';
 export { testingWorkflow } from './stages/testing.js';
 export { deployStagingWorkflow } from './stages/deploy-staging.js';
+export { noticeWorkflow } from './notice.js';

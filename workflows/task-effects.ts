@@ -36,7 +36,7 @@ import { parseTaskInput } from './messages.js';
 import { bodyNeedsStore } from './prompts.js';
 import { redactSecrets } from './redact.js';
 import { gateRef, markFiled, type GateKind, type TaskRun } from './task-state.js';
-import { currentDetails, pendingEvents, searchAttributes, statusMemo } from './task-view.js';
+import { currentDetails, noticeFacts, pendingEvents, searchAttributes, statusMemo } from './task-view.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
 const { recordEvents, storeTaskBody } = proxyActivities<SwitchyardActivities>(storeActivity);
@@ -81,9 +81,9 @@ export async function fileEvents(run: TaskRun, opts: { bounded?: boolean } = {})
 }
 
 /** A notice that cannot be sent is logged: it never stops the task. */
-export async function sendNotice(taskId: string, kind: NotifyInput['kind'], message: string): Promise<void> {
+export async function sendNotice(s: TaskStatus, kind: NotifyInput['kind'], message: string): Promise<void> {
   try {
-    await notify({ taskId, kind, message });
+    await notify({ taskId: s.taskId, kind, message, facts: noticeFacts(s) });
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('notification failed', { kind, error: String(err) });

@@ -8,6 +8,7 @@ import {
   SA_REPO,
   SA_STAGE,
   SA_STATE,
+  type NoticeFacts,
   type StagingSummary,
   type StatusMemo,
   type TaskEvent,
@@ -155,4 +156,18 @@ export function pendingEvents(s: TaskStatus, events: EventLog): { upto: number; 
     details: events.details[events.filed + i],
   }));
   return { upto, batch };
+}
+
+/** What a notice tells a webhook beside its message: short, from the state the task is in now. */
+export function noticeFacts(s: TaskStatus): NoticeFacts {
+  const questions = s.state === 'needs-input' ? (s.rounds.at(-1)?.questions ?? []) : [];
+  return {
+    title: preview(s.title, MEMO_CAPS.title),
+    repo: s.repo,
+    state: s.state,
+    stage: s.stage,
+    ...(questions.length ? { questions: questions.slice(0, 20).map((q) => preview(q, 500)) } : {}),
+    ...(s.state === 'hold' ? { reason: preview(s.holdReason ?? s.detail, MEMO_CAPS.text) } : {}),
+    ...(s.state === 'failed' ? { reason: preview(s.detail, MEMO_CAPS.text) } : {}),
+  };
 }

@@ -75,7 +75,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   const run = state.newRun(input, { workflowId, runId, firstRunId: firstExecutionRunId }, now());
   const { s, inbox } = run;
   const publish = publisher(s);
-  const tell = (kind: NotifyInput['kind'], message: string) => sendNotice(task.id, kind, message);
+  const tell = (kind: NotifyInput['kind'], message: string) => sendNotice(s, kind, message);
 
   // A payload that does not fit is recorded as ignored, never thrown.
   const on = <A extends unknown[]>(signal: SignalDefinition<A>, apply: (payload: unknown) => Reaction) =>

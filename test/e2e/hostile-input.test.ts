@@ -161,7 +161,42 @@ function configCases(): Case[] {
       '',
     ].join('\n');
   };
+  const webhookConfig = (hook: Record<string, unknown>) => (env: E2eEnv) =>
+    [
+      `dataDir: ${JSON.stringify(join(env.dir, 'data'))}`,
+      'repos:',
+      `  ${env.repoName}: { url: ${JSON.stringify(env.repoDir)} }`,
+      'providers:',
+      '  fake: { kind: command, command: ["true"] }',
+      'routing: { default: fake }',
+      `notifications: { webhooks: [${JSON.stringify({ name: 'team', ...hook })}] }`,
+      '',
+    ].join('\n');
+  const webhookCases: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'url',
+      { url: `https://hooks.example.com/${shell.newline}` },
+      /notifications\.webhooks\[0\]\.url: .* contains whitespace/,
+    ],
+    ['url', { url: shell.leadingDash }, /notifications\.webhooks\[0\]\.url: /],
+    ['urlEnv', { urlEnv: shell.substitution }, /notifications\.webhooks\[0\]\.urlEnv: an environment variable name/],
+    [
+      'secretEnv',
+      { url: 'https://hooks.example.com', secretEnv: shell.semicolon },
+      /webhooks\[0\]\.secretEnv: an environment/,
+    ],
+  ];
   return [
+    ...webhookCases.map(([field, hook, says]): Case => {
+      const id = nextId();
+      return {
+        name: `config webhook ${field}: ${JSON.stringify(hook)}`,
+        config: webhookConfig(hook),
+        task: { id },
+        id,
+        says,
+      };
+    }),
     ...delegationFields.map(([field, value, says]): Case => {
       const id = nextId();
       return {

@@ -106,6 +106,9 @@ beforeAll(async () => {
     async cancelDelegatedJob() {
       throw new Error('no delegated provider in this suite');
     },
+    async deliverWebhook() {
+      throw new Error('no webhook in this suite');
+    },
     async notify() {},
     async recordEvents() {},
     async storeTaskBody() {

@@ -90,7 +90,7 @@ describe('the delegation block and delegated providers', () => {
       ),
     );
     expect(issues).toEqual([
-      'delegation.url: must not carry credentials; put the token in the worker variable named by tokenEnv (line 10)',
+      'delegation.url: must not carry credentials; keep them in a worker variable (delegation.tokenEnv, or urlEnv for a webhook) (line 10)',
       'delegation.tokenEnv: an environment variable name; got "$JOBS_TOKEN" (line 11)',
       'delegation.pollIntervalSec: must be more than 0 seconds; got 0 (line 12)',
       'delegation.fallbackToLocal: expected true or false, got "yes" (line 13)',

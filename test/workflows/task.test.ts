@@ -181,6 +181,9 @@ beforeAll(async () => {
     async notify(n) {
       notices.push(n);
     },
+    async deliverWebhook() {
+      throw new Error('notify is scripted here: it starts no deliveries');
+    },
     async storeTaskBody(b) {
       return { id: 1, kind: 'task-body', size: b.body.length, truncated: false };
     },

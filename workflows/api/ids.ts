@@ -15,6 +15,13 @@ export const taskIdFromWorkflowId = (workflowId: string): string | undefined =>
 export const stageWorkflowId = (taskId: string, stage: Stage, n: number): string =>
   `${TASK_WORKFLOW_PREFIX}${taskId}-${stage}-${n}`;
 export const gateWorkflowId = (repo: string): string => `gate-${repo}`;
+/** One notice's webhook deliveries, named after the notify activity that started them (`key`: its activity key). */
+export const noticeWorkflowId = (taskId: string, key: string): string => {
+  // A short, stable digest without Node built-ins (this file is imported by workflow code).
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return `notice-${taskId}-${h.toString(16).padStart(8, '0')}-${key.length}`;
+};
 /** A staging target's gate: one check at a time on a target, whichever repos share it. */
 export const STAGING_GATE_PREFIX = 'staging-gate-';
 export const stagingGateWorkflowId = (target: string): string => `${STAGING_GATE_PREFIX}${target}`;

@@ -263,10 +263,38 @@ export interface RecordEventsInput {
   events: TaskEvent[];
 }
 
+export const NOTICE_KINDS = ['needs-input', 'hold', 'reminder', 'done', 'failed'] as const;
+
+/** What a webhook is told beside the message (all short: questions and reasons are previews). */
+export interface NoticeFacts {
+  title?: string;
+  repo?: string;
+  state?: string;
+  stage?: string;
+  questions?: string[];
+  reason?: string;
+}
+
 export interface NotifyInput {
   taskId: string;
-  kind: 'needs-input' | 'hold' | 'reminder' | 'done' | 'failed';
+  kind: (typeof NOTICE_KINDS)[number];
   message: string;
+  /** Absent in histories from before webhooks. */
+  facts?: NoticeFacts;
+}
+
+/** noticeWorkflow's input: one notice for the webhooks that want it. */
+export interface NoticeInput {
+  notice: NotifyInput;
+  webhooks: string[];
+  /** The task in the Web UI, when `notifications.webUi` is configured. */
+  link?: string;
+}
+
+export interface WebhookDeliveryInput {
+  webhook: string;
+  notice: NotifyInput;
+  link?: string;
 }
 
 // Stage workflow inputs and results (plain JSON; never large)
