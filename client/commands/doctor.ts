@@ -1,7 +1,7 @@
 /**
- * `switchyard doctor`: for every configured agent-CLI provider, runs `<binary> --version` and says
- * whether it is a version the contract suite covered (worker/agent-clis.ts). Exit 0 when every CLI
- * was found (a version outside the tested ones is a warning), 1 when one is missing or broken.
+ * `switchyard doctor`: the checks of client/doctor.ts, plus, for every configured agent-CLI provider,
+ * `<binary> --version` and whether the contract suite covered that version (worker/agent-clis.ts).
+ * Exit 0 when nothing failed (a version outside the tested ones is a warning), 1 when anything did.
  */
 import type { Command } from 'commander';
 import { ADAPTERS } from '../../activities/agents/registry.js';
@@ -9,7 +9,22 @@ import { ProcessStartError } from '../../activities/errors.js';
 import { runProcess } from '../../activities/process.js';
 import { loadConfig } from '../../worker/config.js';
 import { parseCliVersion, TESTED_VERSIONS } from '../../worker/agent-clis.js';
-import { ExitCode, type CliIo, type CliRun } from './common.js';
+import {
+  CHECK_AREAS,
+  checkAccounts,
+  checkDelegation,
+  checkRepos,
+  checkStaging,
+  checkStore,
+  checkTemporal,
+  checkTestCommands,
+  formatDoctor,
+  type Check,
+  type CheckArea,
+} from '../doctor.js';
+import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from '../switchyard-client.js';
+import { ExitCode, UsageError, type CliIo, type CliRun, type GlobalOptions } from './common.js';
+import { resolveDatabaseUrl } from './database.js';
 import { requireConfig } from './config-path.js';
 
 const VERSION_TIMEOUT_MS = 30_000;
@@ -61,34 +76,70 @@ export async function checkProviders(io: CliIo, configFlag?: string): Promise<Cl
   return checks;
 }
 
-export function formatChecks(checks: CliCheck[]): { text: string; ok: boolean } {
-  if (!checks.length) return { text: 'No agent CLI providers are configured.\n', ok: true };
-  const lines: string[] = [];
-  for (const c of checks) {
+/** The agent CLI checks as doctor lines: a version outside the tested ones is a warning. */
+export function cliCheckLines(checks: CliCheck[]): Check[] {
+  return checks.map((c): Check => {
     const head = `${c.provider} (${c.kind}): ${c.binary}`;
     if (c.status !== 'found') {
-      lines.push(`${head}: ${c.status.toUpperCase()} — ${c.detail}`);
-      lines.push(`  install it on this machine or set providers.${c.provider}.binary in the config`);
-      continue;
+      return {
+        area: 'agents',
+        status: 'fail',
+        detail: `${head}: ${c.status.toUpperCase()} — ${c.detail}`,
+        fix: `install it on this machine or set providers.${c.provider}.binary in the config`,
+      };
     }
-    if (!c.tested.length)
-      lines.push(`${head}: ${c.version} (warning: no version of ${c.kind} is covered by the contract suite)`);
-    else if (!c.tested.includes(c.version!))
-      lines.push(`${head}: ${c.version} (warning: the contract suite covers ${c.tested.join(', ')})`);
-    else lines.push(`${head}: ${c.version} (tested)`);
-  }
-  const ok = checks.every((c) => c.status === 'found');
-  if (!ok) lines.push('Some configured agent CLIs are missing or do not work: tasks routed to them will hold.');
-  return { text: `${lines.join('\n')}\n`, ok };
+    if (!c.tested.length) {
+      return {
+        area: 'agents',
+        status: 'warn',
+        detail: `${head}: ${c.version}`,
+        fix: `no version of ${c.kind} is covered by the contract suite`,
+      };
+    }
+    if (!c.tested.includes(c.version!)) {
+      return {
+        area: 'agents',
+        status: 'warn',
+        detail: `${head}: ${c.version}`,
+        fix: `the contract suite covers ${c.tested.join(', ')}; other versions may print events Switchyard does not know`,
+      };
+    }
+    return { area: 'agents', status: 'pass', detail: `${head}: ${c.version} (tested)` };
+  });
 }
 
 export function registerDoctor(program: Command, io: CliIo, run: CliRun): void {
   program
     .command('doctor')
-    .description('check each configured agent CLI: found, its version, and whether the contract suite covers it')
+    .description(
+      'check that this machine can run what the config describes: Temporal and its search attributes, the store, ' +
+        'repos, test and staging commands, ssh targets, agent CLIs and accounts, the job platform',
+    )
     .option('--config <file>', 'config file (default: switchyard.config.yaml here or $SWITCHYARD_CONFIG)')
-    .action(async (opts: { config?: string }) => {
-      const { text, ok } = formatChecks(await checkProviders(io, opts.config));
+    .option('--check <areas>', `only these, comma-separated: ${CHECK_AREAS.join(', ')} (default: all)`)
+    .action(async (opts: { config?: string; check?: string }, cmd: Command) => {
+      const areas = opts.check === undefined ? [...CHECK_AREAS] : opts.check.split(',').map((a) => a.trim());
+      const unknown = areas.filter((a) => !(CHECK_AREAS as readonly string[]).includes(a));
+      if (unknown.length) {
+        throw new UsageError(`--check ${unknown.join(', ')}: not a check (checks: ${CHECK_AREAS.join(', ')})`);
+      }
+      const want = (a: CheckArea) => areas.includes(a);
+      const { config } = loadConfig(requireConfig(io, opts.config).path);
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const checks: Check[] = [];
+      if (want('temporal')) {
+        const address = globals.address ?? io.env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
+        const namespace = globals.namespace ?? io.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
+        checks.push(...(await checkTemporal(address, namespace)));
+      }
+      if (want('store')) checks.push(...(await checkStore(() => resolveDatabaseUrl(io.env, config.dataDir))));
+      if (want('repos')) checks.push(...(await checkRepos(config, io.env, io.cwd)));
+      if (want('tests')) checks.push(...checkTestCommands(config, io.env));
+      if (want('staging')) checks.push(...(await checkStaging(config, io.env, io.cwd)));
+      if (want('agents'))
+        checks.push(...cliCheckLines(await checkProviders(io, opts.config)), ...checkAccounts(config, io.env));
+      if (want('delegation')) checks.push(...(await checkDelegation(config, io.env)));
+      const { text, ok } = formatDoctor(checks);
       (ok ? io.stdout : io.stderr)(text);
       run.exitCode = ok ? ExitCode.ok : ExitCode.failed;
     });
