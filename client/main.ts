@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, processIo, reportError, type CliIo, type CliRun } from './commands/common.js';
 import { registerRoute, registerSubmit } from './commands/submit.js';
+import { registerInbox } from './commands/inbox.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { registerMessages } from './commands/messages.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, run: CliRun = { exitCode: ExitCode.ok })
   registerServe(program, io, run);
   registerSubmit(program, io, run);
   registerRoute(program, io);
+  registerInbox(program, io);
   registerStatus(program, io);
   registerMessages(program, io);
   registerWatch(program, io, run);

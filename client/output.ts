@@ -29,7 +29,7 @@ export function clock(d: Date = new Date()): string {
   return formatTime(d).slice(11);
 }
 
-const shortSha = (sha?: string) => (sha ? sha.slice(0, 10) : undefined);
+export const shortSha = (sha?: string) => (sha ? sha.slice(0, 10) : undefined);
 
 /** Double quotes for a shell, for the commands we print for people to copy. */
 export function shellQuote(text: string): string {
