@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, processIo, reportError, type CliIo, type CliRun } from './commands/common.js';
 import { registerRoute, registerSubmit } from './commands/submit.js';
 import { registerInbox } from './commands/inbox.js';
+import { registerSetup } from './commands/setup.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { registerMessages } from './commands/messages.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo, run: CliRun = { exitCode: ExitCode.ok })
   registerSubmit(program, io, run);
   registerRoute(program, io);
   registerInbox(program, io);
+  registerSetup(program, io, run);
   registerStatus(program, io);
   registerMessages(program, io);
   registerWatch(program, io, run);

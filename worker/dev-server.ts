@@ -280,9 +280,13 @@ async function probe(address: string, namespace: string): Promise<{ ok: true } |
   }
 }
 
-class SearchAttributeMismatch extends Error {}
+export class SearchAttributeMismatch extends Error {}
 
-async function ensureSearchAttributes(conn: Connection, namespace: string): Promise<void> {
+/**
+ * Registers Switchyard's search attributes in `namespace` where they are missing (idempotent); returns
+ * the names it added. One registered with another type is an error: it would break every list query.
+ */
+export async function ensureSearchAttributes(conn: Connection, namespace: string): Promise<string[]> {
   const call = <T>(fn: () => Promise<T>) => conn.withDeadline(Date.now() + 5000, fn);
   const list = async () =>
     (await call(() => conn.operatorService.listSearchAttributes({ namespace }))).customAttributes ?? {};
@@ -295,16 +299,18 @@ async function ensureSearchAttributes(conn: Connection, namespace: string): Prom
     else if (have !== want) {
       throw new SearchAttributeMismatch(
         `Search attribute ${name} is registered with another type in namespace "${namespace}" ` +
-          `(index type ${have}, Switchyard needs ${type}). Use a fresh data directory or remove the attribute.`,
+          `(index type ${have}, Switchyard needs ${type}). Remove that attribute, or use another namespace (or, for ` +
+          '`switchyard start`, a fresh data directory).',
       );
     }
   }
-  if (Object.keys(missing).length === 0) return;
+  if (Object.keys(missing).length === 0) return [];
   // start-dev registers them itself; this only covers a namespace that appeared some other way.
   await call(() => conn.operatorService.addSearchAttributes({ namespace, searchAttributes: missing }));
   const again = await list();
   const still = Object.keys(missing).filter((name) => again[name] === undefined);
   if (still.length) throw new Error(`search attributes not registered yet in "${namespace}": ${still.join(', ')}`);
+  return Object.keys(missing);
 }
 
 /**
