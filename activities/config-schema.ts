@@ -270,6 +270,26 @@ export const notificationsSchema = z.strictObject({
   webhooks: z.array(webhookSchema).default([]),
 });
 
+const listen = z.strictObject({
+  port: z.number().int().min(0).max(65535),
+  /** 127.0.0.1 by default: expose it deliberately (0.0.0.0 in a container). */
+  host: grammar(sshHostProblem).default('127.0.0.1'),
+});
+
+/** How one worker process runs (`switchyard worker`). */
+export const workerSchema = z.strictObject({
+  /** Agents, test runs and staging checks at once (they are heavy). */
+  maxConcurrentActivities: z.number().int().min(1).max(256).default(8),
+  /** Workflows kept in memory; a parked task beyond this is evicted and replayed on its next signal. */
+  maxCachedWorkflows: z.number().int().min(0).max(100_000).default(500),
+  /** On SIGTERM: how long running activities get to finish before they are cancelled (and their processes killed). */
+  shutdownGraceSec: z.number().positive(SECONDS).max(3600).default(30),
+  /** Prometheus metrics (the SDK's and Switchyard's) at http://host:port/metrics. */
+  metrics: listen.optional(),
+  /** GET /healthz: 200 when Temporal and the store answer, 503 naming what does not. */
+  health: listen.optional(),
+});
+
 const complexityMap = z.strictObject({ low: name.optional(), medium: name.optional(), high: name.optional() });
 
 export const configSchema = z
@@ -288,6 +308,7 @@ export const configSchema = z
       .optional(),
     delegation: delegationSchema.optional(),
     notifications: notificationsSchema.optional(),
+    worker: workerSchema.prefault({}),
     pipeline: z
       .strictObject({
         maxDevAttempts: z.number().int().positive().default(3),
@@ -366,6 +387,7 @@ export type CommandProviderConfig = z.infer<typeof commandProviderSchema>;
 export type DelegatedProviderConfig = z.infer<typeof delegatedProviderSchema>;
 export type DelegationConfig = z.infer<typeof delegationSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
 /** A provider the worker runs itself (an agent CLI or a command). */
 export type LocalProviderConfig = Exclude<ProviderConfig, DelegatedProviderConfig>;
 export type AgentCliProviderConfig = Exclude<LocalProviderConfig, CommandProviderConfig>;

@@ -44,6 +44,7 @@ import {
   type Worktree,
 } from './git.js';
 import { formatNotification } from './notify.js';
+import { countAgentRun } from './metrics.js';
 import { postWebhook, webhookBody, webhooksFor, webUiLink } from './webhooks.js';
 import { activityContext, heartbeatPhase } from './process.js';
 import { activityAttempt, activityKey, createRecorder, ensureSpoolDir, storeRetry, type Recorder } from './recorder.js';
@@ -167,10 +168,12 @@ export function createActivities(deps: ActivityDeps) {
         // it cost goes in the ledger (the stage adds it to the task's total from the failure).
         await rec.artifactFromFile('transcript', transcript, undefined, runner.redact).catch(() => undefined);
         const spent = failureCost(describeFailure(err));
+        if (!(err instanceof CancelledFailure)) countAgentRun(input.provider, describeFailure(err).type ?? 'error');
         if (spent > 0)
           await rec.usage({ costUsd: spent, provider: input.provider, jobId: runner.jobId }).catch(() => undefined);
         throw withCost(err, spent + earlier);
       }
+      countAgentRun(outcome.provider ?? input.provider, outcome.failure ? 'agent-failed' : 'ok');
       heartbeatPhase('collect');
       if (prompt) outcome.artifacts.push(prompt);
       outcome.artifacts.push(await rec.artifactFromFile('transcript', transcript, undefined, outcome.redact));

@@ -12,6 +12,8 @@ import {
   type LogLevel,
 } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import { createActivities } from '../activities/index.js';
 import { configureProcessRecords, keepHeartbeating, releaseProcessRecords } from '../activities/process.js';
@@ -35,6 +37,14 @@ export interface WorkerOptions {
   databaseUrl: string;
   /** Bounds how many agents/test runs one worker runs at once (they are heavy). */
   maxConcurrentActivities?: number;
+  /** Workflows kept in memory (SDK default: about 2000 per GB of heap, so nearly every parked task). */
+  maxCachedWorkflows?: number;
+  /** On shutdown, how long running activities may finish before they are cancelled. */
+  shutdownGraceSec?: number;
+  /** Prometheus exporter of the SDK runtime (only one per process: the first worker's settings win). */
+  metrics?: { host: string; port: number };
+  /** GET /healthz on this address. */
+  health?: { host: string; port: number };
 }
 
 export interface RunningWorker {
@@ -46,20 +56,34 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
-/** The SDK logs every poll at INFO; a user watching `switchyard start` wants warnings only. */
-function installRuntime(): void {
+/**
+ * The SDK logs every poll at INFO; a user watching `switchyard start` wants warnings only. With
+ * `metrics`, the runtime's own Prometheus exporter serves the SDK's metrics and ours (the metric meter).
+ */
+function installRuntime(metrics?: { host: string; port: number }): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.SWITCHYARD_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      ...(metrics
+        ? {
+            telemetryOptions: {
+              metrics: { prometheus: { bindAddress: `${metrics.host}:${metrics.port}`, countersTotalSuffix: true } },
+            },
+          }
+        : {}),
+      // `switchyard worker` stops on SIGTERM itself (client/commands/serve.ts): one shutdown, ours.
+      shutdownSignals: [],
+    });
   } catch {
     // Already installed by someone else in this process (tests): keep theirs.
   }
 }
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  installRuntime();
+  installRuntime(opts.metrics);
   const namespace = opts.namespace ?? 'default';
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -92,7 +116,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
     const connection = await NativeConnection.connect({ address: opts.address });
     cleanup.push(() => connection.close());
-    const worker = await createWorker(connection, namespace, taskQueue, activities, opts.maxConcurrentActivities);
+    const worker = await createWorker(connection, namespace, taskQueue, activities, opts);
+    if (opts.health) {
+      const server = await serveHealth(opts.health, { temporal: clientConnection, store }, log);
+      cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    }
     const done = worker.run().finally(closeAll);
     return {
       taskQueue,
@@ -126,7 +154,7 @@ function createWorker(
   namespace: string,
   taskQueue: string,
   activities: SwitchyardActivities,
-  maxConcurrentActivities = 8,
+  opts: Pick<WorkerOptions, 'maxConcurrentActivities' | 'maxCachedWorkflows' | 'shutdownGraceSec'>,
 ): Promise<Worker> {
   return Worker.create({
     connection,
@@ -136,8 +164,9 @@ function createWorker(
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: workflowsEntry() }),
     activities,
-    maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
-    shutdownGraceTime: '10s',
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 8,
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    shutdownGraceTime: `${opts.shutdownGraceSec ?? 10}s`,
     // Cancellation reaches an activity with a heartbeat response: keep that latency short.
     maxHeartbeatThrottleInterval: '2s',
     // A workflow task (a signal) for a worker that died moves to the shared queue after 1 s instead
@@ -164,4 +193,38 @@ function keepAlive(ctx: ActivityContext): ActivityInterceptors {
       },
     },
   };
+}
+
+/** GET /healthz: Temporal and the store answer (200), or which does not (503). Anything else is 404. */
+async function serveHealth(
+  at: { host: string; port: number },
+  deps: { temporal: Connection; store: Store },
+  log: (m: string) => void,
+): Promise<Server> {
+  const check = async (fn: () => Promise<unknown>) =>
+    Promise.race([
+      fn().then(() => 'ok'),
+      new Promise<string>((r) => setTimeout(() => r('no answer within 3 s'), 3000).unref()),
+    ]).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/healthz') {
+      res.writeHead(404).end();
+      return;
+    }
+    void (async () => {
+      const [temporal, store] = await Promise.all([
+        check(() => deps.temporal.workflowService.getSystemInfo({})),
+        check(() => deps.store.ping()),
+      ]);
+      const ok = temporal === 'ok' && store === 'ok';
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok, temporal, store }));
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => resolve());
+  });
+  log(`health at http://${at.host}:${(server.address() as AddressInfo).port}/healthz`);
+  return server;
 }

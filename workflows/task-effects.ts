@@ -36,6 +36,7 @@ import { parseTaskInput } from './messages.js';
 import { bodyNeedsStore } from './prompts.js';
 import { redactSecrets } from './redact.js';
 import { gateRef, markFiled, type GateKind, type TaskRun } from './task-state.js';
+import { taskMetrics } from './task-metrics.js';
 import { currentDetails, noticeFacts, pendingEvents, searchAttributes, statusMemo } from './task-view.js';
 
 const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
@@ -49,8 +50,12 @@ const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActiviti
 /** Search attributes, the memo snapshot and the Web UI's current details; upserts only what changed. */
 export function publisher(s: TaskStatus): () => void {
   // What was last sent, so unchanged values add nothing to history.
-  const published = { attributes: '', memo: '' };
+  const published = { attributes: '', memo: '', state: '' };
   return () => {
+    if (s.state !== published.state) {
+      published.state = s.state;
+      taskMetrics.entered(s.state);
+    }
     const attributes = searchAttributes(s);
     const attributesKey = JSON.stringify(attributes.map((a) => a.value));
     if (attributesKey !== published.attributes) {

@@ -45,6 +45,7 @@ import {
   storedBody,
   sendNotice,
 } from './task-effects.js';
+import { taskMetrics } from './task-metrics.js';
 import {
   onAnswer,
   onGateGranted,
@@ -143,11 +144,13 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     const n = state.beginAttempt(s, stage);
     state.enterStage(s, stage, plan.detail(run, n));
     publish();
+    const started = Date.now();
     const r = await executeChild(child, {
       workflowId: stageWorkflowId(task.id, stage, n),
       staticSummary: `${task.id}: ${stage} ${n}`,
       args: [plan.input(run, n)],
     });
+    taskMetrics.stageEnded(stage, r.outcome, Date.now() - started, 'costUsd' in r ? r.costUsd : 0);
     return plan.absorb(run, r);
   }
 
@@ -215,9 +218,11 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   async function acquireGate(kind: GateKind): Promise<void> {
     state.queueForGate(run, kind);
     publish();
+    const asked = Date.now();
     await askForGate(run, kind);
     // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
     while (!(await condition(() => inbox.granted[kind], '10 minutes'))) await askForGate(run, kind);
+    taskMetrics.gateGranted(kind, Date.now() - asked);
     state.gateAcquired(run, kind);
   }
 

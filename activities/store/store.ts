@@ -127,6 +127,8 @@ export interface Store {
   setCooldown(provider: string, name: string, until: Date, lastError: string): Promise<void>;
   clearCooldown(provider: string, name: string): Promise<void>;
   listAccounts(provider: string): Promise<Account[]>;
+  /** Throws when the database does not answer (for health checks). */
+  ping(): Promise<void>;
   /** Ends the pool. */
   close(): Promise<void>;
 }
@@ -244,6 +246,10 @@ export function createStore(pool: pg.Pool): Store {
           input.jobId ?? null,
         ],
       );
+    },
+
+    async ping() {
+      await pool.query('SELECT 1');
     },
 
     async taskCost(taskId) {

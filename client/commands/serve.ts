@@ -78,6 +78,12 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
         dataDir,
         databaseUrl,
         log,
+        // Read once: a process's concurrency, cache and listeners do not change under it.
+        maxConcurrentActivities: loaded.config.worker.maxConcurrentActivities,
+        maxCachedWorkflows: loaded.config.worker.maxCachedWorkflows,
+        shutdownGraceSec: loaded.config.worker.shutdownGraceSec,
+        metrics: loaded.config.worker.metrics,
+        health: loaded.config.worker.health,
       });
       const ended = worker.done.then(
         () => undefined,

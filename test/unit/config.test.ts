@@ -177,7 +177,7 @@ describe('parseConfig', () => {
   it('lists the allowed keys when nothing is close', () => {
     const err = configError('colour: blue\n');
     expect(err.issues).toEqual([
-      'colour: unknown key (allowed here: dataDir, repos, staging, providers, routing, delegation, pipeline) (line 1)',
+      'colour: unknown key (allowed here: dataDir, repos, staging, providers, routing, delegation, notifications, worker, pipeline) (line 1)',
     ]);
   });
 
