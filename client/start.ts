@@ -145,12 +145,23 @@ function workflowsUrl(server: DevServer): string | undefined {
   return `${server.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(server.namespace)}/workflows`;
 }
 
+/** The Web UI's workflow list filtered to tasks (no stage or gate children), or to tasks waiting for people. */
+export function taskListLinks(workflows: string): { tasks: string; needsInput: string } {
+  const q = (query: string) => `${workflows}?query=${encodeURIComponent(query)}`;
+  return {
+    tasks: q('WorkflowType="taskWorkflow"'),
+    needsInput: q('WorkflowType="taskWorkflow" AND SwitchyardState="needs-input"'),
+  };
+}
+
 function banner(server: DevServer, chosen: ChosenConfig): string {
   const ui = workflowsUrl(server);
+  const links = ui ? taskListLinks(ui) : undefined;
   const lines = [
     '',
     'Switchyard is running.',
-    `  Web UI    ${ui ?? '(not started)'}`,
+    `  Web UI    ${links?.tasks ?? '(not started)'}`,
+    ...(links ? [`  waiting   ${links.needsInput}`] : []),
     `  Temporal  ${server.address} (namespace ${server.namespace})`,
     `  config    ${chosen.path}${chosen.isExample ? ' (bundled example)' : ''}`,
     `  data      ${chosen.dataDir}`,

@@ -35,10 +35,17 @@ export function currentDetails(s: TaskStatus): string {
   const blocks = [`**${s.state}** · ${s.stage} · ${s.detail}`];
   if (s.questions?.length) {
     blocks.push('**Questions**', s.questions.map((q) => `- ${q}`).join('\n'));
-    blocks.push(`Answer with \`switchyard answer ${s.taskId} --text "…"\``);
+    blocks.push(
+      `**Answer** with \`switchyard answer ${s.taskId} --text "…"\`, or here: More Actions → Send a Signal → ` +
+        '`answer`, Data: `{"text": "…"}`',
+    );
   }
   if (s.state === 'hold' && s.holdReason) {
-    blocks.push(`**On hold:** ${s.holdReason}`, `Resume with \`switchyard resume ${s.taskId}\` (or \`--abort\`)`);
+    blocks.push(
+      `**On hold:** ${s.holdReason}`,
+      `**Resume** with \`switchyard resume ${s.taskId}\` (or \`--abort\`), or here: More Actions → Send a Signal → ` +
+        '`resume`, Data: `{"action": "retry"}` (or `"abort"`)',
+    );
   }
   if (s.ignoredSignals.length) {
     const shown = s.ignoredSignals.slice(-DETAILS_IGNORED);
@@ -61,7 +68,8 @@ export function currentDetails(s: TaskStatus): string {
   );
   facts.push(`Cost: $${s.costUsd.toFixed(4)}${s.budgetUsd !== undefined ? ` of $${s.budgetUsd.toFixed(2)}` : ''}`);
   blocks.push(facts.map((f) => `- ${f}`).join('\n'));
-  return blocks.join('\n\n');
+  // The Web UI's frame clips the last line it shows: an empty one goes there.
+  return `${blocks.join('\n\n')}\n\n`;
 }
 
 /** `env-permanent on **prod-like** (deploy@10.0.0.5:22, ssh)`: the class, the target and where it ran. */

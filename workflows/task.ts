@@ -18,6 +18,7 @@ import {
 import {
   answerSignal,
   gateGrantedSignal,
+  HANDLER_DESCRIPTIONS,
   pauseSignal,
   resumeSignal,
   stageProgressSignal,
@@ -80,12 +81,16 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
 
   // A payload that does not fit is recorded as ignored, never thrown.
   const on = <A extends unknown[]>(signal: SignalDefinition<A>, apply: (payload: unknown) => Reaction) =>
-    setHandler(signal, (...args: A) => {
-      const r = apply(args[0]);
-      if ('ignored' in r) state.recordIgnored(s, signal.name, now(), r.ignored);
-      if ('ignored' in r || r.publish) publish();
-    });
-  setHandler(statusQuery, () => s);
+    setHandler(
+      signal,
+      (...args: A) => {
+        const r = apply(args[0]);
+        if ('ignored' in r) state.recordIgnored(s, signal.name, now(), r.ignored);
+        if ('ignored' in r || r.publish) publish();
+      },
+      { description: HANDLER_DESCRIPTIONS[signal.name as keyof typeof HANDLER_DESCRIPTIONS] },
+    );
+  setHandler(statusQuery, () => s, { description: HANDLER_DESCRIPTIONS.status });
   on(answerSignal, (p) => onAnswer(run, p));
   on(resumeSignal, (p) => onResume(run, p));
   on(pauseSignal, (p) => onPause(run, p, now()));

@@ -236,3 +236,16 @@ describe('progressLine', () => {
     ).toBe('runTests (tests): ok 3 - adds');
   });
 });
+
+describe('the Web UI list links', () => {
+  it('filters to tasks, and to tasks waiting for a person', async () => {
+    const { taskListLinks } = await import('../../client/start.js');
+    const links = taskListLinks('http://localhost:8233/namespaces/default/workflows');
+    expect(decodeURIComponent(links.tasks)).toBe(
+      'http://localhost:8233/namespaces/default/workflows?query=WorkflowType="taskWorkflow"',
+    );
+    expect(decodeURIComponent(links.needsInput)).toBe(
+      'http://localhost:8233/namespaces/default/workflows?query=WorkflowType="taskWorkflow" AND SwitchyardState="needs-input"',
+    );
+  });
+});

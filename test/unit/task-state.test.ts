@@ -68,8 +68,9 @@ describe('currentDetails (the Web UI story)', () => {
       '**needs-input** · analysis · waiting for an answer',
       '**Questions**',
       '- Which page?\n- Keep ?next=?',
-      'Answer with `switchyard answer fix-it --text "…"`',
+      '**Answer** with `switchyard answer fix-it --text "…"`, or here: More Actions → Send a Signal → `answer`, Data: `{"text": "…"}`',
       '- Attempts: analysis 1\n- Provider: claude (default provider)\n- Cost: $0.0000',
+      '',
     ]);
   });
 
@@ -83,6 +84,7 @@ describe('currentDetails (the Web UI story)', () => {
     const md = currentDetails(s);
     expect(md).toContain('**On hold:** tests failed and all 3 development attempts are used');
     expect(md).toContain('`switchyard resume fix-it`');
+    expect(md).toContain('Send a Signal → `resume`, Data: `{"action": "retry"}`');
     expect(md).toContain('Cost: $1.5000 of $5.00');
   });
 });

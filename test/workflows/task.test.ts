@@ -678,4 +678,31 @@ describe('taskWorkflow', () => {
       expect(callsOf(i.task.id).cancelled).toEqual(['job-analyst-1']);
     }
   });
+
+  it('describes every signal and query for the Web UI, the internal ones as internal', async () => {
+    const i = input();
+    const h = await start(i, { analyst: (_i, n) => (n === 1 ? { questions: ['Which page?'] } : {}) });
+    await waitForState(h, 'needs-input');
+    const meta = (await h.query('__temporal_workflow_metadata')) as {
+      definition?: {
+        signalDefinitions?: { name: string; description?: string }[];
+        queryDefinitions?: { name: string; description?: string }[];
+      };
+    };
+    const described = Object.fromEntries(
+      [...(meta.definition?.signalDefinitions ?? []), ...(meta.definition?.queryDefinitions ?? [])].map((d) => [
+        d.name,
+        d.description,
+      ]),
+    );
+    expect(described.answer).toMatch(/Data: \{"text": "your answer"\}/);
+    expect(described.resume).toMatch(/\{"action": "retry"\}/);
+    expect(described.pause).toMatch(/Data: \{\}/);
+    expect(described.unpause).toMatch(/Data: \{\}/);
+    expect(described.status).toMatch(/status/);
+    expect(described.gateGranted).toMatch(/^Internal: /);
+    expect(described.stageProgress).toMatch(/^Internal: /);
+    await h.signal(answerSignal, { text: 'the first' });
+    await h.result();
+  });
 });

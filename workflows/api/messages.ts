@@ -26,6 +26,24 @@ export interface OperatorInput {
  * Every payload is checked by workflows/messages.ts before it touches state; one that fails is
  * recorded in `ignoredSignals` with the reason. `answer` also takes a bare string as the text.
  */
+/**
+ * What the Web UI shows beside each handler (Send a Signal, Queries): what it does and the Data it takes.
+ * The internal ones are sent by Switchyard's own workflows and say so.
+ */
+export const HANDLER_DESCRIPTIONS = {
+  answer:
+    'Answer the analyst\'s questions (while the task is needs-input). Data: {"text": "your answer"} ' +
+    '(optional "by": "your name"), or the answer as a JSON string: "your answer".',
+  resume:
+    'Continue a task on hold. Data: {"action": "retry"} re-runs the held stage, {"action": "abort"} fails the task; ' +
+    'optional "note", "budgetUsd", "maxDevAttempts", "by".',
+  pause: 'Park the task at the next stage boundary. Data: {} (optional "note", "by").',
+  unpause: 'Let a paused task go on. Data: {} (optional "note", "by").',
+  status: "The task's whole status: state, stage, questions, hold reason, attempts, cost, transitions.",
+  gateGranted: 'Internal: sent by a repo or staging gate workflow when the task may go on. Do not send by hand.',
+  stageProgress: "Internal: sent by the task's stage workflows to report progress. Do not send by hand.",
+} as const;
+
 export const answerSignal = defineSignal<[AnswerInput | string]>('answer');
 export const resumeSignal = defineSignal<[ResumeInput]>('resume');
 export const pauseSignal = defineSignal<[OperatorInput?]>('pause');
