@@ -272,8 +272,11 @@ export const notificationsSchema = z.strictObject({
 
 const listen = z.strictObject({
   port: z.number().int().min(0).max(65535),
-  /** 127.0.0.1 by default: expose it deliberately (0.0.0.0 in a container). */
-  host: grammar(sshHostProblem).default('127.0.0.1'),
+  /** An IP address (the SDK's exporter takes no host names); 127.0.0.1 by default: expose it deliberately. */
+  host: z
+    .string()
+    .regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*)$/, 'an IP address, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
 });
 
 /** How one worker process runs (`switchyard worker`). */

@@ -503,11 +503,30 @@ export function createActivities(deps: ActivityDeps) {
         info?.workflowExecution?.workflowId ?? taskWorkflowId(input.taskId),
       );
       // Named after this activity: a retried notify finds its delivery started instead of starting another.
-      await deps.startNotice(noticeWorkflowId(input.taskId, key), {
+      // Bounded and never thrown: webhooks must not hold the task up (the notice is in the store and the log).
+      const started = deps.startNotice(noticeWorkflowId(input.taskId, key), {
         notice: input,
         webhooks,
         ...(link ? { link } : {}),
       });
+      const problem = await Promise.race([
+        started.then(
+          () => undefined,
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        ),
+        new Promise<string>((r) => setTimeout(() => r('no answer from Temporal within 10 s'), 10_000).unref()),
+      ]);
+      if (problem) {
+        log(`notify ${input.taskId}: the webhook deliveries were not started: ${problem}`);
+        await deps.store
+          .recordEvent({
+            key: `${key}/webhooks`,
+            taskId: input.taskId,
+            kind: 'webhook:not-started',
+            payload: { error: problem, webhooks },
+          })
+          .catch(() => undefined);
+      }
     },
 
     async deliverWebhook(input: WebhookDeliveryInput): Promise<void> {

@@ -2,7 +2,12 @@
  * Activities that talk to Temporal itself, for what workflow code cannot do: signal-with-start a
  * workflow it does not own, and ask whether another workflow is still running.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import {
   gateAcquireSignal,
   gateWorkflowId,
@@ -20,6 +25,8 @@ export function noticeStarter(client: Client, taskQueue: string) {
     try {
       await client.workflow.start<typeof noticeWorkflow>('noticeWorkflow', {
         workflowId,
+        // A retried notify after the deliveries already finished must not send them again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         taskQueue,
         args: [input],
         staticSummary: `Webhooks for ${input.notice.kind} of task ${input.notice.taskId}`,

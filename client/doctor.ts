@@ -127,6 +127,17 @@ export async function checkTemporal(address: string, namespace: string): Promise
       },
     ];
   } catch (err) {
+    if (connection && (err as { code?: number }).code === 5 /* NOT_FOUND */) {
+      return [
+        { area: 'temporal', status: 'pass', detail: `${address} reachable` },
+        {
+          area: 'temporal',
+          status: 'fail',
+          detail: `namespace ${namespace} does not exist`,
+          fix: '`switchyard setup` creates it (on Temporal Cloud, create it in the Cloud UI or with tcld)',
+        },
+      ];
+    }
     return [
       {
         area: 'temporal',
@@ -151,9 +162,11 @@ export async function checkStore(databaseUrl: () => Promise<string>): Promise<Ch
   }
   const { createPool } = await import('../activities/store/index.js');
   const { MIGRATIONS_DIR, readMigrations } = await import('../activities/store/migrate.js');
-  const pool = createPool(url, { max: 1, connectionTimeoutMs: 5000 });
-  const where = url.replace(/\/\/[^@/]*@/, '//***@');
+  // Everything up to the last @ is credentials (a password may hold an @ of its own).
+  const where = url.replace(/\/\/.*@/, '//***@');
+  let pool: ReturnType<typeof createPool> | undefined;
   try {
+    pool = createPool(url, { max: 1, connectionTimeoutMs: 5000 });
     await pool.query('SELECT 1');
     const files = await readMigrations(MIGRATIONS_DIR);
     const table = await pool.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
@@ -186,7 +199,7 @@ export async function checkStore(databaseUrl: () => Promise<string>): Promise<Ch
       },
     ];
   } finally {
-    await pool.end().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
   }
 }
 
@@ -195,9 +208,10 @@ export async function checkRepos(config: Config, env: NodeJS.ProcessEnv, cwd: st
   for (const [name, repo] of Object.entries(config.repos)) {
     const res = await run(['git', 'ls-remote', '--exit-code', '--', repo.url, `refs/heads/${repo.base}`], {
       cwd,
-      env: { ...env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' },
+      // The worker's own GIT_SSH_COMMAND (a deploy key) is what its fetches use: keep it.
+      env: { ...env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' },
     });
-    const shown = repo.url.replace(/\/\/[^@/]*@/, '//***@');
+    const shown = repo.url.replace(/\/\/[^/]*@/, '//***@');
     if (res.ok) checks.push({ area: 'repos', status: 'pass', detail: `${name}: ${shown} has ${repo.base}` });
     else if (res.exitCode === 2) {
       checks.push({
@@ -319,7 +333,8 @@ export async function checkDelegation(config: Config, env: NodeJS.ProcessEnv): P
       signal: AbortSignal.timeout(Math.min(d.requestTimeoutSec, 10) * 1000),
       redirect: 'error',
     });
-    const text = platformMessage(await res.text()).replaceAll(token, '[REDACTED]');
+    const raw = await res.text();
+    const text = platformMessage(raw).replaceAll(token, '[REDACTED]');
     if (res.status === 401 || res.status === 403) {
       return [
         {
@@ -337,6 +352,18 @@ export async function checkDelegation(config: Config, env: NodeJS.ProcessEnv): P
           status: 'warn',
           detail: `${d.url} answered ${res.status}`,
           fix: 'the platform is having trouble; delegated stages retry and then hold',
+        },
+      ];
+    }
+    // The contract answers an unknown job with 404 and a JSON `error`; anything else is not the platform's base URL.
+    const contractLike = res.status === 404 && /^\s*\{/.test(raw) && platformMessage(raw) !== raw.trim();
+    if (!res.ok && !contractLike) {
+      return [
+        {
+          area: 'delegation',
+          status: 'warn',
+          detail: `${d.url} answered ${res.status} without the contract's JSON error`,
+          fix: 'check that delegation.url is the job platform’s base URL (GET {url}/jobs/{id} must be its API)',
         },
       ];
     }

@@ -7,13 +7,18 @@
  *   <dir>/submitted/x.md  moved here (a rename) before the submit; on start, a file here whose task
  *                         Temporal does not know is submitted, one it knows is followed
  *   <dir>/done|failed/x.md  written (with a footer: state, provider, cost, branch, commit, link) when
- *                         the task ends, and only then removed from submitted/
+ *                         the task ends, and only then removed from submitted/; `x.<task id>.md` when an
+ *                         earlier task's result already has the name
+ *
+ * A file is taken once it has not changed for 1.5 s (one still being copied in waits); a file whose submit
+ * went through is marked (`submitted/.x.md.started`), so a task Temporal has since forgotten is reported,
+ * not run again.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { taskWorkflowId, type TaskInput, type TaskState } from '../workflows/api/index.js';
-import { TaskAlreadyRunningError, TaskNotFoundError } from './errors.js';
+import { InvalidTaskInputError, TaskAlreadyRunningError, TaskExistsError, TaskNotFoundError } from './errors.js';
 import { formatUsd, shortSha } from './output.js';
 import type { SwitchyardClient } from './switchyard-client.js';
 import { TaskFileError } from './task-file.js';
@@ -47,8 +52,20 @@ export class Inbox {
 
   /** One pass: new files first, then everything submitted (a crash's leftovers included). */
   async scan(): Promise<void> {
-    for (const name of await mdFiles(this.dir)) await this.take(name);
-    for (const name of await mdFiles(this.folder('submitted'))) await this.follow(name);
+    // A file still being written (it changed in the last second or two) waits for the next pass.
+    for (const name of await mdFiles(this.dir, STABLE_MS)) await this.each(name, () => this.take(name));
+    for (const name of await mdFiles(this.folder('submitted'))) await this.each(name, () => this.follow(name));
+  }
+
+  /** One file's trouble (Temporal refusing it, a disk error) is logged and never stops the others. */
+  private async each(name: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.deps.log(
+        `${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)} (tried again next pass)`,
+      );
+    }
   }
 
   /** A new file: rejected with its problems, or moved to submitted/ and submitted. */
@@ -84,9 +101,13 @@ export class Inbox {
     }
     try {
       const started = await this.deps.client.submit(input);
+      await writeFile(startedMark(file), started.workflowId);
       this.deps.log(`submitted ${name} as task ${started.taskId} (${started.workflowId})`);
     } catch (err) {
       if (err instanceof TaskAlreadyRunningError) return;
+      if (err instanceof TaskExistsError || err instanceof InvalidTaskInputError) {
+        return this.reject(name, [err.message.split('\n')[0]], file);
+      }
       throw err;
     }
   }
@@ -97,16 +118,46 @@ export class Inbox {
     const id = await this.idOf(file);
     if (!id) return this.reject(name, ['the file has no readable task id any more'], file);
     const status = await this.statusOf(id);
+    const marked = existsSync(startedMark(file));
+    if (!status && marked) {
+      // Submitted, and its record is gone (the namespace's retention passed while nobody watched).
+      const text = await readFile(file, 'utf8');
+      const note = `\n---\n\n<!-- switchyard: the outcome of task ${id} -->\n- state: unknown: Temporal no longer has the task (retention passed before the outcome was read)\n`;
+      await writeAtomically(await this.place('failed', name, id), `${text.replace(/\s*$/, '\n')}${note}`);
+      await this.forget(file);
+      this.deps.log(`${name}: task ${id} is no longer known to Temporal; written to failed/`);
+      return;
+    }
     if (!status) {
       this.deps.log(`${name}: task ${id} was never started (the watcher stopped in between); submitting it now`);
       return this.submit(name, file);
     }
+    if (!marked) await writeFile(startedMark(file), taskWorkflowId(id));
     if (!ENDED.includes(status.state as TaskState)) return;
     const to = status.state === 'done' ? 'done' : 'failed';
     const text = await readFile(file, 'utf8');
-    await writeAtomically(path.join(this.folder(to), name), `${text.replace(/\s*$/, '\n')}${this.footer(id, status)}`);
-    await rm(file, { force: true });
+    await writeAtomically(await this.place(to, name, id), `${text.replace(/\s*$/, '\n')}${this.footer(id, status)}`);
+    await this.forget(file);
     this.deps.log(`${name}: task ${id} ${status.state}; written to ${to}/`);
+  }
+
+  /** Where a result goes: its own name, unless another task's result holds it (then `<name>.<task id>.md`). */
+  private async place(folder: 'done' | 'failed' | 'rejected', name: string, id?: string): Promise<string> {
+    const target = path.join(this.folder(folder), name);
+    if (!existsSync(target)) return target;
+    const held = /<!-- switchyard: the outcome of task ([a-z0-9-]+) -->/.exec(await readFile(target, 'utf8'))?.[1];
+    // The same task's result again (a crash between writing it and clearing submitted/): the same place.
+    if (id && held === id) return target;
+    const stem = name.replace(/\.md$/, '');
+    for (let n = 1; ; n++) {
+      const other = path.join(this.folder(folder), `${stem}.${id ?? 'rejected'}${n > 1 ? `-${n}` : ''}.md`);
+      if (!existsSync(other)) return other;
+    }
+  }
+
+  private async forget(file: string): Promise<void> {
+    await rm(file, { force: true });
+    await rm(startedMark(file), { force: true });
   }
 
   private footer(id: string, s: Awaited<ReturnType<InboxDeps['client']['status']>>): string {
@@ -128,8 +179,8 @@ export class Inbox {
   private async reject(name: string, problems: string[], from = path.join(this.dir, name)): Promise<void> {
     const text = await readFile(from, 'utf8').catch(() => '');
     const note = `\n---\n\n<!-- switchyard: rejected -->\nNot submitted:\n${problems.map((p) => `- ${p}`).join('\n')}\n`;
-    await writeAtomically(path.join(this.folder('rejected'), name), `${text.replace(/\s*$/, '\n')}${note}`);
-    await rm(from, { force: true });
+    await writeAtomically(await this.place('rejected', name), `${text.replace(/\s*$/, '\n')}${note}`);
+    await this.forget(from);
     this.deps.log(`rejected ${name}: ${problems.join('; ')}`);
   }
 
@@ -152,13 +203,24 @@ export class Inbox {
   }
 }
 
-async function mdFiles(dir: string): Promise<string[]> {
+const STABLE_MS = 1500;
+
+/** `submitted/.x.md.started`: the submit went through (so a task Temporal forgot is not submitted again). */
+const startedMark = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.started`);
+
+async function mdFiles(dir: string, stableMs = 0): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   // Dot files are editors' and our own temporary files.
-  return entries
+  const names = entries
     .filter((e) => e.isFile() && e.name.endsWith('.md') && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+    .map((e) => e.name);
+  const now = Date.now();
+  const settled = await Promise.all(
+    names.map(async (n) =>
+      stableMs === 0 || now - (await stat(path.join(dir, n))).mtimeMs >= stableMs ? n : undefined,
+    ),
+  );
+  return settled.filter((n): n is string => n !== undefined).sort();
 }
 
 /** Written next to its place and renamed: a reader never sees half a file, a crash leaves none. */

@@ -70,17 +70,33 @@ function installRuntime(metrics?: { host: string; port: number }): void {
       ...(metrics
         ? {
             telemetryOptions: {
-              metrics: { prometheus: { bindAddress: `${metrics.host}:${metrics.port}`, countersTotalSuffix: true } },
+              metrics: {
+                prometheus: {
+                  bindAddress: `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}`,
+                  countersTotalSuffix: true,
+                  // Stages and gate waits last minutes to hours, not the default buckets' milliseconds.
+                  histogramBucketOverrides: Object.fromEntries(
+                    LONG_HISTOGRAMS.flatMap((n) => [n, `temporal_${n}`]).map((n) => [n, LONG_BUCKETS_MS]),
+                  ),
+                },
+              },
             },
           }
         : {}),
       // `switchyard worker` stops on SIGTERM itself (client/commands/serve.ts): one shutdown, ours.
       shutdownSignals: [],
     });
-  } catch {
-    // Already installed by someone else in this process (tests): keep theirs.
+  } catch (err) {
+    // Already installed by someone else in this process (tests): keep theirs. Anything else (a metrics
+    // address in use) must stop the worker with its reason, not leave it running without metrics.
+    if (/already/i.test(String((err as Error)?.message))) return;
+    runtimeInstalled = false;
+    throw new Error(`worker.metrics: the metrics exporter could not start: ${(err as Error)?.message ?? String(err)}`);
   }
 }
+
+const LONG_HISTOGRAMS = ['switchyard_stage_duration', 'switchyard_gate_wait'];
+const LONG_BUCKETS_MS = [1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000, 14_400_000, 86_400_000];
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   installRuntime(opts.metrics);

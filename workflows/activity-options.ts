@@ -68,8 +68,8 @@ export const testActivity = processActivity('6h', 3);
 export const stagingActivity = processActivity('2h', 12);
 
 /**
- * A webhook delivery: its own retries, up to about 20 minutes in all (2 s doubling to 5 min), apart
- * from the task, which never waits for it. An endpoint answering a 4xx other than 408/429 is not retried.
+ * A webhook delivery: its own retries, about 4 minutes in all (2 s doubling, 8 attempts), apart from
+ * the task, which never waits for it. An endpoint answering a 4xx other than 408/429 is not retried.
  */
 export const webhookActivity: ActivityOptions = {
   startToCloseTimeout: '2m',

@@ -1,10 +1,11 @@
 /**
- * `switchyard setup`: what a deployment needs once before workers run, done idempotently — Switchyard's
- * search attributes in the namespace, and the store's migrations when DATABASE_URL names a store. Run it
+ * `switchyard setup`: what a deployment needs once before workers run, done idempotently — the namespace
+ * when the cluster has none yet, Switchyard's search attributes in it, and the store's migrations when DATABASE_URL names a store. Run it
  * again at any time: it changes only what is missing. (docker-compose.yml runs it as a one-shot service.)
  */
 import type { Command } from 'commander';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/api/index.js';
 import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from '../switchyard-client.js';
 import { ExitCode, type CliIo, type CliRun, type GlobalOptions } from './common.js';
@@ -32,6 +33,8 @@ export function registerSetup(program: Command, io: CliIo, run: CliRun): void {
       // Loaded here: the other commands need none of the dev server's code.
       const { ensureSearchAttributes, SearchAttributeMismatch } = await import('../../worker/dev-server.js');
       try {
+        if (await ensureNamespace(connection, namespace))
+          io.stdout(`namespace: created ${namespace} (7 days of retention)\n`);
         const added = await ensureSearchAttributes(connection, namespace);
         io.stdout(
           added.length
@@ -73,4 +76,27 @@ export function registerSetup(program: Command, io: CliIo, run: CliRun): void {
       }
       run.exitCode = ok ? ExitCode.ok : ExitCode.failed;
     });
+}
+
+/** A fresh cluster (the server image, unlike the dev server) has no namespace yet: make it, and wait until it serves. */
+async function ensureNamespace(connection: Connection, namespace: string): Promise<boolean> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return false;
+  } catch (err) {
+    if ((err as { code?: number }).code !== 5 /* NOT_FOUND */) throw err;
+  }
+  await connection.workflowService.registerNamespace({
+    namespace,
+    workflowExecutionRetentionPeriod: msToTs('7 days'),
+  });
+  for (let i = 0; ; i++) {
+    try {
+      await connection.operatorService.listSearchAttributes({ namespace });
+      return true;
+    } catch (err) {
+      if (i >= 60) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

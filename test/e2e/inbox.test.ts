@@ -118,6 +118,18 @@ describe('switchyard inbox', () => {
     );
     expect((await env.status('inbox-a')).transitions.filter((t) => t.from === 'submitted')).toHaveLength(1);
 
+    // A second a.md (another task) finishes beside the first result, not over it.
+    await writeFile(join(inbox, 'a.md'), task('inbox-a2'));
+    await waitFor(() => existsSync(join(inbox, 'done', 'a.inbox-a2.md')), 'the second a.md in done/');
+    expect(await readFile(join(inbox, 'done', 'a.md'), 'utf8')).toContain('task inbox-a -->');
+
+    // Submitted once (marked), and Temporal no longer knows the task: reported, never run again.
+    await writeFile(join(inbox, 'submitted', '.gone.md.started'), 'task-inbox-gone');
+    await writeFile(join(inbox, 'submitted', 'gone.md'), task('inbox-gone'));
+    await waitFor(() => existsSync(join(inbox, 'failed', 'gone.md')), 'gone.md in failed/');
+    expect(await readFile(join(inbox, 'failed', 'gone.md'), 'utf8')).toContain('Temporal no longer has the task');
+    await expect(env.status('inbox-gone')).rejects.toThrow();
+
     second.p.kill('SIGTERM');
     expect((await second.p).exitCode).toBe(0);
   });

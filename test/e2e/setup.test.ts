@@ -1,11 +1,9 @@
 /**
- * `switchyard setup` through the built CLI: in a namespace made for this test on the harness's dev server
- * it registers every search attribute, migrates a fresh PostgreSQL database, and a second run changes
- * nothing; `doctor` then finds the attributes there.
+ * `switchyard setup` through the built CLI on the harness's dev server: it creates a namespace that does
+ * not exist yet, registers every search attribute there, migrates a fresh PostgreSQL database, and a second
+ * run changes nothing; `doctor` then finds the namespace and the attributes.
  */
 import { execa } from 'execa';
-import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTemporal } from '../../client/doctor.js';
@@ -28,25 +26,6 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  const connection = await Connection.connect({ address: temporalAddress() });
-  try {
-    await connection.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: msToTs('1 day'),
-    });
-    // A new namespace reaches every service's cache within seconds.
-    for (let i = 0; ; i++) {
-      try {
-        await connection.operatorService.listSearchAttributes({ namespace });
-        break;
-      } catch (err) {
-        if (i > 60) throw err;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-  } finally {
-    await connection.close();
-  }
   await admin((c) => c.query(`CREATE DATABASE ${database}`));
   databaseUrl = TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`);
 }, 60_000);
@@ -62,18 +41,15 @@ const setup = () =>
   });
 
 describe('switchyard setup', () => {
-  it('registers the search attributes and migrates the store, then changes nothing on a second run', async () => {
+  it('creates the namespace, registers the search attributes and migrates the store; a second run changes nothing', async () => {
+    // A cluster as the server image starts it: no such namespace yet.
     const before = await checkTemporal(temporalAddress(), namespace);
-    expect(before.at(-1)).toMatchObject({
-      status: 'fail',
-      detail: expect.stringMatching(/^search attributes not registered: /),
-    });
-    expect(before.at(-1)?.fix).toContain(
-      `temporal operator search-attribute create --namespace ${namespace} --name SwitchyardState --type Keyword`,
-    );
+    expect(before.at(-1)).toMatchObject({ status: 'fail', detail: `namespace ${namespace} does not exist` });
+    expect(before.at(-1)?.fix).toContain('`switchyard setup` creates it');
 
     const first = await setup();
     expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`namespace: created ${namespace} (7 days of retention)`);
     expect(first.stdout).toContain(
       `search attributes: registered SwitchyardState, SwitchyardStage, SwitchyardRepo, SwitchyardProvider, SwitchyardCostUsd in namespace ${namespace}`,
     );
@@ -81,6 +57,7 @@ describe('switchyard setup', () => {
 
     const second = await setup();
     expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stdout).not.toContain('namespace: created');
     expect(second.stdout).toContain(`search attributes: all 5 already registered in namespace ${namespace}`);
     expect(second.stdout).toContain('store: migrations up to date');
 
