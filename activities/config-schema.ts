@@ -317,6 +317,8 @@ export const configSchema = z
         maxDevAttempts: z.number().int().positive().default(3),
         waitTimeout: durationSchema.default('7d'),
         reminderEvery: durationSchema.default('1d'),
+        /** The task queue agent activities (analyst, developer, delegated jobs) go to: workers of their own. */
+        agentTaskQueue: name.optional(),
       })
       .prefault({}),
   })

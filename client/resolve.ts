@@ -103,6 +103,7 @@ export function resolveTaskInput(task: TaskSpec, config: Config): TaskInput {
     reminderEveryMs: parseDuration(config.pipeline.reminderEvery),
   };
   if (localFallback !== undefined) input.localFallback = localFallback;
+  if (config.pipeline.agentTaskQueue !== undefined) input.agentTaskQueue = config.pipeline.agentTaskQueue;
   if (task.budgetUsd !== undefined) input.budgetUsd = task.budgetUsd;
   if (staging !== undefined) input.staging = staging;
   return input;

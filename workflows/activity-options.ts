@@ -61,6 +61,11 @@ export function delegatedAwaitActivity(timeoutSec: number): ActivityOptions {
   };
 }
 
+/** Options on the agent task queue (pipeline.agentTaskQueue) when the task has one, else as they are. */
+export function onQueue(options: ActivityOptions, taskQueue: string | undefined): ActivityOptions {
+  return taskQueue ? { ...options, taskQueue } : options;
+}
+
 /** The runner enforces the repo's testTimeoutSec itself; this only bounds a lost worker. */
 export const testActivity = processActivity('6h', 3);
 

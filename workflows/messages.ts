@@ -87,6 +87,7 @@ export const taskInputSchema = z
     providerReason: z.string().max(1000).default(INPUT_DEFAULTS.providerReason),
     providerMode: z.enum(['local', 'delegated']).optional(),
     localFallback: name('provider').optional(),
+    agentTaskQueue: name('task queue').optional(),
     allowFallback: z.boolean().optional(),
     waitTimeoutMs: positiveMs.default(INPUT_DEFAULTS.waitTimeoutMs),
     reminderEveryMs: positiveMs.default(INPUT_DEFAULTS.reminderEveryMs),

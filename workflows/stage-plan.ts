@@ -58,6 +58,7 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
       budgetLeftUsd: budgetLeft(s),
       allowFallback: input.allowFallback,
       ...stageDelegation({ input, workflowId, firstRunId }, 'analysis', n),
+      ...(input.agentTaskQueue ? { agentTaskQueue: input.agentTaskQueue } : {}),
     }),
     absorb(run, r) {
       const { s } = run;
@@ -96,6 +97,7 @@ export const STAGE_PLAN: { [S in Stage]: StagePlan<S> } = {
       }),
       bodyRef,
       ...stageDelegation({ input, workflowId, firstRunId }, 'development', n),
+      ...(input.agentTaskQueue ? { agentTaskQueue: input.agentTaskQueue } : {}),
     }),
     absorb(run, r) {
       const { s, carry } = run;

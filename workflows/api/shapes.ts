@@ -46,6 +46,8 @@ export interface TaskInput {
   providerMode?: ProviderMode;
   /** With delegation.fallbackToLocal: the local provider an agent stage runs on when the platform cannot be reached. */
   localFallback?: string;
+  /** pipeline.agentTaskQueue: where the agent activities go (absent: the task's own queue). */
+  agentTaskQueue?: string;
   /** Whether a provider's `fallback` may stand in (the task did not pin its agent). */
   allowFallback?: boolean;
   waitTimeoutMs: number;
@@ -311,6 +313,8 @@ export interface AnalysisStageInput {
   bodyRef?: BodyRef;
   /** Set when the provider is delegated: the stage submits a job to the platform and awaits it. */
   delegation?: StageDelegation;
+  /** The task queue of the agent activities (absent: the stage's own). */
+  agentTaskQueue?: string;
 }
 export type AnalysisOutcome = 'ready' | 'needs-input' | 'agent-failed';
 export interface AnalysisStageResult {
@@ -341,6 +345,7 @@ export interface DevelopmentStageInput {
   allowFallback?: boolean;
   bodyRef?: BodyRef;
   delegation?: StageDelegation;
+  agentTaskQueue?: string;
 }
 export type DevelopmentOutcome = 'committed' | 'no-changes' | 'agent-failed';
 export interface DevelopmentStageResult {

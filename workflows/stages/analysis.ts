@@ -1,18 +1,25 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { AgentRunInput, AnalysisStageInput, AnalysisStageResult } from '../api/index.js';
-import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity, shortActivity } from '../activity-options.js';
+import {
+  agentActivity,
+  delegatedAwaitActivity,
+  delegatedSubmitActivity,
+  onQueue,
+  shortActivity,
+} from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../preview.js';
 import { onThePlatform } from './delegated.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
-const { runAnalyst } = proxyActivities<SwitchyardActivities>(agentActivity);
-const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(delegatedSubmitActivity);
-const { cancelDelegatedJob } = proxyActivities<SwitchyardActivities>(shortActivity);
-
 /** The analyst reads the repo at the base and either plans the change or asks blocking questions. */
 export async function analysisWorkflow(input: AnalysisStageInput): Promise<AnalysisStageResult> {
+  // The agent activities go to the agent task queue when the task has one (workers of their own).
+  const q = input.agentTaskQueue;
+  const { runAnalyst } = proxyActivities<SwitchyardActivities>(onQueue(agentActivity, q));
+  const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(onQueue(delegatedSubmitActivity, q));
+  const { cancelDelegatedJob } = proxyActivities<SwitchyardActivities>(onQueue(shortActivity, q));
   setCurrentDetails(
     `Analyst **${input.provider}** is reading \`${input.repo}\` at \`${input.base}\` (attempt ${input.attempt}).`,
   );
@@ -35,7 +42,9 @@ export async function analysisWorkflow(input: AnalysisStageInput): Promise<Analy
       ? await onThePlatform('analysis', delegation, {
           submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base, jobKey: delegation.jobKey }),
           await: (job) =>
-            proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedAnalysis({
+            proxyActivities<SwitchyardActivities>(
+              onQueue(delegatedAwaitActivity(job.timeoutSec), q),
+            ).awaitDelegatedAnalysis({
               // The prompt went with the submit (and is stored): no second copy in history.
               ...agentInput,
               prompt: '',

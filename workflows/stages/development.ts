@@ -1,18 +1,25 @@
 import { isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { DeveloperInput, DevelopmentStageInput, DevelopmentStageResult } from '../api/index.js';
-import { agentActivity, delegatedAwaitActivity, delegatedSubmitActivity, shortActivity } from '../activity-options.js';
+import {
+  agentActivity,
+  delegatedAwaitActivity,
+  delegatedSubmitActivity,
+  onQueue,
+  shortActivity,
+} from '../activity-options.js';
 import type { SwitchyardActivities } from '../activity-types.js';
 import { describeFailure, failureCost, failureText } from '../failures.js';
 import { preview } from '../preview.js';
 import { onThePlatform } from './delegated.js';
 import { waitingOutUsageLimits } from './usage-limit.js';
 
-const { runDeveloper } = proxyActivities<SwitchyardActivities>(agentActivity);
-const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(delegatedSubmitActivity);
-const { cancelDelegatedJob } = proxyActivities<SwitchyardActivities>(shortActivity);
-
 /** The developer changes a fresh worktree; the result is a commit pushed to the task's branch. */
 export async function developmentWorkflow(input: DevelopmentStageInput): Promise<DevelopmentStageResult> {
+  // The agent activities go to the agent task queue when the task has one (workers of their own).
+  const q = input.agentTaskQueue;
+  const { runDeveloper } = proxyActivities<SwitchyardActivities>(onQueue(agentActivity, q));
+  const { submitDelegatedJob } = proxyActivities<SwitchyardActivities>(onQueue(delegatedSubmitActivity, q));
+  const { cancelDelegatedJob } = proxyActivities<SwitchyardActivities>(onQueue(shortActivity, q));
   setCurrentDetails(
     `Developer **${input.provider}** is working on \`${input.branch}\` from \`${input.ref}\` (attempt ${input.attempt}).`,
   );
@@ -39,7 +46,9 @@ export async function developmentWorkflow(input: DevelopmentStageInput): Promise
       ? await onThePlatform('development', delegation, {
           submit: () => submitDelegatedJob({ ...agentInput, base: delegation.base, jobKey: delegation.jobKey }),
           await: (job) =>
-            proxyActivities<SwitchyardActivities>(delegatedAwaitActivity(job.timeoutSec)).awaitDelegatedDevelopment({
+            proxyActivities<SwitchyardActivities>(
+              onQueue(delegatedAwaitActivity(job.timeoutSec), q),
+            ).awaitDelegatedDevelopment({
               // The prompt went with the submit (and is stored): no second copy in history.
               ...agentInput,
               prompt: '',
