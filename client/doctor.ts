@@ -15,6 +15,7 @@ import { runProcess } from '../activities/process.js';
 import { sshArgv } from '../activities/ssh-command.js';
 import { platformMessage } from '../activities/platform-client.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/api/index.js';
+import { connectionOptions, describeTarget, type TemporalTarget } from '../worker/connection.js';
 import { printable } from '../workflows/grammar.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'skip' | 'fail';
@@ -85,10 +86,12 @@ export function programCheck(area: string, what: string, argv: readonly string[]
       };
 }
 
-export async function checkTemporal(address: string, namespace: string): Promise<Check[]> {
+export async function checkTemporal(target: TemporalTarget): Promise<Check[]> {
+  const { namespace } = target;
+  const address = describeTarget(target);
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 5000 });
+    connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5000 });
     const c = connection;
     const present =
       (await c.withDeadline(Date.now() + 5000, () => c.operatorService.listSearchAttributes({ namespace })))
@@ -100,7 +103,7 @@ export async function checkTemporal(address: string, namespace: string): Promise
       if (present[name] === undefined || present[name] === null) missing.push(name);
       else if (present[name] !== want) wrong.push(`${name} (needs ${type})`);
     }
-    const reached: Check = { area: 'temporal', status: 'pass', detail: `${address} reachable, namespace ${namespace}` };
+    const reached: Check = { area: 'temporal', status: 'pass', detail: `${address} reachable` };
     if (!missing.length && !wrong.length) {
       return [reached, { area: 'temporal', status: 'pass', detail: 'search attributes registered' }];
     }
@@ -142,8 +145,10 @@ export async function checkTemporal(address: string, namespace: string): Promise
       {
         area: 'temporal',
         status: 'fail',
-        detail: `cannot reach ${address} (namespace ${namespace}): ${firstLine(err)}`,
-        fix: 'start it (`switchyard start`, or your cluster), or point TEMPORAL_ADDRESS / --address at it',
+        detail: `cannot reach ${address}: ${firstLine(err)}`,
+        fix:
+          'start it (`switchyard start`, or your cluster), or point --address / TEMPORAL_ADDRESS or a temporal.toml ' +
+          'profile (--profile / TEMPORAL_PROFILE) at it; for TLS or an API key, set them in the profile or TEMPORAL_TLS_* / TEMPORAL_API_KEY',
       },
     ];
   } finally {

@@ -94,10 +94,11 @@ export class TaskExistsError extends Error {
 }
 
 export function unreachable(address: string, err: unknown): ConnectionError {
-  return new ConnectionError(
-    `cannot reach Temporal at ${address} — is \`switchyard start\` running? (${errorText(err)})`,
-    { cause: err },
-  );
+  // A server on this machine is most likely `start` not running; elsewhere, the settings that say how to reach it.
+  const hint = /^(localhost|127\.|\[::1\])/.test(address)
+    ? 'is `switchyard start` running?'
+    : 'check --address / --profile and its TLS and API key settings';
+  return new ConnectionError(`cannot reach Temporal at ${address} — ${hint} (${errorText(err)})`, { cause: err });
 }
 
 /** A Temporal client error as the CLI reports it: a missing task, an unreachable server, or as it is. */

@@ -34,8 +34,9 @@ export function buildProgram(io: CliIo, run: CliRun = { exitCode: ExitCode.ok })
   const program = new Command('switchyard')
     .description('Run coding-agent tasks through a durable pipeline on Temporal')
     .version(packageVersion())
-    .option('--address <host:port>', 'Temporal frontend (default $TEMPORAL_ADDRESS or localhost:7233)')
-    .option('--namespace <ns>', 'Temporal namespace (default $TEMPORAL_NAMESPACE or "default")')
+    .option('--address <host:port>', 'Temporal frontend (default $TEMPORAL_ADDRESS, the profile, or localhost:7233)')
+    .option('--namespace <ns>', 'Temporal namespace (default $TEMPORAL_NAMESPACE, the profile, or "default")')
+    .option('--profile <name>', 'temporal.toml profile: address, namespace, TLS, API key (default $TEMPORAL_PROFILE)')
     // Settings below are inherited by every subcommand added afterwards.
     .exitOverride()
     .configureOutput({

@@ -16,7 +16,8 @@ import { resolveTaskInput } from './resolve.js';
 import { DEFAULT_TASK_QUEUE, taskWorkflowId } from '../workflows/api/index.js';
 import { TaskAlreadyRunningError } from './errors.js';
 import { errorText } from './helpers.js';
-import { DEFAULT_NAMESPACE, SwitchyardClient } from './switchyard-client.js';
+import { SwitchyardClient } from './switchyard-client.js';
+import { DEFAULT_NAMESPACE } from '../worker/connection.js';
 import { ExitCode, UsageError, shutdownSignal, type CliIo } from './commands/common.js';
 import { DEFAULT_DATA_DIR, writeConfigInUse } from './commands/config-path.js';
 
@@ -92,8 +93,7 @@ export async function runStart(opts: StartOptions, io: CliIo): Promise<number> {
     // Without DATABASE_URL the store is an embedded PGlite under the data dir, served over the wire.
     database = io.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: chosen.dataDir, log });
     worker = await startWorker({
-      address: server.address,
-      namespace: server.namespace,
+      target: { address: server.address, namespace: server.namespace },
       taskQueue,
       configSource: fileConfigSource(chosen.path, log),
       dataDir: chosen.dataDir,
@@ -188,7 +188,10 @@ async function submitExample(chosen: ChosenConfig, server: DevServer, io: CliIo,
   const task = await parseTaskFile(chosen.exampleTaskPath!);
   const { config } = loadConfig(chosen.path);
   const input = resolveTaskInput(task, config);
-  const client = await SwitchyardClient.connect({ address: server.address, namespace: server.namespace, env: io.env });
+  const client = await SwitchyardClient.connect({
+    target: { address: server.address, namespace: server.namespace },
+    env: io.env,
+  });
   try {
     const ui = workflowsUrl(server);
     const link = ui ? `${ui}/${encodeURIComponent(taskWorkflowId(task.id))}` : undefined;

@@ -14,6 +14,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { connectionOptions, describeTarget, resolveTarget, type TemporalTarget } from '../worker/connection.js';
 import { parseAnswer, parseOperator, parseResume, parseTaskInput, type SignalCheck } from '../workflows/messages.js';
 import { redactSecrets as redact } from '../workflows/redact.js';
 import {
@@ -68,10 +69,8 @@ import type {
   WatchOptions,
 } from './views.js';
 
-export const DEFAULT_ADDRESS = 'localhost:7233';
 /** The activities a delegated stage waits in (activities/index.ts). */
 const DELEGATED_AWAIT_ACTIVITIES = ['awaitDelegatedAnalysis', 'awaitDelegatedDevelopment'];
-export const DEFAULT_NAMESPACE = 'default';
 /** `status` answers within about a second even when no worker does (then from Temporal's record). */
 const QUERY_DEADLINE_MS = 800;
 
@@ -79,23 +78,32 @@ export class SwitchyardClient {
   private constructor(
     readonly connection: Connection,
     readonly client: Client,
-    readonly address: string,
-    readonly namespace: string,
+    /** Where this client is connected, and how (the worker connects the same way). */
+    readonly target: TemporalTarget,
     readonly taskQueue: string,
   ) {}
 
+  get address(): string {
+    return this.target.address;
+  }
+
+  get namespace(): string {
+    return this.target.namespace;
+  }
+
   static async connect(opts: ConnectOptions = {}): Promise<SwitchyardClient> {
     const env = opts.env ?? process.env;
-    const address = opts.address || env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS;
-    const namespace = opts.namespace || env.TEMPORAL_NAMESPACE || DEFAULT_NAMESPACE;
+    // A caller that runs its own server (start) names it exactly; everyone else reads profile, env and flags.
+    const target = opts.target ?? resolveTarget(opts, env);
+    const { namespace } = target;
     const taskQueue = opts.taskQueue || env.SWITCHYARD_TASK_QUEUE || DEFAULT_TASK_QUEUE;
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: '5s' });
+      connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: '5s' });
     } catch (err) {
-      throw unreachable(address, err);
+      throw unreachable(describeTarget(target), err);
     }
-    return new SwitchyardClient(connection, new Client({ connection, namespace }), address, namespace, taskQueue);
+    return new SwitchyardClient(connection, new Client({ connection, namespace }), target, taskQueue);
   }
 
   async close(): Promise<void> {

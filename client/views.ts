@@ -1,5 +1,6 @@
 /** What SwitchyardClient takes and returns: options, results, the status and list views, the state groups. */
 import type { TaskState, TaskStatus, Transition } from '../workflows/api/index.js';
+import type { TemporalTarget } from '../worker/connection.js';
 
 /** States in which a task waits for nothing but a person, or has ended: `watch` stops there. */
 export const SETTLED_STATES: readonly TaskState[] = ['done', 'failed', 'cancelled', 'needs-input', 'hold'];
@@ -13,6 +14,10 @@ export interface SubmitOptions {
 export interface ConnectOptions {
   address?: string;
   namespace?: string;
+  /** A temporal.toml profile (else $TEMPORAL_PROFILE, else "default" when the file has one). */
+  profile?: string;
+  /** Exactly this server, no profile or TEMPORAL_* variables (`start`, which runs its own). */
+  target?: TemporalTarget;
   taskQueue?: string;
   env?: NodeJS.ProcessEnv;
 }

@@ -23,11 +23,12 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/api/index.js';
 import type { SwitchyardActivities } from '../workflows/activity-types.js';
 import { createPool, createStore, migrate, type Store } from '../activities/store/index.js';
 import type { ConfigSource } from './config.js';
+import { connectionOptions, type TemporalTarget } from './connection.js';
 import { WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
 
 export interface WorkerOptions {
-  address: string;
-  namespace?: string;
+  /** Where Temporal is and how to reach it (worker/connection.ts): TLS, API key and headers included. */
+  target: TemporalTarget;
   taskQueue?: string;
   configSource: ConfigSource;
   /** Absolute; caches and worktrees live under it. */
@@ -100,7 +101,7 @@ const LONG_BUCKETS_MS = [1_000, 5_000, 15_000, 60_000, 300_000, 900_000, 1_800_0
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   installRuntime(opts.metrics);
-  const namespace = opts.namespace ?? 'default';
+  const { namespace } = opts.target;
   const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
   const log = opts.log ?? ((m: string) => console.error(m));
 
@@ -114,7 +115,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const clientConnection = await Connection.connect({ address: opts.address });
+    const clientConnection = await Connection.connect(connectionOptions(opts.target));
     cleanup.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace });
     const temporalActivities = createTemporalActivities(client, taskQueue);
@@ -130,7 +131,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       ...temporalActivities,
     } satisfies SwitchyardActivities;
 
-    const connection = await NativeConnection.connect({ address: opts.address });
+    const connection = await NativeConnection.connect(connectionOptions(opts.target));
     cleanup.push(() => connection.close());
     const worker = await createWorker(connection, namespace, taskQueue, activities, opts);
     if (opts.health) {

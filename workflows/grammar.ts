@@ -209,6 +209,23 @@ export function sshHostProblem(host: string): string | undefined {
   return `"${printable(host)}" is not a host name or address (letters, digits, "." and "-"; or an IP address)`;
 }
 
+/**
+ * A Temporal frontend as gRPC takes it: `host:port` or `[ipv6]:port`, with an optional http(s):// prefix
+ * the SDK also accepts — never a value that starts with "-" (it reaches the Temporal CLI's arguments).
+ */
+export function addressProblem(address: string): string | undefined {
+  const m = /^(?:https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(address);
+  const port = m ? Number(m[3]) : 0;
+  if (m && port >= 1 && port <= 65535 && (m[1]!.startsWith('[') || !sshHostProblem(m[1]!))) return undefined;
+  return `"${printable(address)}" is not a Temporal address (host:port, e.g. localhost:7233 or ns.acct.tmprl.cloud:7233)`;
+}
+
+/** A Temporal namespace name: letters, digits, ".", "_" and "-", starting with a letter or digit. */
+export function namespaceProblem(namespace: string): string | undefined {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(namespace)) return undefined;
+  return `"${printable(namespace)}" is not a namespace name (letters, digits, ".", "_" and "-", starting with a letter or digit)`;
+}
+
 /** A login name as POSIX systems allow it. */
 export function sshUserProblem(user: string): string | undefined {
   if (/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(user)) return undefined;

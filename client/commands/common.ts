@@ -40,6 +40,7 @@ export interface CliRun {
 export interface GlobalOptions {
   address?: string;
   namespace?: string;
+  profile?: string;
 }
 
 export class UsageError extends Error {
@@ -113,12 +114,17 @@ export async function withClient<T>(
   fn: (client: SwitchyardClient) => Promise<T>,
 ): Promise<T> {
   const connect = io.connect ?? SwitchyardClient.connect;
-  const client = await connect({ address: globals.address, namespace: globals.namespace, env: io.env });
+  const client = await connect({ ...targetFlags(globals), env: io.env });
   try {
     return await fn(client);
   } finally {
     await client.close();
   }
+}
+
+/** The connection flags of a command line, for resolveTarget (worker/connection.ts). */
+export function targetFlags(globals: GlobalOptions): { address?: string; namespace?: string; profile?: string } {
+  return { address: globals.address, namespace: globals.namespace, profile: globals.profile };
 }
 
 export function printJson(io: CliIo, value: unknown): void {

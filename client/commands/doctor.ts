@@ -22,8 +22,8 @@ import {
   type Check,
   type CheckArea,
 } from '../doctor.js';
-import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from '../switchyard-client.js';
-import { ExitCode, UsageError, type CliIo, type CliRun, type GlobalOptions } from './common.js';
+import { resolveTarget } from '../../worker/connection.js';
+import { ExitCode, UsageError, targetFlags, type CliIo, type CliRun, type GlobalOptions } from './common.js';
 import { resolveDatabaseUrl } from './database.js';
 import { requireConfig } from './config-path.js';
 
@@ -128,9 +128,7 @@ export function registerDoctor(program: Command, io: CliIo, run: CliRun): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const checks: Check[] = [];
       if (want('temporal')) {
-        const address = globals.address ?? io.env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
-        const namespace = globals.namespace ?? io.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
-        checks.push(...(await checkTemporal(address, namespace)));
+        checks.push(...(await checkTemporal(resolveTarget(targetFlags(globals), io.env))));
       }
       if (want('store')) checks.push(...(await checkStore(() => resolveDatabaseUrl(io.env, config.dataDir))));
       if (want('repos')) checks.push(...(await checkRepos(config, io.env, io.cwd)));

@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.js';
 import { Inbox } from '../inbox.js';
 import { clock } from '../output.js';
-import { DEFAULT_NAMESPACE } from '../switchyard-client.js';
 import { positiveNumber, withClient, type CliIo, type GlobalOptions } from './common.js';
 import { requireConfig } from './config-path.js';
 import { prepareSubmission } from './submit.js';
@@ -29,7 +28,7 @@ export function registerInbox(program: Command, io: CliIo): void {
           prepare: (file) => prepareSubmission(io, file, opts.config),
           log: (line) => io.stdout(`${clock()} ${line}\n`),
           webUi: config.notifications?.webUi,
-          namespace: globals.namespace ?? io.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
+          namespace: client.namespace,
         });
         await inbox.init();
         io.stdout(`watching ${root} for task files (every ${opts.interval} s; stop with Ctrl-C)\n`);

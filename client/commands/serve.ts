@@ -8,7 +8,18 @@ import type { Command } from 'commander';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/api/index.js';
 import { errorText } from '../helpers.js';
 import { SwitchyardClient } from '../switchyard-client.js';
-import { ExitCode, port, shutdownSignal, type CliIo, type CliRun, type GlobalOptions } from './common.js';
+import { namespaceProblem } from '../../workflows/grammar.js';
+import { describeTarget } from '../../worker/connection.js';
+import {
+  ExitCode,
+  UsageError,
+  port,
+  shutdownSignal,
+  targetFlags,
+  type CliIo,
+  type CliRun,
+  type GlobalOptions,
+} from './common.js';
 import { requireConfig } from './config-path.js';
 
 interface StartFlags {
@@ -35,7 +46,13 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
       .option('--config <file>', 'config file (default: switchyard.config.yaml, $SWITCHYARD_CONFIG, else the example)')
       .action(async (opts: StartFlags, cmd: Command) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>();
-        if (globals.address) io.stderr(`[switchyard] --address is ignored by ${cmd.name()}: it runs its own server\n`);
+        for (const flag of ['address', 'profile'] as const) {
+          if (globals[flag]) io.stderr(`[switchyard] --${flag} is ignored by ${cmd.name()}: it runs its own server\n`);
+        }
+        if (globals.namespace) {
+          const bad = namespaceProblem(globals.namespace);
+          if (bad) throw new UsageError(`--namespace: ${bad}`);
+        }
         const { runStart } = await import('../start.js');
         run.exitCode = await runStart({ ...opts, namespace: globals.namespace, demo }, io);
       });
@@ -59,20 +76,15 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
       const log = (m: string) => io.stderr(`[worker] ${m}\n`);
 
       // Fail fast with a readable message when the server is not there.
-      const probe = await SwitchyardClient.connect({
-        address: globals.address,
-        namespace: globals.namespace,
-        env: io.env,
-      });
-      const { address, namespace } = probe;
+      const probe = await SwitchyardClient.connect({ ...targetFlags(globals), env: io.env });
+      const { target } = probe;
       await probe.close();
 
       const databaseUrl = await resolveDatabaseUrl(io.env, dataDir);
       const { startWorker } = await import('../../worker/worker.js');
       const stopping = shutdownSignal(io);
       const worker = await startWorker({
-        address,
-        namespace,
+        target,
         taskQueue,
         configSource: fileConfigSource(loaded.path, log),
         dataDir,
@@ -89,7 +101,7 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
         () => undefined,
         (err: unknown) => err ?? new Error('worker stopped'),
       );
-      log(`polling "${taskQueue}" on ${address} (namespace ${namespace}) with config ${loaded.path}`);
+      log(`polling "${taskQueue}" on ${describeTarget(target)} with config ${loaded.path}`);
       const outcome = await Promise.race([stopping.then((sig) => ({ sig })), ended.then((crashed) => ({ crashed }))]);
       if ('sig' in outcome) {
         log(`${outcome.sig}: shutting down (running activities are given time to finish)`);

@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/api/index.js';
-import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from '../switchyard-client.js';
-import { ExitCode, type CliIo, type CliRun, type GlobalOptions } from './common.js';
+import { connectionOptions, describeTarget, resolveTarget } from '../../worker/connection.js';
+import { ExitCode, targetFlags, type CliIo, type CliRun, type GlobalOptions } from './common.js';
 
 /** gRPC status codes the operator API answers with where a client may not change the namespace (Temporal Cloud). */
 const NOT_ALLOWED = new Set([7 /* PERMISSION_DENIED */, 12 /* UNIMPLEMENTED */, 16 /* UNAUTHENTICATED */]);
@@ -19,13 +19,15 @@ export function registerSetup(program: Command, io: CliIo, run: CliRun): void {
     .description("register Switchyard's search attributes in the namespace and migrate the store (idempotent)")
     .action(async (_opts: unknown, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const address = globals.address ?? io.env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
-      const namespace = globals.namespace ?? io.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
+      const target = resolveTarget(targetFlags(globals), io.env);
+      const { namespace } = target;
       let ok = true;
-      const connection = await Connection.connect({ address, connectTimeout: 10_000 }).catch((err: unknown) => {
-        io.stderr(`setup: cannot reach Temporal at ${address}: ${(err as Error).message}\n`);
-        return undefined;
-      });
+      const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 10_000 }).catch(
+        (err: unknown) => {
+          io.stderr(`setup: cannot reach Temporal at ${describeTarget(target)}: ${(err as Error).message}\n`);
+          return undefined;
+        },
+      );
       if (!connection) {
         run.exitCode = ExitCode.failed;
         return;

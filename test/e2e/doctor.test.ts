@@ -93,7 +93,7 @@ describe('switchyard doctor', () => {
     });
     expect(r.code, r.out).toBe(0);
     for (const line of [
-      `PASS temporal: ${temporalAddress()} reachable, namespace default`,
+      `PASS temporal: ${temporalAddress()} (namespace default) reachable`,
       'PASS temporal: search attributes registered',
       'PASS store: ',
       'PASS store: migrated (',

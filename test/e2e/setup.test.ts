@@ -43,7 +43,7 @@ const setup = () =>
 describe('switchyard setup', () => {
   it('creates the namespace, registers the search attributes and migrates the store; a second run changes nothing', async () => {
     // A cluster as the server image starts it: no such namespace yet.
-    const before = await checkTemporal(temporalAddress(), namespace);
+    const before = await checkTemporal({ address: temporalAddress(), namespace });
     expect(before.at(-1)).toMatchObject({ status: 'fail', detail: `namespace ${namespace} does not exist` });
     expect(before.at(-1)?.fix).toContain('`switchyard setup` creates it');
 
@@ -61,13 +61,13 @@ describe('switchyard setup', () => {
     expect(second.stdout).toContain(`search attributes: all 5 already registered in namespace ${namespace}`);
     expect(second.stdout).toContain('store: migrations up to date');
 
-    const after = await checkTemporal(temporalAddress(), namespace);
+    const after = await checkTemporal({ address: temporalAddress(), namespace });
     expect(after.map((c) => c.status)).toEqual(['pass', 'pass']);
   });
 
   it('says what is wrong when Temporal cannot be reached, exit 1', async () => {
     const r = await execa('node', [CLI, 'setup'], { reject: false, env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/^setup: cannot reach Temporal at 127\.0\.0\.1:1: /);
+    expect(r.stderr).toMatch(/^setup: cannot reach Temporal at 127\.0\.0\.1:1 \(namespace default\): /);
   });
 });

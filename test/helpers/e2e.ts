@@ -62,7 +62,8 @@ export interface E2eEnv {
   cli(args: string[], opts?: { input?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   status(taskId: string): Promise<TaskStatus>;
   waitForState(taskId: string, states: string[], timeoutMs?: number): Promise<TaskStatus>;
-  startWorker(): Promise<WorkerProcess>;
+  /** `switchyard [globalArgs] worker --config …`. */
+  startWorker(globalArgs?: string[]): Promise<WorkerProcess>;
   cleanup(): Promise<void>;
 }
 
@@ -166,8 +167,13 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
         `task ${taskId} did not reach ${states.join('/')}; last: ${last ? `${last.state}/${last.stage} ${last.detail}` : String(lastErr)}`,
       );
     },
-    async startWorker() {
-      const p = execa('node', [CLI, 'worker', '--config', configPath], { env, cwd: dir, reject: false, all: true });
+    async startWorker(globalArgs = []) {
+      const p = execa('node', [CLI, ...globalArgs, 'worker', '--config', configPath], {
+        env,
+        cwd: dir,
+        reject: false,
+        all: true,
+      });
       workers.push(p);
       let output = '';
       p.all?.on('data', (d: Buffer) => (output += d.toString()));
