@@ -99,7 +99,7 @@ export async function checkTemporal(target: TemporalTarget): Promise<Check[]> {
     const missing: string[] = [];
     const wrong: string[] = [];
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
-      const want = encodeSearchAttributeIndexedValueType(type.toUpperCase() as 'KEYWORD' | 'DOUBLE');
+      const want = encodeSearchAttributeIndexedValueType(type.toUpperCase() as 'KEYWORD' | 'DOUBLE' | 'TEXT');
       if (present[name] === undefined || present[name] === null) missing.push(name);
       else if (present[name] !== want) wrong.push(`${name} (needs ${type})`);
     }

@@ -20,6 +20,7 @@ import {
   type TaskStatus,
 } from '../workflows/api/index.js';
 import { preview } from '../workflows/preview.js';
+import { webUiMarkdown } from '../workflows/task-view.js';
 import { FINAL_STATES, type TaskListRow, type TaskStatusView } from './views.js';
 
 /** One `list` row from a visibility record: search attributes and memo, no worker needed. */
@@ -63,7 +64,7 @@ export function taskDetailsMarkdown(input: TaskInput): string {
     lines.push('', ...body);
     if (task.body.trim().split('\n').length > body.length) lines.push('…');
   }
-  return lines.join('\n');
+  return webUiMarkdown(lines.join('\n'));
 }
 
 /** Temporal's record wins when it says the run was cancelled or ended abnormally. */

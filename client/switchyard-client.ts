@@ -20,6 +20,7 @@ import { redactSecrets as redact } from '../workflows/redact.js';
 import {
   DEFAULT_TASK_QUEUE,
   SA_COST_USD,
+  SA_TITLE,
   SA_PROVIDER,
   SA_REPO,
   SA_STAGE,
@@ -138,6 +139,7 @@ export class SwitchyardClient {
           { key: SA_REPO, value: task.repo },
           { key: SA_PROVIDER, value: input.provider },
           { key: SA_COST_USD, value: 0 },
+          { key: SA_TITLE, value: task.title },
         ],
         // List results carry the memo but not the static summary, so the title travels in both.
         memo: { title: task.title, run },

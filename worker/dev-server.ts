@@ -293,7 +293,7 @@ export async function ensureSearchAttributes(conn: Connection, namespace: string
   const present = await list();
   const missing: Record<string, number> = {};
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
-    const want = encodeSearchAttributeIndexedValueType(type.toUpperCase() as 'KEYWORD' | 'DOUBLE')!;
+    const want = encodeSearchAttributeIndexedValueType(type.toUpperCase() as 'KEYWORD' | 'DOUBLE' | 'TEXT')!;
     const have = present[name];
     if (have === undefined || have === null) missing[name] = want;
     else if (have !== want) {

@@ -68,8 +68,15 @@ export function currentDetails(s: TaskStatus): string {
   );
   facts.push(`Cost: $${s.costUsd.toFixed(4)}${s.budgetUsd !== undefined ? ` of $${s.budgetUsd.toFixed(2)}` : ''}`);
   blocks.push(facts.map((f) => `- ${f}`).join('\n'));
-  // The Web UI's frame clips the last line it shows: an empty one goes there.
-  return `${blocks.join('\n\n')}\n\n`;
+  return webUiMarkdown(blocks.join('\n\n'));
+}
+
+/**
+ * Markdown for the Web UI's frames (summary, details, current details). The UI sizes each frame to its
+ * body without the body's margins, so about the last line is cut off: a blank paragraph takes the cut.
+ */
+export function webUiMarkdown(md: string): string {
+  return `${md.trimEnd()}\n\n\u00a0\n`; // a no-break space: a paragraph that shows nothing (entities show as text)
 }
 
 /** `env-permanent on **prod-like** (deploy@10.0.0.5:22, ssh)`: the class, the target and where it ran. */

@@ -70,7 +70,7 @@ describe('startDevServer with a SQLite file', () => {
   });
 
   it('registers all search attributes with their types, in its namespace and in default', async () => {
-    expect(Object.keys(SEARCH_ATTRIBUTES)).toHaveLength(5);
+    expect(Object.keys(SEARCH_ATTRIBUTES)).toHaveLength(6);
     const connection = await Connection.connect({ address: server.address });
     try {
       for (const ns of [namespace, 'default']) {

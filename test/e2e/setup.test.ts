@@ -51,14 +51,14 @@ describe('switchyard setup', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stdout).toContain(`namespace: created ${namespace} (7 days of retention)`);
     expect(first.stdout).toContain(
-      `search attributes: registered SwitchyardState, SwitchyardStage, SwitchyardRepo, SwitchyardProvider, SwitchyardCostUsd in namespace ${namespace}`,
+      `search attributes: registered SwitchyardState, SwitchyardStage, SwitchyardRepo, SwitchyardProvider, SwitchyardCostUsd, SwitchyardTitle in namespace ${namespace}`,
     );
     expect(first.stdout).toContain('store: applied 001_initial.sql, 002_usage_job.sql');
 
     const second = await setup();
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stdout).not.toContain('namespace: created');
-    expect(second.stdout).toContain(`search attributes: all 5 already registered in namespace ${namespace}`);
+    expect(second.stdout).toContain(`search attributes: all 6 already registered in namespace ${namespace}`);
     expect(second.stdout).toContain('store: migrations up to date');
 
     const after = await checkTemporal({ address: temporalAddress(), namespace });

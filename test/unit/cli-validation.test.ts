@@ -150,7 +150,9 @@ describe('submit validates before it connects', () => {
     const r = await cli(['submit', '--json', 'good.md']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`cannot reach Temporal at ${closedAddress} — is \`switchyard start\` running?`);
+    expect(r.stderr).toContain(
+      `cannot reach Temporal at ${closedAddress} (namespace default) — is \`switchyard start\` running?`,
+    );
   });
 });
 

@@ -70,7 +70,7 @@ describe('currentDetails (the Web UI story)', () => {
       '- Which page?\n- Keep ?next=?',
       '**Answer** with `switchyard answer fix-it --text "…"`, or here: More Actions → Send a Signal → `answer`, Data: `{"text": "…"}`',
       '- Attempts: analysis 1\n- Provider: claude (default provider)\n- Cost: $0.0000',
-      '',
+      '\u00a0\n',
     ]);
   });
 
