@@ -15,7 +15,7 @@ import { ensureTemporalCli } from '../../worker/temporal-cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // IndexedValueType numbers from the Temporal API.
-const INDEX_TYPE: Record<string, number> = { Keyword: 2, Double: 4 };
+const INDEX_TYPE: Record<string, number> = { Text: 1, Keyword: 2, Double: 4 };
 
 let temporalCli: string;
 const tempDirs: string[] = [];
