@@ -8,6 +8,7 @@
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { addressProblem, namespaceProblem } from '../workflows/grammar.js';
+import { redactSecrets } from '../workflows/redact.js';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -44,10 +45,16 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Tempo
   const profileFrom = flags.profile ? '--profile' : '$TEMPORAL_PROFILE';
   let profile: ClientConfigProfile = {};
   try {
-    profile = loadClientConfigProfile({ profile: profileName, overrideEnvVars: vars, configFileStrict: true });
+    // Not strict: the `temporal` CLI takes keys this SDK has no use for (disable_host_verification, codec).
+    profile = loadClientConfigProfile({ profile: profileName, overrideEnvVars: vars });
   } catch (err) {
     const file = vars.TEMPORAL_CONFIG_FILE ? `$TEMPORAL_CONFIG_FILE (${vars.TEMPORAL_CONFIG_FILE})` : 'temporal.toml';
-    const message = (err as Error).message;
+    // The TOML parser quotes the lines around an error, and one of them may hold api_key: keep only where.
+    const at = err as { line?: number; column?: number };
+    const message =
+      at.line !== undefined
+        ? `not valid TOML at line ${at.line}, column ${at.column}`
+        : firstLine((err as Error).message);
     issues.push(
       /Profile '.*' not found/.test(message)
         ? `${profileFrom}: profile "${profileName}" is not in ${file}`
@@ -85,6 +92,10 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Tempo
     ...(metadata && Object.keys(metadata).length ? { metadata } : {}),
     ...(profileName ? { profile: profileName } : {}),
   };
+}
+
+function firstLine(text: string): string {
+  return redactSecrets(text.split('\n')[0] ?? '');
 }
 
 /** The options both connection classes take (no namespace). */

@@ -210,11 +210,11 @@ export function sshHostProblem(host: string): string | undefined {
 }
 
 /**
- * A Temporal frontend as gRPC takes it: `host:port` or `[ipv6]:port`, with an optional http(s):// prefix
- * the SDK also accepts — never a value that starts with "-" (it reaches the Temporal CLI's arguments).
+ * A Temporal frontend as the SDK takes it: `host:port` or `[ipv6]:port` (no scheme) — never a value that
+ * starts with "-".
  */
 export function addressProblem(address: string): string | undefined {
-  const m = /^(?:https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(address);
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(address);
   const port = m ? Number(m[3]) : 0;
   if (m && port >= 1 && port <= 65535 && (m[1]!.startsWith('[') || !sshHostProblem(m[1]!))) return undefined;
   return `"${printable(address)}" is not a Temporal address (host:port, e.g. localhost:7233 or ns.acct.tmprl.cloud:7233)`;

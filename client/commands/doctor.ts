@@ -22,7 +22,7 @@ import {
   type Check,
   type CheckArea,
 } from '../doctor.js';
-import { resolveTarget } from '../../worker/connection.js';
+import { ConnectionSettingsError, resolveTarget } from '../../worker/connection.js';
 import { ExitCode, UsageError, targetFlags, type CliIo, type CliRun, type GlobalOptions } from './common.js';
 import { resolveDatabaseUrl } from './database.js';
 import { requireConfig } from './config-path.js';
@@ -128,7 +128,22 @@ export function registerDoctor(program: Command, io: CliIo, run: CliRun): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const checks: Check[] = [];
       if (want('temporal')) {
-        checks.push(...(await checkTemporal(resolveTarget(targetFlags(globals), io.env))));
+        let target;
+        try {
+          target = resolveTarget(targetFlags(globals), io.env);
+        } catch (err) {
+          // A setting that cannot be used is one failed check; the others still run.
+          if (!(err instanceof ConnectionSettingsError)) throw err;
+          for (const issue of err.issues) {
+            checks.push({
+              area: 'temporal',
+              status: 'fail',
+              detail: issue,
+              fix: 'see docs/deploy.md, "Temporal Cloud and TLS"',
+            });
+          }
+        }
+        if (target) checks.push(...(await checkTemporal(target)));
       }
       if (want('store')) checks.push(...(await checkStore(() => resolveDatabaseUrl(io.env, config.dataDir))));
       if (want('repos')) checks.push(...(await checkRepos(config, io.env, io.cwd)));

@@ -60,7 +60,7 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
 
   program
     .command('worker')
-    .description('run a worker against an existing Temporal server ($TEMPORAL_ADDRESS)')
+    .description('run a worker against an existing Temporal server (--address, --profile or $TEMPORAL_ADDRESS)')
     .option('--queue <name>', 'task queue to poll (default $SWITCHYARD_TASK_QUEUE or "switchyard")')
     .option('--config <file>', 'config file (default: switchyard.config.yaml or $SWITCHYARD_CONFIG)')
     .option('--data-dir <dir>', "where caches and worktrees go (default: the config's dataDir)")

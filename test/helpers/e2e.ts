@@ -92,6 +92,8 @@ export async function e2eEnv(name: string): Promise<E2eEnv> {
     SWITCHYARD_TASK_QUEUE: taskQueue,
     SWITCHYARD_CONFIG: configPath,
     SWITCHYARD_LOG_LEVEL: 'ERROR',
+    // A developer's own temporal.toml profile must not reach the tests.
+    TEMPORAL_CONFIG_FILE: join(dir, 'no-temporal.toml'),
   };
   const workers: ResultPromise[] = [];
 
