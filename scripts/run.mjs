@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['workflows', 'activities', 'worker', 'client'];
+const SOURCE_DIRS = ['workflows', 'activities', 'worker', 'client', 'bench'];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const say = (msg) => process.stderr.write(`switchyard: ${msg}\n`);
 
@@ -17,6 +17,7 @@ const COMMANDS = {
   prepare: () => undefined,
   start: (args) => [process.execPath, [path.join(root, 'bin', 'switchyard.js'), 'start', ...args]],
   test: (args) => [process.execPath, [vitestEntry(), 'run', ...args]],
+  bench: (args) => [process.execPath, [path.join(root, 'dist', 'bench', 'run.js'), ...args]],
 };
 
 const [command, ...args] = process.argv.slice(2);
