@@ -109,9 +109,6 @@ export const gitArgv = {
   fetchCommit: (url: string, sha: string) => ['fetch', '--quiet', '--no-tags', '--', url, sha],
   verifyCommit: (rev: string) => ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`],
   worktreeAdd: (dir: string, commit: string) => ['worktree', 'add', '--detach', '--quiet', '--', dir, commit],
-  worktreeRemove: (dir: string) => ['worktree', 'remove', '--force', '--force', '--', dir],
-  // check-ref-format takes no "--"; its operand starts with "refs/", so it cannot read as an option.
-  checkBranch: (branch: string) => ['check-ref-format', `refs/heads/${branch}`],
   push: (url: string, branch: string, expectedTip: string | null) => [
     'push',
     '--quiet',
@@ -261,14 +258,18 @@ async function verifyCommit(cacheDir: string, rev: string): Promise<string | und
 
 /** A branch name, tag, full ref or commit SHA → the commit it names, or undefined. */
 async function resolveRef(cacheDir: string, url: string, ref: string): Promise<string | undefined> {
+  // A full SHA names a commit, never a branch: look it up first (testing and staging pass one).
+  if (COMMIT_SHA_RE.test(ref.toLowerCase())) {
+    const sha = await verifyCommit(cacheDir, ref);
+    if (sha) return sha;
+  }
   const candidates = ref.startsWith('refs/') ? [ref] : [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`];
   for (const c of candidates) {
     const sha = await verifyCommit(cacheDir, c);
     if (sha) return sha;
   }
   if (!/^[0-9a-f]{4,40}$/i.test(ref)) return undefined;
-  const sha = await verifyCommit(cacheDir, ref);
-  if (sha || ref.length !== 40) return sha;
+  if (ref.length !== 40) return verifyCommit(cacheDir, ref);
   // A commit no branch points at any more (e.g. an earlier attempt of a force-pushed branch):
   // servers that allow fetching by SHA still have it.
   await gitRaw(gitArgv.fetchCommit(url, ref.toLowerCase()), {
@@ -332,19 +333,40 @@ export async function prepareWorktree(repoUrl: string, ref: string, opts: Prepar
     ownedName([basename(cacheDir), suffix, randomUUID().slice(0, 8)].filter(Boolean).join('-')),
   );
   return withLock(cacheDir, async () => {
-    const commit = await fetchedCommit(cacheDir, repoUrl, ref, opts);
     await mkdir(dirname(dir), { recursive: true });
-    try {
-      await git(gitArgv.worktreeAdd(dir, commit), { cwd: cacheDir, phase: 'worktree' });
-    } catch (err) {
-      // Cancelled or failed half way: nobody else knows this directory, so clean it up here.
-      await rm(dir, { recursive: true, force: true });
-      await gitRaw(['worktree', 'prune'], { cwd: cacheDir, phase: 'cleanup', cancellable: false });
-      throw err;
-    }
+    // A commit is immutable: one the cache already holds needs no fetch, and `worktree add` is the lookup.
+    const cached = COMMIT_SHA_RE.test(ref) && existsSync(join(cacheDir, 'HEAD'));
+    if (cached && (await addWorktree(cacheDir, dir, ref, false))) return made(ref);
+    const commit = await fetchedCommit(cacheDir, repoUrl, ref, opts);
+    await addWorktree(cacheDir, dir, commit, true);
+    return made(commit);
+  });
+
+  function made(commit: string): Worktree {
     opts.log?.(redactUrlCredentials(`worktree ${dir} at ${commit.slice(0, 12)} (${label} ${ref})`));
     return { dir, commit, cacheDir };
-  });
+  }
+}
+
+/** `git worktree add`; false when it failed and `must` is not set (the commit may need a fetch). */
+async function addWorktree(cacheDir: string, dir: string, commit: string, must: boolean): Promise<boolean> {
+  try {
+    if (must) await git(gitArgv.worktreeAdd(dir, commit), { cwd: cacheDir, phase: 'worktree' });
+    else if ((await gitRaw(gitArgv.worktreeAdd(dir, commit), { cwd: cacheDir, phase: 'worktree' })).exitCode !== 0) {
+      await forgetWorktree(cacheDir, dir);
+      return false;
+    }
+    return true;
+  } catch (err) {
+    // Cancelled or failed half way: nobody else knows this directory, so clean it up here.
+    await forgetWorktree(cacheDir, dir);
+    throw err;
+  }
+}
+
+async function forgetWorktree(cacheDir: string, dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await gitRaw(['worktree', 'prune'], { cwd: cacheDir, phase: 'cleanup', cancellable: false });
 }
 
 export interface CommitResult {
@@ -355,11 +377,14 @@ export interface CommitResult {
 /** Commits every change in the worktree except `.switchyard/`; null when nothing changed. */
 export async function commitAll(dir: string, message: string): Promise<CommitResult | null> {
   const run = { cwd: dir, phase: 'commit' };
-  // info/exclude keeps .switchyard/ out of `add`; the reset covers a repo that tracks files there.
+  // info/exclude keeps .switchyard/ out of `add`; only a repo that tracks files there needs the reset.
   await git(['add', '--all'], run);
-  await git(['reset', '--quiet', '--', SWITCHYARD_DIR], run);
-  const names = await git(['diff', '--cached', '--name-only', '-z'], run);
-  const changedFiles = names.split('\0').filter(Boolean);
+  const staged = async () => (await git(['diff', '--cached', '--name-only', '-z'], run)).split('\0').filter(Boolean);
+  let changedFiles = await staged();
+  if (changedFiles.some((f) => f.startsWith(`${SWITCHYARD_DIR}/`))) {
+    await git(['reset', '--quiet', '--', SWITCHYARD_DIR], run);
+    changedFiles = await staged();
+  }
   if (changedFiles.length === 0) return null;
   const { name, email } = SWITCHYARD_AUTHOR;
   await git(
@@ -372,8 +397,23 @@ export async function commitAll(dir: string, message: string): Promise<CommitRes
     ]),
     { ...run, input: message },
   );
-  const commit = (await git(['rev-parse', 'HEAD'], run)).trim();
+  const commit = (await detachedHead(dir)) ?? (await git(['rev-parse', 'HEAD'], run)).trim();
   return { commit, changedFiles };
+}
+
+/** The commit a detached worktree is at, from its HEAD file (what rev-parse reads), without a process. */
+async function detachedHead(dir: string): Promise<string | undefined> {
+  const admin = await worktreeAdminDir(dir);
+  const head = admin && (await readFile(join(admin, 'HEAD'), 'utf8').catch(() => ''));
+  const sha = head ? head.trim() : '';
+  return COMMIT_SHA_RE.test(sha) ? sha : undefined;
+}
+
+/** A worktree's own git directory (`<cache>/worktrees/<name>`), from its `.git` file. */
+async function worktreeAdminDir(dir: string): Promise<string | undefined> {
+  const text = await readFile(join(dir, '.git'), 'utf8').catch(() => undefined);
+  const m = text?.match(/^gitdir:\s*(.+)$/m);
+  return m ? resolve(dir, m[1].trim()) : undefined;
 }
 
 /**
@@ -414,8 +454,6 @@ export async function pushBranch(dir: string, repoUrl: string, branch: string, o
       nonRetryable: true,
     });
   }
-  const check = await gitRaw(gitArgv.checkBranch(branch), { cwd: dir, phase: 'push' });
-  if (check.exitCode !== 0) throw failure(ErrorType.ConfigInvalid, `"${branch}" is not a valid branch name`);
   try {
     await git(gitArgv.push(repoUrl, branch, opts.expectedTip), {
       cwd: dir,
@@ -491,11 +529,11 @@ export async function removeWorktree(worktree: Worktree | string): Promise<void>
     return;
   }
   await withLock(cacheDir, async () => {
-    if (existsSync(dir)) {
-      const res = await gitRaw(gitArgv.worktreeRemove(resolve(dir)), run);
-      if (res.exitCode !== 0) await rm(dir, { recursive: true, force: true });
-    }
-    await gitRaw(['worktree', 'prune'], run);
+    // What `git worktree remove --force` does, without a process: the tree, then its entry in the cache.
+    const admin = await worktreeAdminDir(dir);
+    await rm(dir, { recursive: true, force: true });
+    if (admin && dirname(admin) === join(cacheDir, 'worktrees')) await rm(admin, { recursive: true, force: true });
+    else await gitRaw(['worktree', 'prune'], run);
   });
 }
 

@@ -17,7 +17,8 @@ import {
   type DeveloperInput,
   type DeveloperResult,
   type NoticeInput,
-  type NotifyInput,
+  type NotifyActivityInput,
+  type TaskEvent,
   type WebhookDeliveryInput,
   type StagingRunInput,
   type StagingSummary,
@@ -108,6 +109,22 @@ export function localProviderConfig(config: Config, name: string): LocalProvider
 
 export function createActivities(deps: ActivityDeps) {
   const log = deps.log ?? ((msg: string) => console.log(msg));
+
+  /** Each event keyed by the activity that files it, so a retried activity files it once. */
+  async function fileTaskEvents(key: string, taskId: string, events: TaskEvent[]): Promise<void> {
+    for (const [i, e] of events.entries()) {
+      await storeRetry(() =>
+        deps.store.recordEvent({
+          key: `${key}/${i}`,
+          taskId,
+          kind: e.kind,
+          actor: e.actor,
+          payload: { from: e.from, to: e.to, outcome: e.outcome, ...(e.details ?? {}) },
+          at: new Date(e.at),
+        }),
+      );
+    }
+  }
 
   async function recorder(scope: { taskId: string; stage: string; attempt: number }): Promise<Recorder> {
     return createRecorder(deps.store, await ensureSpoolDir(deps.dataDir), scope);
@@ -482,9 +499,10 @@ export function createActivities(deps: ActivityDeps) {
       return runStagingCheck(input, { config: deps.config(), dataDir: deps.dataDir, log, recorder: rec });
     },
 
-    async notify(input: NotifyInput): Promise<void> {
+    async notify({ events, ...input }: NotifyActivityInput): Promise<void> {
       log(formatNotification(input));
       const key = activityKey();
+      if (events) await fileTaskEvents(`${key}/events`, input.taskId, events);
       await storeRetry(() =>
         deps.store.recordEvent({
           key: `${key}/notify`,
@@ -558,19 +576,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async recordEvents(input: RecordEventsInput): Promise<void> {
-      const key = activityKey();
-      for (const [i, e] of input.events.entries()) {
-        await storeRetry(() =>
-          deps.store.recordEvent({
-            key: `${key}/${i}`,
-            taskId: input.taskId,
-            kind: e.kind,
-            actor: e.actor,
-            payload: { from: e.from, to: e.to, outcome: e.outcome, ...(e.details ?? {}) },
-            at: new Date(e.at),
-          }),
-        );
-      }
+      await fileTaskEvents(activityKey(), input.taskId, input.events);
     },
 
     async storeTaskBody(input: { taskId: string; body: string }): Promise<ArtifactRef> {

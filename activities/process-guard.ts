@@ -15,6 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathOnlyEnv } from './env.js';
 import { currentOwner, ownedName, processStartTime, type Owner } from './ownership.js';
@@ -179,6 +180,9 @@ export function watchdogPid(): number | undefined {
   return ensureWatchdog()?.pid;
 }
 
+/** Group records still being written, by pgid. */
+const records = new Map<number, Promise<void>>();
+
 /** Hands a just-started process group to the watchdog and records it. Returns the recorded start time. */
 export function guardGroup(pgid: number, info: { command: string; cwd: string }): number {
   const start = processStartTime(pgid) ?? 0;
@@ -193,11 +197,15 @@ export function guardGroup(pgid: number, info: { command: string; cwd: string })
       cwd: info.cwd,
       at: new Date().toISOString(),
     };
-    try {
-      writeFileSync(join(recordsDir, recordName(pgid, start)), JSON.stringify(record));
-    } catch {
-      // The data dir vanished (a test cleaning up): the watchdog still knows the group.
-    }
+    // Written without blocking the event loop (a spawn is already synchronous): the watchdog knows the
+    // group at once; the record is for a later worker when the watchdog died too. Release waits for it.
+    const path = join(recordsDir, recordName(pgid, start));
+    records.set(
+      pgid,
+      writeFile(path, JSON.stringify(record)).catch(() => {
+        // The data dir vanished (a test cleaning up): the watchdog still knows the group.
+      }),
+    );
   }
   return start;
 }
@@ -215,7 +223,12 @@ export function releaseGuard(id: number): void {
   if (!w) return;
   watched.delete(id);
   if (watchdog?.stdin?.writable) watchdog.stdin.write(line('-', id));
-  if (w.group && recordsDir) rmSync(join(recordsDir, recordName(id, w.start)), { force: true });
+  const written = records.get(id);
+  records.delete(id);
+  if (w.group && recordsDir) {
+    const path = join(recordsDir, recordName(id, w.start));
+    void (written ?? Promise.resolve()).then(() => rm(path, { force: true }).catch(() => undefined));
+  }
 }
 
 const recordName = (pgid: number, start: number): string => ownedName(`g${pgid}-${start}.json`);

@@ -264,14 +264,14 @@ async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
  * PID 1 may never reap orphans, and a zombie holds no pipes and does no work.
  */
 export function groupAlive(pgid: number): boolean {
-  if (process.platform !== 'linux') {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+  // kill(0) answers for the whole group in one system call; only a group that still answers (it may
+  // hold nothing but zombies) is looked for in /proc, and that is rare: the leader is reaped on exit.
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (process.platform !== 'linux') return true;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const st = procStat(Number(entry));

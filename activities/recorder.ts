@@ -45,7 +45,8 @@ export function activityKey(): string {
   const ctx = activityContext();
   const execution = ctx?.info.workflowExecution;
   if (!ctx || !execution?.workflowId) return `standalone/${randomUUID()}`;
-  return `${execution.workflowId}/${execution.runId}/${ctx.info.activityId}`;
+  // Local activities count their ids apart from the others: the suffix keeps the two from meeting.
+  return `${execution.workflowId}/${execution.runId}/${ctx.info.activityId}${ctx.info.isLocal ? 'L' : ''}`;
 }
 
 /** Which attempt of its activity this is (1 outside an activity). */

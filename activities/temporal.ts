@@ -3,13 +3,15 @@
  * workflow it does not own, and ask whether another workflow is still running.
  */
 import {
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
 import {
-  gateAcquireSignal,
+  gateAcquireUpdate,
   gateWorkflowId,
   stagingGateWorkflowId,
   type GateRef,
@@ -39,18 +41,22 @@ export function noticeStarter(client: Client, taskQueue: string) {
 
 export function createTemporalActivities(client: Client, taskQueue: string) {
   return {
-    async requestGate(input: GateRequest & GateRef): Promise<void> {
+    /** Asks a gate for a turn, starting it when it is not running; true when the gate was free and is ours now. */
+    async requestGate(input: GateRequest & GateRef): Promise<{ granted: boolean }> {
       const [workflowId, name, summary] =
         'target' in input
           ? [stagingGateWorkflowId(input.target), input.target, `Staging target gate: ${input.target}`]
           : [gateWorkflowId(input.repo), input.repo, `Repo gate: ${input.repo}`];
-      await client.workflow.signalWithStart<typeof repoGateWorkflow, [GateRequest]>('repoGateWorkflow', {
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof repoGateWorkflow>('repoGateWorkflow', {
         workflowId,
         taskQueue,
         args: [name],
-        signal: gateAcquireSignal,
-        signalArgs: [{ workflowId: input.workflowId, taskId: input.taskId }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         staticSummary: summary,
+      });
+      return client.workflow.executeUpdateWithStart(gateAcquireUpdate, {
+        args: [{ workflowId: input.workflowId, taskId: input.taskId }],
+        startWorkflowOperation,
       });
     },
 

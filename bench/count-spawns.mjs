@@ -19,6 +19,6 @@ if (file) {
   const flush = () => {
     if (count !== written) writeFileSync(file, String((written = count)));
   };
-  setInterval(flush, 100).unref();
+  setInterval(flush, 1000).unref();
   process.on('exit', flush);
 }

@@ -21,7 +21,7 @@ export function rssMb(pid: number): number {
 
 /** The count the count-spawns preload keeps, after it has had time to write it. */
 export async function spawnCount(file: string): Promise<number> {
-  await delay(250);
+  await delay(1100);
   return existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0;
 }
 
@@ -66,6 +66,8 @@ export interface HistoryTotals {
   bytes: number;
   /** Activity started → completed, by activity type, in ms. */
   activityMs: Map<string, number[]>;
+  /** Events and their encoded bytes by workflow id prefix and event type, for `--verbose`. */
+  byType: Map<string, { events: number; bytes: number }>;
 }
 
 const { temporal } = proto;
@@ -75,7 +77,7 @@ const ms = (t: proto.temporal.api.history.v1.IHistoryEvent['eventTime']) =>
 
 /** A workflow's history and its children's, recursively: events, encoded bytes, activity durations. */
 export async function historyTotals(client: Client, workflowId: string, into?: HistoryTotals): Promise<HistoryTotals> {
-  const totals = into ?? { events: 0, bytes: 0, activityMs: new Map() };
+  const totals = into ?? { events: 0, bytes: 0, activityMs: new Map(), byType: new Map() };
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
   totals.events += events.length;
@@ -84,6 +86,11 @@ export async function historyTotals(client: Client, workflowId: string, into?: H
   const started = new Map<number, number>();
   for (const e of events) {
     const id = Number(e.eventId);
+    const type = `${workflowId.replace(/^(task|bare)-[a-z0-9]+-?/, '') || 'parent'} ${temporal.api.enums.v1.EventType[e.eventType ?? 0]}`;
+    const seen = totals.byType.get(type) ?? { events: 0, bytes: 0 };
+    seen.events++;
+    seen.bytes += temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
+    totals.byType.set(type, seen);
     if (e.activityTaskScheduledEventAttributes) {
       scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
     } else if (e.activityTaskStartedEventAttributes) {

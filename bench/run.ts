@@ -11,7 +11,11 @@ import { existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../activities/paths.js';
-import { createPool, migrate } from '../activities/store/index.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities/index.js';
+import { baseEnv } from '../activities/env.js';
+import type { Config } from '../activities/config-schema.js';
+import { createPool, createStore, migrate } from '../activities/store/index.js';
 import { SwitchyardClient } from '../client/switchyard-client.js';
 import { parseTaskText } from '../client/task-file.js';
 import { resolveTaskInput } from '../client/resolve.js';
@@ -19,7 +23,7 @@ import { loadConfig } from '../worker/config.js';
 import { ensureSearchAttributes, startDevServer } from '../worker/dev-server.js';
 import { startEmbeddedPostgres } from '../worker/embedded-pg.js';
 import { ensureTemporalCli } from '../worker/temporal-cli.js';
-import { answerSignal, taskWorkflowId } from '../workflows/api/index.js';
+import { answerSignal, taskWorkflowId, type TestSummary } from '../workflows/api/index.js';
 import { bareAnswerSignal } from './baseline/workflows.js';
 import { cpuSeconds, historyTotals, percentile, rssMb, spawnCount, stats, waitFor, wallMs } from './measure.js';
 import { renderMarkdown, renderTable, type Figure } from './report.js';
@@ -71,8 +75,9 @@ async function main(): Promise<void> {
 
   const repos: string[] = [];
   for (let i = 1; i <= SIZE.repos; i++) repos.push(await makeRepo(join(dir, 'repos', `r${i}`)));
+  const passing = await makeRepo(join(dir, 'repos', 'passing'), 'hello');
   const configPath = join(dir, 'switchyard.config.yaml');
-  await writeFile(configPath, configYaml(repos));
+  await writeFile(configPath, configYaml([...repos, passing]));
   const config = loadConfig(configPath).config;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -86,6 +91,8 @@ async function main(): Promise<void> {
     BENCH_MARKS: marks,
   };
   const preload = ['--import', join(PROJECT_ROOT, 'bench', 'count-spawns.mjs')];
+  // BENCH_CPU_PROF=<dir>: CPU profiles of both workers, for finding where the time goes.
+  if (process.env.BENCH_CPU_PROF) preload.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
   const syWorker = spawnWorker('switchyard', [...preload, CLI, 'worker', '--config', configPath], env);
   const bareWorker = spawnWorker(
     'bare',
@@ -171,7 +178,15 @@ async function main(): Promise<void> {
     switchyard: await historyTotals(client, taskWorkflowId(samples.done.switchyard)),
     bare: await historyTotals(client, `bare-${samples.done.bare}`),
   };
-  const testRunner = await runnerSamples(client, await makeRepo(join(dir, 'repos', 'passing'), 'hello'));
+  if (process.argv.includes('--verbose')) {
+    for (const side of ['switchyard', 'bare'] as const) {
+      const lines = [...hist[side].byType]
+        .sort()
+        .map(([k, v]) => `  ${String(v.events).padStart(3)} ${String(v.bytes).padStart(6)} B  ${k}`);
+      say(`${side} history by workflow and event type:\n${lines.join('\n')}`);
+    }
+  }
+  const testRunner = await runnerSamples(config, pg.url, passing);
 
   // Parked tasks: the worker's memory over idle, then how fast an answer reaches the analyst.
   await new Promise((r) => setTimeout(r, 2000));
@@ -342,26 +357,37 @@ function p95(values: number[]) {
   return { ...s, median: percentile(values, 95) };
 }
 
-/** Switchyard's runTests activity (from the finished tasks' histories) against `node --test` run alone. */
-async function runnerSamples(client: Client, repoDir: string) {
-  const acts: number[] = [];
-  // The one-task runs ran alone: their test activities are not slowed by other work.
-  const query = `WorkflowType="testingWorkflow" AND TaskQueue="${SY_QUEUE}"`;
-  for await (const wf of client.workflow.list({ query, pageSize: 1000 })) {
-    const h = await historyTotals(client, wf.workflowId);
-    acts.push(...(h.activityMs.get('runTests') ?? []));
-  }
-  const one = acts.slice(-(SIZE.one + 1));
+/**
+ * Switchyard's runTests activity (worktree at the commit, the run, the log stored) against the same
+ * `node --test` run alone, both from here, interleaved; the first activity run fills the cache.
+ */
+async function runnerSamples(config: Config, databaseUrl: string, repoDir: string) {
+  const store = createStore(createPool(databaseUrl));
+  const acts = createActivities({ config: () => config, dataDir: join(dir, 'runner-data'), store, log: () => {} });
+  const env = new MockActivityEnvironment();
+  const commit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: repoDir })).stdout.trim();
+  const input = (attempt: number) => ({ taskId: 'runner', repo: `r${SIZE.repos + 1}`, commit, attempt });
+  await env.run(acts.runTests, input(0));
+  const activity: number[] = [];
   const bare: number[] = [];
-  for (let i = 0; i < Math.max(3, one.length); i++) bare.push(await runTestsAlone(repoDir));
-  const a = stats(one);
+  for (let i = 1; i <= Math.max(5, SIZE.cli); i++) {
+    const t = performance.now();
+    const r = (await env.run(acts.runTests, input(i))) as TestSummary;
+    if (r.status !== 'PASS') throw new Error(`bench: the runner's test run did not pass: ${r.output}`);
+    activity.push(performance.now() - t);
+    bare.push(await runTestsAlone(repoDir));
+  }
+  await store.close();
+  const a = stats(activity);
   const b = stats(bare);
   return { overhead: { min: a.min - b.median, median: a.median - b.median, max: a.max - b.median, n: a.n }, bare: b };
 }
 
 async function runTestsAlone(repoDir: string): Promise<number> {
   const t = performance.now();
-  const r = await execa(process.execPath, ['--test'], { cwd: repoDir, reject: false });
+  // The environment the activity gives a test command (NODE_EXTRA_CA_CERTS alone costs node 80 ms here).
+  const env = baseEnv(process.env, []);
+  const r = await execa('node', ['--test'], { cwd: repoDir, reject: false, env, extendEnv: false });
   if (r.exitCode !== 0) throw new Error(`node --test failed in ${repoDir}: ${r.stdout.slice(-1000)}`);
   return performance.now() - t;
 }
@@ -419,11 +445,11 @@ function configYaml(repos: string[]): string {
       `    url: ${JSON.stringify(url)}`,
       '    base: main',
       '    testCommand: ["node", "--test"]',
-      '    staging: check',
+      `    staging: check-r${i + 1}`,
     ]),
+    // Each repo has its own staging target, as the baseline's checks share nothing either.
     'staging:',
-    '  check:',
-    '    command: ["node", "-e", "0"]',
+    ...repos.flatMap((_, i) => [`  check-r${i + 1}:`, '    command: ["node", "-e", "0"]']),
     'providers:',
     '  bench:',
     '    kind: command',

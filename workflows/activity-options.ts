@@ -1,5 +1,5 @@
 /** Timeouts and retry policies for the activities, in one place. */
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERRORS } from './api/index.js';
 
 const retry = {
@@ -87,6 +87,17 @@ export const storeActivity: ActivityOptions = {
   // A dead worker's store write is retried within seconds, not after the whole minute.
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { ...retry, maximumInterval: '1m' },
+};
+
+/**
+ * Short calls the task makes at its boundaries (ask a gate, send a notice): run by the worker that runs
+ * the workflow task, with no trip through a task queue and a marker in history instead of three
+ * activity events. A worker lost meanwhile means the workflow task is retried and the call made again
+ * (both are idempotent: a gate ignores a duplicate request, a notice is keyed by its activity).
+ */
+export const localShortActivity: LocalActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { ...retry, maximumAttempts: 10 },
 };
 
 export const shortActivity: ActivityOptions = {

@@ -13,7 +13,7 @@ import type {
   DeveloperResult,
   GateRef,
   GateRequest,
-  NotifyInput,
+  NotifyActivityInput,
   RecordEventsInput,
   StagingRunInput,
   StagingSummary,
@@ -35,13 +35,13 @@ export interface SwitchyardActivities {
   runTests(input: TestRunInput): Promise<TestSummary>;
   runStagingCheck(input: StagingRunInput): Promise<StagingSummary>;
   /** Logs and files the notice, and starts its webhook deliveries (noticeWorkflow) without waiting for them. */
-  notify(input: NotifyInput): Promise<void>;
+  notify(input: NotifyActivityInput): Promise<void>;
   /** One POST to one webhook; every attempt is an event in the store. */
   deliverWebhook(input: WebhookDeliveryInput): Promise<void>;
   /** Appends transitions to the store's events table (idempotent per activity). */
   recordEvents(input: RecordEventsInput): Promise<void>;
   /** Signal-with-start the repo gate: workflows cannot start a workflow they do not own. */
-  requestGate(input: GateRequest & GateRef): Promise<void>;
+  requestGate(input: GateRequest & GateRef): Promise<{ granted: boolean }>;
   isWorkflowRunning(workflowId: string): Promise<boolean>;
   /** Stores a long task body once, so prompts can name it instead of copying it into every stage. */
   storeTaskBody(input: { taskId: string; body: string }): Promise<ArtifactRef>;

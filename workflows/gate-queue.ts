@@ -9,6 +9,19 @@ export function enqueue(state: GateState, req: GateRequest): boolean {
   return true;
 }
 
+/**
+ * A request that may take a free gate at once: queued like any other, and made the holder when nothing
+ * holds the gate and nobody is ahead of it. True when the requester holds the gate now.
+ */
+export function acquireNow(state: GateState, req: GateRequest, now: string): boolean {
+  enqueue(state, req);
+  if (!state.holder && state.queue[0]?.workflowId === req.workflowId) {
+    state.queue.shift();
+    state.holder = { ...req, since: now };
+  }
+  return state.holder?.workflowId === req.workflowId;
+}
+
 /** Releasing also withdraws a request still in the queue (a task cancelled while queued). */
 export function release(state: GateState, workflowId: string): boolean {
   if (state.holder?.workflowId === workflowId) {

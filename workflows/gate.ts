@@ -18,6 +18,7 @@ import {
 import {
   ErrorType,
   gateAcquireSignal,
+  gateAcquireUpdate,
   gateGrantedSignal,
   gateReleaseSignal,
   gateStateQuery,
@@ -27,7 +28,7 @@ import {
 } from './api/index.js';
 import { shortActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
-import { enqueue, release } from './gate-queue.js';
+import { acquireNow, enqueue, release } from './gate-queue.js';
 import { MAX_GATE_IGNORED, parseGateAcquire, parseGateInput, parseGateRelease } from './messages.js';
 
 const { isWorkflowRunning } = proxyActivities<SwitchyardActivities>(shortActivity);
@@ -55,6 +56,22 @@ export async function repoGateWorkflow(repoRaw: string, carriedRaw?: GateState):
     if (!r.ok) return ignore('gateAcquire', `invalid payload: ${r.reason}`);
     enqueue(state, r.value);
   });
+  setHandler(
+    gateAcquireUpdate,
+    (req) => {
+      const granted = acquireNow(state, req, new Date().toISOString());
+      describe(state, staging);
+      return { granted };
+    },
+    {
+      // A bad request is rejected before it reaches history.
+      validator: (payload: unknown) => {
+        const r = parseGateAcquire(payload);
+        if (!r.ok) throw ApplicationFailure.nonRetryable(`invalid payload: ${r.reason}`, ErrorType.InvalidInput);
+      },
+      description: 'Internal: a task asks for this gate (the requestGate activity). Do not send by hand.',
+    },
+  );
   setHandler(gateReleaseSignal, (payload: unknown) => {
     const r = parseGateRelease(payload);
     if (!r.ok) return ignore('gateRelease', `invalid payload: ${r.reason}`);
@@ -67,7 +84,8 @@ export async function repoGateWorkflow(repoRaw: string, carriedRaw?: GateState):
     if (!state.holder) {
       const next = state.queue.shift();
       if (!next) {
-        if (!(await condition(() => state.queue.length > 0, IDLE_TIMEOUT))) return;
+        // An update may hand the gate over directly: a holder wakes the loop too.
+        if (!(await condition(() => state.queue.length > 0 || !!state.holder, IDLE_TIMEOUT))) return;
         continue;
       }
       state.holder = { ...next, since: new Date().toISOString() };

@@ -9,6 +9,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   upsertMemo,
   upsertSearchAttributes,
@@ -29,7 +30,7 @@ import {
   type TaskSpec,
   type TaskStatus,
 } from './api/index.js';
-import { shortActivity, storeActivity } from './activity-options.js';
+import { localShortActivity, storeActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
 import { printable } from './grammar.js';
 import { parseTaskInput } from './messages.js';
@@ -39,7 +40,7 @@ import { gateRef, markFiled, type GateKind, type TaskRun } from './task-state.js
 import { taskMetrics } from './task-metrics.js';
 import { currentDetails, noticeFacts, pendingEvents, searchAttributes, statusMemo } from './task-view.js';
 
-const { notify, requestGate } = proxyActivities<SwitchyardActivities>(shortActivity);
+const { notify, requestGate } = proxyLocalActivities<SwitchyardActivities>(localShortActivity);
 const { recordEvents, storeTaskBody } = proxyActivities<SwitchyardActivities>(storeActivity);
 // On the way out (cancel) a store outage must not hold the task forever.
 const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActivities>({
@@ -49,8 +50,11 @@ const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActiviti
 
 /** Search attributes, the memo snapshot and the Web UI's current details; upserts only what changed. */
 export function publisher(s: TaskStatus): () => void {
-  // What was last sent, so unchanged values add nothing to history.
-  const published = { attributes: '', memo: '', state: '' };
+  // What was last sent, so unchanged values add nothing to history; the start's own attributes (set
+  // by the client at submit) count as sent.
+  const started = workflowInfo().typedSearchAttributes;
+  const startKey = JSON.stringify(searchAttributes(s).map((a) => started.get(a.key) ?? null));
+  const published = { attributes: startKey, memo: '', state: '' };
   return () => {
     if (s.state !== published.state) {
       published.state = s.state;
@@ -85,13 +89,27 @@ export async function fileEvents(run: TaskRun, opts: { bounded?: boolean } = {})
   markFiled(run, pending.upto);
 }
 
-/** A notice that cannot be sent is logged: it never stops the task. */
-export async function sendNotice(s: TaskStatus, kind: NotifyInput['kind'], message: string): Promise<void> {
+/**
+ * A notice, with the transitions since the last filing (the waits and the end are where a task
+ * notifies, so one activity files both). A notice that cannot be sent is logged: it never stops the
+ * task, and its events are then filed by themselves.
+ */
+export async function sendNotice(run: TaskRun, kind: NotifyInput['kind'], message: string): Promise<void> {
+  const { s } = run;
+  const pending = pendingEvents(s, run.events);
   try {
-    await notify({ taskId: s.taskId, kind, message, facts: noticeFacts(s) });
+    await notify({
+      taskId: s.taskId,
+      kind,
+      message,
+      facts: noticeFacts(s),
+      ...(pending ? { events: pending.batch } : {}),
+    });
+    if (pending) markFiled(run, pending.upto);
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.warn('notification failed', { kind, error: String(err) });
+    await fileEvents(run);
   }
 }
 
@@ -102,9 +120,10 @@ export async function storedBody(task: TaskSpec): Promise<BodyRef | undefined> {
   return { artifactId: ref.id, marker: `[[switchyard:task-body:${uuid4()}]]` };
 }
 
-/** Asks a gate for a turn (signal-with-start; duplicates are ignored by the gate). */
-export async function askForGate(run: TaskRun, kind: GateKind): Promise<void> {
-  await requestGate({ ...gateRef(run, kind), workflowId: run.workflowId, taskId: run.input.task.id });
+/** Asks a gate for a turn (update-with-start; duplicates are ignored by the gate); true when it is ours now. */
+export async function askForGate(run: TaskRun, kind: GateKind): Promise<boolean> {
+  const r = await requestGate({ ...gateRef(run, kind), workflowId: run.workflowId, taskId: run.input.task.id });
+  return r?.granted === true;
 }
 
 /** Gives a gate back; a gate that is gone holds nothing for us. */

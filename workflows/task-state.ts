@@ -185,9 +185,13 @@ export function gateRef(run: TaskRun, kind: GateKind): GateRef {
   return kind === 'repo' ? { repo: run.input.task.repo } : { target: run.input.staging! };
 }
 
-export function queueForGate(run: TaskRun, kind: GateKind): void {
+export function requestGate(run: TaskRun, kind: GateKind): void {
   run.inbox.granted[kind] = false;
   run.gates[kind].requested = true;
+}
+
+/** The gate was not free: the task shows it waits in line. */
+export function queueForGate(run: TaskRun, kind: GateKind): void {
   run.s.state = 'queued';
   run.s.detail =
     kind === 'repo'

@@ -77,7 +77,8 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   const run = state.newRun(input, { workflowId, runId, firstRunId: firstExecutionRunId }, now());
   const { s, inbox } = run;
   const publish = publisher(s);
-  const tell = (kind: NotifyInput['kind'], message: string) => sendNotice(s, kind, message);
+  // Events are filed with the notices at the waits and the end, not at every stage boundary.
+  const tell = (kind: NotifyInput['kind'], message: string) => sendNotice(run, kind, message);
 
   // A payload that does not fit is recorded as ignored, never thrown.
   const on = <A extends unknown[]>(signal: SignalDefinition<A>, apply: (payload: unknown) => Reaction) =>
@@ -103,7 +104,6 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     run.bodyRef = await storedBody(task);
     let next: Stage = 'analysis';
     for (;;) {
-      await fileEvents(run);
       next = await parkIfPaused(next);
       for (const gate of state.gatesNeeded(run, next)) await acquireGate(gate);
       const stage = next;
@@ -118,7 +118,6 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
       if (decision.kind === 'done') {
         state.markDone(s, decision.why);
         publish();
-        await fileEvents(run);
         await tell('done', `Task ${task.id} is done: ${decision.why}.`);
         return s;
       }
@@ -191,6 +190,7 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
     await releaseGate('repo');
     state.park(s, next, now());
     publish();
+    await fileEvents(run);
     await condition(() => !s.paused || inbox.resume !== undefined);
     const r = state.leavePark(run);
     if (r) return applyResume(r, next, 'unpaused');
@@ -212,7 +212,6 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   async function fail(reason: string): Promise<never> {
     state.markFailed(s, reason, now());
     publish();
-    await fileEvents(run);
     await tell('failed', `Task ${task.id} failed: ${reason}`);
     throw ApplicationFailure.nonRetryable(`task ${task.id} failed: ${reason}`, 'TaskFailed');
   }
@@ -221,12 +220,15 @@ export async function taskWorkflow(raw: TaskInput): Promise<TaskStatus> {
   // Gates
 
   async function acquireGate(kind: GateKind): Promise<void> {
-    state.queueForGate(run, kind);
-    publish();
+    state.requestGate(run, kind);
     const asked = Date.now();
-    await askForGate(run, kind);
-    // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
-    while (!(await condition(() => inbox.granted[kind], '10 minutes'))) await askForGate(run, kind);
+    // A free gate is ours at once: no queued state, no grant signal, no timer.
+    if (!(await askForGate(run, kind)) && !inbox.granted[kind]) {
+      state.queueForGate(run, kind);
+      publish();
+      // A gate that ended or failed has forgotten us; asking again is harmless (duplicates are ignored).
+      while (!(await condition(() => inbox.granted[kind], '10 minutes'))) if (await askForGate(run, kind)) break;
+    }
     taskMetrics.gateGranted(kind, Date.now() - asked);
     state.gateAcquired(run, kind);
   }

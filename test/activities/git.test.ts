@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,31 @@ describe('git worktrees', () => {
     expect(existsSync(atSha.dir)).toBe(false);
     expect(gitIn(atMain.cacheDir, 'worktree', 'list')).not.toContain(atMain.dir);
     await removeWorktree(atMain); // twice is fine
+  });
+
+  it('a commit the cache already holds needs no fetch; one it lacks is fetched', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const moved = `${repo}-away`;
+    try {
+      const first = gitIn(repo, 'rev-parse', 'HEAD');
+      await removeWorktree(await prepareWorktree(repo, 'main', { dataDir }));
+      const later = commitFiles(repo, { 'a.txt': 'b\n' }, 'later');
+      renameSync(repo, moved);
+      // The origin is gone: only the cache can answer, and it does for a commit it holds.
+      const cached = await prepareWorktree(repo, first, { dataDir });
+      expect(cached.commit).toBe(first);
+      await removeWorktree(cached);
+      await expect(prepareWorktree(repo, later, { dataDir })).rejects.toThrow();
+      renameSync(moved, repo);
+      const fetched = await prepareWorktree(repo, later, { dataDir });
+      expect(readFileSync(join(fetched.dir, 'a.txt'), 'utf8')).toBe('b\n');
+      await removeWorktree(fetched);
+      expect(gitIn(fetched.cacheDir, 'worktree', 'list', '--porcelain')).not.toContain(fetched.dir);
+      expect(readdirSync(join(fetched.cacheDir, 'worktrees'))).toEqual([]);
+    } finally {
+      if (existsSync(moved)) renameSync(moved, repo);
+      removeAll([repo]);
+    }
   });
 
   it('sees new commits on the origin (the cache is fetched every time)', async () => {

@@ -24,6 +24,7 @@ import {
   nextWaitMs,
   park,
   queueForGate,
+  requestGate,
   recordDecision,
   recordIgnored,
   recordTransition,
@@ -330,9 +331,12 @@ describe('the gate rules', () => {
   it('queue → acquired → released: the state shows the wait, and a release forgets both flags', () => {
     const run = runOf();
     run.inbox.granted.repo = true; // a grant from an earlier turn must not count
-    queueForGate(run, 'repo');
+    requestGate(run, 'repo');
     expect(run.inbox.granted.repo).toBe(false);
     expect(run.gates.repo).toEqual({ requested: true, held: false });
+    // Asking shows nothing yet: a free gate is taken at once, without a queued state.
+    expect(run.s.state).toBe('running');
+    queueForGate(run, 'repo');
     expect(run.s).toMatchObject({ state: 'queued', detail: 'waiting for the repo gate of webapp' });
     expect(gatesNeeded(run, 'development')).toEqual(['repo']);
     gateAcquired(run, 'repo');
@@ -346,6 +350,7 @@ describe('the gate rules', () => {
 
   it('a task waiting for its staging target says so, and the two gates are kept apart', () => {
     const run = runOf({ staging: 'web' });
+    requestGate(run, 'staging');
     queueForGate(run, 'staging');
     expect(run.s).toMatchObject({ state: 'queued', detail: 'waiting for staging target web' });
     expect(run.gates).toEqual({ repo: { requested: false, held: false }, staging: { requested: true, held: false } });

@@ -5,12 +5,18 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answerSignal,
   ErrorType,
   MEMO_STATUS_KEY,
   pauseSignal,
+  SA_COST_USD,
+  SA_PROVIDER,
+  SA_REPO,
+  SA_STAGE,
+  SA_STATE,
   resumeSignal,
   statusQuery,
   taskWorkflowId,
@@ -178,8 +184,10 @@ beforeAll(async () => {
     async cancelDelegatedJob(i) {
       callsOf(i.taskId).cancelled.push(i.jobId);
     },
-    async notify(n) {
+    async notify({ events, ...n }) {
       notices.push(n);
+      // The real activity files the transitions that travel with a notice, as recordEvents does.
+      if (events) filed.push({ taskId: n.taskId, events });
     },
     async deliverWebhook() {
       throw new Error('notify is scripted here: it starts no deliveries');
@@ -533,6 +541,41 @@ describe('taskWorkflow', () => {
     expect(queuedTransitions).toHaveLength(1);
     await recordHistory(w.client, hb.workflowId, 'task-queued-at-gate');
     await recordHistory(w.client, `gate-${repo}`, 'repo-gate');
+  });
+
+  it('a free gate is taken at once: no queued state, no grant signal, no timer, one upsert per state change', async () => {
+    const i = input({ repo: `free-${Date.now().toString(36)}` });
+    scripts.set(i.task.id, {});
+    // As `switchyard submit` starts it: with the attributes of a task that begins analysis.
+    const h = await w.client.workflow.start('taskWorkflow', {
+      workflowId: taskWorkflowId(i.task.id),
+      taskQueue: w.taskQueue,
+      args: [i],
+      typedSearchAttributes: [
+        { key: SA_STATE, value: 'running' },
+        { key: SA_STAGE, value: 'analysis' },
+        { key: SA_REPO, value: i.task.repo },
+        { key: SA_PROVIDER, value: i.provider },
+        { key: SA_COST_USD, value: 0 },
+      ],
+    });
+    expect(((await h.result()) as TaskStatus).state).toBe('done');
+    const events = (await h.fetchHistory()).events ?? [];
+    const { EventType } = proto.temporal.api.enums.v1;
+    const count = (type: keyof typeof EventType) => events.filter((e) => e.eventType === EventType[type]).length;
+    expect(count('EVENT_TYPE_TIMER_STARTED')).toBe(0);
+    expect(count('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED')).toBe(0);
+    // Development, testing and done; the start's own attributes came from the client.
+    expect(count('EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')).toBe(3);
+    // The transitions went to the store with the done notice, in one activity.
+    const types = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(types.filter((t) => t === 'recordEvents')).toEqual([]);
+    expect(filed.filter((e) => e.taskId === i.task.id).flatMap((e) => e.events.map((x) => x.to))).toEqual([
+      'analysis',
+      'development',
+      'testing',
+      'done',
+    ]);
   });
 
   it('a staging target shared by two repos runs one check at a time; the second task shows it waits for it', async () => {

@@ -2,7 +2,7 @@
  * Signals and queries of the task and gate workflows, with their payloads and the memo keys.
  * Imported by workflow code: no Node built-ins, no I/O.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Stage } from './shapes.js';
 import type { TaskStatus } from './status.js';
 
@@ -81,6 +81,12 @@ export interface GateIgnoredSignal {
   reason: string;
 }
 export const gateAcquireSignal = defineSignal<[GateRequest]>('gateAcquire');
+/**
+ * The same request as an update (the requestGate activity sends it with update-with-start): a free gate
+ * answers `granted: true` at once, so the task neither waits for a grant signal nor sets a timer; a
+ * queued request is granted later with `gateGranted`, as a signalled one is.
+ */
+export const gateAcquireUpdate = defineUpdate<{ granted: boolean }, [GateRequest]>('gateAcquireNow');
 export const gateReleaseSignal = defineSignal<[{ workflowId: string }]>('gateRelease');
 /** Sent by the gate to the task workflow that now holds it. */
 export const gateGrantedSignal = defineSignal<[GateRef]>('gateGranted');

@@ -285,6 +285,11 @@ export interface NotifyInput {
   facts?: NoticeFacts;
 }
 
+/** The notify activity's input: the notice, and the task's transitions filed with it (one activity for both). */
+export interface NotifyActivityInput extends NotifyInput {
+  events?: TaskEvent[];
+}
+
 /** noticeWorkflow's input: one notice for the webhooks that want it. */
 export interface NoticeInput {
   notice: NotifyInput;
