@@ -284,7 +284,7 @@ export const workerSchema = z.strictObject({
   /** Agents, test runs and staging checks at once (they are heavy). */
   maxConcurrentActivities: z.number().int().min(1).max(256).default(8),
   /** Workflows kept in memory; a parked task beyond this is evicted and replayed on its next signal. */
-  maxCachedWorkflows: z.number().int().min(0).max(100_000).default(500),
+  maxCachedWorkflows: z.number().int().min(0).max(100_000).default(50),
   /** On SIGTERM: how long running activities get to finish before they are cancelled (and their processes killed). */
   shutdownGraceSec: z.number().positive(SECONDS).max(3600).default(30),
   /** Prometheus metrics (the SDK's and Switchyard's) at http://host:port/metrics. */

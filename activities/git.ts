@@ -312,6 +312,8 @@ export interface Worktree {
 export interface PrepareOptions extends GitOptions {
   /** Readable part of the worktree directory name (e.g. "<taskId>-testing-2"). */
   label?: string;
+  /** Fetch even when the cache holds the commit: the caller reads the remote's branches afterwards. */
+  fresh?: boolean;
 }
 
 /**
@@ -335,7 +337,7 @@ export async function prepareWorktree(repoUrl: string, ref: string, opts: Prepar
   return withLock(cacheDir, async () => {
     await mkdir(dirname(dir), { recursive: true });
     // A commit is immutable: one the cache already holds needs no fetch, and `worktree add` is the lookup.
-    const cached = COMMIT_SHA_RE.test(ref) && existsSync(join(cacheDir, 'HEAD'));
+    const cached = !opts.fresh && COMMIT_SHA_RE.test(ref) && existsSync(join(cacheDir, 'HEAD'));
     if (cached && (await addWorktree(cacheDir, dir, ref, false))) return made(ref);
     const commit = await fetchedCommit(cacheDir, repoUrl, ref, opts);
     await addWorktree(cacheDir, dir, commit, true);

@@ -147,14 +147,26 @@ export function createActivities(deps: ActivityDeps) {
     const rec = await recorder({ taskId: input.taskId, stage: STAGE_OF_ROLE[input.role], attempt: input.attempt });
     // Every attempt that ran the agent has its own ledger row; the result carries their sum, so the
     // task's total counts a run that was paid and then retried.
-    const earlier = await rec.earlierCost();
     heartbeatPhase('worktree');
-    const wt = await prepareWorktree(repo.url, input.ref, {
-      dataDir: deps.dataDir,
-      log,
-      repoLabel: repo.name,
-      label: `${input.taskId}-${input.role}-${input.attempt}`,
-    });
+    // The ledger and git are independent: neither waits for the other before the agent can start.
+    const [ledger, prepared] = await Promise.allSettled([
+      rec.earlierCost(),
+      prepareWorktree(repo.url, input.ref, {
+        dataDir: deps.dataDir,
+        log,
+        repoLabel: repo.name,
+        label: `${input.taskId}-${input.role}-${input.attempt}`,
+        // A developer checks the task branch as the remote has it now (branch-guard.ts).
+        fresh: true,
+      }),
+    ]);
+    if (prepared.status === 'rejected') throw prepared.reason;
+    const wt = prepared.value;
+    if (ledger.status === 'rejected') {
+      await removeWorktree(wt);
+      throw ledger.reason;
+    }
+    const earlier = ledger.value;
     const transcript = rec.spoolPath('transcript');
     try {
       // Whatever fails from here on, the failure says what the paid attempts so far cost.

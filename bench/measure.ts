@@ -51,13 +51,18 @@ export function percentile(values: number[], p: number): number {
   return v[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)];
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number) {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  everyMs = 5,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await delay(5);
+    await delay(everyMs);
   }
 }
 

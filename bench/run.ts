@@ -34,6 +34,9 @@ const out = outAt > 0 ? process.argv[outAt + 1] : quick ? undefined : join(PROJE
 const SIZE = quick
   ? { one: 1, rounds: 1, repos: 4, perRepo: 2, parked: 20, answers: 5, cli: 3 }
   : { one: 5, rounds: 3, repos: 20, perRepo: 2, parked: 500, answers: 20, cli: 9 };
+// --parked N: how many tasks the memory figure parks (e.g. to try a workflow cache size).
+const parkedAt = process.argv.indexOf('--parked');
+if (parkedAt > 0) SIZE.parked = Number(process.argv[parkedAt + 1]);
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const AGENT = join(PROJECT_ROOT, 'bench', 'agent.mjs');
 const CLI = join(PROJECT_ROOT, 'bin', 'switchyard.js');
@@ -96,7 +99,15 @@ async function main(): Promise<void> {
   const syWorker = spawnWorker('switchyard', [...preload, CLI, 'worker', '--config', configPath], env);
   const bareWorker = spawnWorker(
     'bare',
-    [...preload, join(PROJECT_ROOT, 'dist', 'bench', 'baseline', 'worker.js'), BARE_QUEUE, AGENT, marks, '8'],
+    [
+      ...preload,
+      join(PROJECT_ROOT, 'dist', 'bench', 'baseline', 'worker.js'),
+      BARE_QUEUE,
+      AGENT,
+      marks,
+      '8',
+      String(config.worker.maxCachedWorkflows),
+    ],
     env,
   );
   const sy = await SwitchyardClient.connect({
@@ -191,6 +202,7 @@ async function main(): Promise<void> {
   // Parked tasks: the worker's memory over idle, then how fast an answer reaches the analyst.
   await new Promise((r) => setTimeout(r, 2000));
   const idle = rssMb(syWorker.pid);
+  const bareIdle = rssMb(bareWorker.pid);
   const asking = `${PROMPT}\n\nbench: ask`;
   const parked: string[] = [];
   for (let i = 0; i < SIZE.parked; i += 25) {
@@ -211,14 +223,22 @@ async function main(): Promise<void> {
   const parkedRss = rssMb(syWorker.pid) - idle;
   say(`${SIZE.parked} parked: +${parkedRss.toFixed(0)} MB`);
 
+  // The same number of bare tasks waiting for a signal, with the same workflow cache size.
   const bareParked: string[] = [];
-  for (let i = 0; i < SIZE.answers; i++) bareParked.push(await runBare(1 + (i % SIZE.repos), asking));
+  for (let i = 0; i < SIZE.parked; i += 25) {
+    const batch = Math.min(25, SIZE.parked - i);
+    bareParked.push(
+      ...(await Promise.all(Array.from({ length: batch }, (_, j) => runBare(1 + ((i + j) % SIZE.repos), asking)))),
+    );
+  }
   await waitFor(
     'bare tasks asking',
     () => (bareParked.every((id) => existsSync(join(marks, `${id}-analyst-1`))) ? true : undefined),
-    120_000,
+    30 * 60_000,
+    500,
   );
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 3000));
+  const bareParkedRss = rssMb(bareWorker.pid) - bareIdle;
   const answerMs = { switchyard: [] as number[], bare: [] as number[] };
   for (let i = 0; i < SIZE.answers; i++) {
     for (const side of order(i)) {
@@ -290,6 +310,8 @@ async function main(): Promise<void> {
       name: `worker RSS, ${SIZE.parked} tasks parked in needs-input, over idle`,
       unit: 'MB',
       ours: stats([parkedRss]),
+      base: stats([bareParkedRss]),
+      baseName: 'bare',
       target: { absolute: 50 },
     },
     {

@@ -30,8 +30,7 @@ export interface Check {
   fix?: string;
 }
 
-export const CHECK_AREAS = ['temporal', 'store', 'repos', 'tests', 'staging', 'agents', 'delegation'] as const;
-export type CheckArea = (typeof CHECK_AREAS)[number];
+export { CHECK_AREAS, type CheckArea } from './check-areas.js';
 
 const TIMEOUT_MS = 20_000;
 

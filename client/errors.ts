@@ -1,7 +1,11 @@
-/** The client's errors: each says what went wrong and what to do; the CLI maps them to exit codes. */
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { taskWorkflowId, type TaskState, type TaskStatus } from '../workflows/api/index.js';
-import { errorText, isUnavailable } from './helpers.js';
+/**
+ * The client's errors: each says what went wrong and what to do; the CLI maps them to exit codes.
+ * Loaded by every command (reportError), so it imports nothing from Temporal: api/ids.js, not the
+ * api index, which loads @temporalio/workflow and @temporalio/common.
+ */
+import type { TaskState, TaskStatus } from '../workflows/api/index.js';
+import { taskWorkflowId } from '../workflows/api/ids.js';
+import { errorText } from './helpers.js';
 import { FINAL_STATES, type SignalKind } from './views.js';
 
 export class ConnectionError extends Error {
@@ -99,11 +103,4 @@ export function unreachable(address: string, err: unknown): ConnectionError {
     ? 'is `switchyard start` running?'
     : 'check --address / --profile and its TLS and API key settings';
   return new ConnectionError(`cannot reach Temporal at ${address} — ${hint} (${errorText(err)})`, { cause: err });
-}
-
-/** A Temporal client error as the CLI reports it: a missing task, an unreachable server, or as it is. */
-export function clientError(err: unknown, address: string, namespace: string, taskId?: string): Error {
-  if (err instanceof WorkflowNotFoundError && taskId) return new TaskNotFoundError(taskId, namespace);
-  if (isUnavailable(err)) return unreachable(address, err);
-  return err instanceof Error ? err : new Error(String(err));
 }

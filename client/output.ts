@@ -49,7 +49,8 @@ export function formatStatus(s: TaskStatusView): string {
     row('branch', [s.branch, shortSha(s.commit) && `@ ${shortSha(s.commit)}`].filter(Boolean).join(' '));
   const mode = s.providerMode === 'delegated' ? ' (delegated)' : '';
   row('provider', s.provider && `${s.provider}${mode}${s.providerReason ? ` — ${s.providerReason}` : ''}`);
-  if (!s.queryError) row('attempts', formatAttempts(s));
+  // Pieced together from a record without the status memo, the counts are all 0: not worth a row.
+  if (!s.queryError || STAGES.some((stage) => s.attempts?.[stage])) row('attempts', formatAttempts(s));
   row('cost', `${formatUsd(s.costUsd)}${s.budgetUsd !== undefined ? ` of ${formatUsd(s.budgetUsd)} budget` : ''}`);
   if (s.lastTest) row('last test', testLine(s.lastTest));
   if (s.lastStaging) {

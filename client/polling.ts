@@ -7,9 +7,10 @@ import type { Client } from '@temporalio/client';
 import { stageWorkflowId, type TaskStatus } from '../workflows/api/index.js';
 import { TaskNotFoundError } from './errors.js';
 import { errorText, sleep } from './helpers.js';
-import { signalOutcome, type SignalOutcome } from './signal-outcome.js';
+import { newEntries, signalOutcome, transitionKey, type SignalOutcome } from './signal-outcome.js';
 import { statusChanged } from './status-render.js';
 import {
+  FINAL_STATES,
   SETTLED_STATES,
   type ActivityProgressView,
   type SignalKind,
@@ -91,7 +92,8 @@ export async function watchTask(
       lastProblem = problem;
     }
     if (current) {
-      if (current.queryError) {
+      // An ended task is read from Temporal's record by design: no worker to wait for, nothing to warn about.
+      if (current.queryError && !FINAL_STATES.includes(current.state)) {
         if (current.queryError !== lastProblem) opts.onProblem?.(`no worker answered: ${current.queryError}`);
         lastProblem = current.queryError;
       } else {
@@ -100,8 +102,10 @@ export async function watchTask(
       // A status pieced together without a worker is too thin to report as progress, unless it is final.
       if (!current.queryError || SETTLED_STATES.includes(current.state)) {
         if (!previous || statusChanged(previous, current)) {
-          const seen = previous?.transitions.length ?? 0;
-          onChange(current, previous, current.transitions.slice(seen));
+          const added = previous ? newEntries(previous.transitions, current.transitions, transitionKey) : [];
+          // A record keeps only the last few transitions; the ones seen before are still true.
+          if (previous && current.queryError) current.transitions = [...previous.transitions, ...added];
+          onChange(current, previous, previous ? added : current.transitions);
           previous = current;
         }
         if (SETTLED_STATES.includes(current.state)) return current;

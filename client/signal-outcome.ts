@@ -63,5 +63,5 @@ export function newEntries<T>(before: readonly T[], after: readonly T[], key: (t
   return [...after];
 }
 
-const transitionKey = (t: Transition) => JSON.stringify([t.from, t.to, t.at]);
+export const transitionKey = (t: Transition) => JSON.stringify([t.from, t.to, t.at]);
 const ignoredKey = (i: IgnoredSignal) => JSON.stringify([i.signal, i.state, i.at]);

@@ -143,8 +143,17 @@ export async function statusFromRecord(
     ...snapshot
   } = memo && typeof memo === 'object' ? (memo as Partial<StatusMemo>) : {};
   // The search attributes are written with the memo; the execution status decides a closed run's state.
-  return { ...base, ...snapshot, state, stage, queryError };
+  const status: TaskStatusView = { ...base, ...snapshot, state, stage, queryError };
+  if (!ABNORMAL_ENDS.includes(desc.status.name)) return status;
+  // From the state the run recorded, so the detail says how Temporal ended it, as for a worker's answer.
+  const recorded = sa.get(SA_STATE);
+  const before =
+    recorded && (TASK_STATES as readonly string[]).includes(recorded) ? (recorded as TaskState) : 'running';
+  return mergeExecutionStatus({ ...status, state: before }, desc.status.name);
 }
+
+/** Execution statuses of a run that did not complete: mergeExecutionStatus decides its state. */
+const ABNORMAL_ENDS = ['CANCELLED', 'TERMINATED', 'TIMED_OUT', 'FAILED'];
 
 /** Whether `watch` has something new to report. */
 export function statusChanged(a: TaskStatusView, b: TaskStatusView): boolean {

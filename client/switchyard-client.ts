@@ -15,7 +15,7 @@ import {
 } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { connectionOptions, describeTarget, resolveTarget, type TemporalTarget } from '../worker/connection.js';
-import { parseAnswer, parseOperator, parseResume, parseTaskInput, type SignalCheck } from '../workflows/messages.js';
+import type { SignalCheck } from '../workflows/messages.js';
 import { redactSecrets as redact } from '../workflows/redact.js';
 import {
   DEFAULT_TASK_QUEUE,
@@ -45,10 +45,10 @@ import {
   StateError,
   TaskAlreadyRunningError,
   TaskExistsError,
-  clientError,
+  TaskNotFoundError,
   unreachable,
 } from './errors.js';
-import { defaultActor, errorText, operator } from './helpers.js';
+import { defaultActor, errorText, isUnavailable, operator } from './helpers.js';
 import { awaitSignalOutcome, stageProgress, watchTask, type SignalWaitOptions } from './polling.js';
 import { refusalReason } from './refusal.js';
 import type { SignalOutcome } from './signal-outcome.js';
@@ -120,6 +120,7 @@ export class SwitchyardClient {
       throw new TaskExistsError(task.id, await this.currentStatus(task.id), taskBranch(task.id, run));
     }
     // The workflow checks its input with the same schema; a problem is found here, before anything starts.
+    const { parseTaskInput } = await messageSchemas();
     const checked = parseTaskInput({ ...given, run, branch: taskBranch(task.id, run) });
     if (!checked.ok) throw new InvalidTaskInputError(checked.problems);
     const input = checked.input;
@@ -174,18 +175,26 @@ export class SwitchyardClient {
    * The task's status from its workflow's query; when no worker polls the task queue, or none
    * answers within a second, from what Temporal itself recorded (the status memo the workflow
    * keeps, search attributes, the result of a finished run), so this never waits on a worker.
+   * A closed run is always read from that record: a query would make a worker replay its whole
+   * history, and a completed run's result is the status it ended with.
    */
   async status(taskId: string): Promise<TaskStatusView> {
     const handle = this.handle(taskId);
     let desc: WorkflowExecutionDescription;
-    let worker: boolean;
+    let worker = true;
+    // A finished task's result is its whole status: read it, without making a worker replay the run.
+    // Other ended runs (failed, cancelled) have no result, so a worker answers as for a running one.
+    const completed = (d: WorkflowExecutionDescription) => d.status.name === 'COMPLETED';
     try {
-      [desc, worker] = await Promise.all([handle.describe(), this.workerPolling()]);
+      desc = await handle.describe();
+      if (!completed(desc)) worker = await this.workerPolling();
     } catch (err) {
       throw this.wrap(err, taskId);
     }
     let status: TaskStatusView;
-    if (!worker) {
+    if (completed(desc)) {
+      status = await statusFromRecord(taskId, desc, handle, 'the run has ended and its result could not be read');
+    } else if (!worker) {
       status = await statusFromRecord(taskId, desc, handle, 'no worker is running');
     } else {
       try {
@@ -275,22 +284,42 @@ export class SwitchyardClient {
   // what it would ignore is refused here, naming the field. Each returns the status checked before.
   async answer(taskId: string, input: AnswerInput): Promise<TaskStatusView> {
     const payload: AnswerInput = { text: redact(input.text), by: redact(input.by ?? defaultActor()) };
-    return this.send(taskId, 'answer', (h) => h.signal(answerSignal, payload), parseAnswer(payload));
+    return this.send(
+      taskId,
+      'answer',
+      (h) => h.signal(answerSignal, payload),
+      (m) => m.parseAnswer(payload),
+    );
   }
 
   async resume(taskId: string, input: ResumeInput): Promise<TaskStatusView> {
     const payload: ResumeInput = { ...input, ...operator(input) };
-    return this.send(taskId, 'resume', (h) => h.signal(resumeSignal, payload), parseResume(payload));
+    return this.send(
+      taskId,
+      'resume',
+      (h) => h.signal(resumeSignal, payload),
+      (m) => m.parseResume(payload),
+    );
   }
 
   async pause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
     const payload = { ...input, ...operator(input) };
-    return this.send(taskId, 'pause', (h) => h.signal(pauseSignal, payload), parseOperator(payload));
+    return this.send(
+      taskId,
+      'pause',
+      (h) => h.signal(pauseSignal, payload),
+      (m) => m.parseOperator(payload),
+    );
   }
 
   async unpause(taskId: string, input: OperatorInput = {}): Promise<TaskStatusView> {
     const payload = { ...input, ...operator(input) };
-    return this.send(taskId, 'unpause', (h) => h.signal(unpauseSignal, payload), parseOperator(payload));
+    return this.send(
+      taskId,
+      'unpause',
+      (h) => h.signal(unpauseSignal, payload),
+      (m) => m.parseOperator(payload),
+    );
   }
 
   async cancel(taskId: string): Promise<TaskStatusView> {
@@ -326,10 +355,14 @@ export class SwitchyardClient {
     taskId: string,
     kind: MessageKind,
     send: (handle: ReturnType<SwitchyardClient['handle']>) => Promise<unknown>,
-    check?: SignalCheck<unknown>,
+    check?: (schemas: MessageSchemas) => SignalCheck<unknown>,
   ): Promise<TaskStatusView> {
-    if (check && !check.ok) throw new InvalidMessageError(kind, check.reason);
-    const status = await this.status(taskId);
+    // The schemas load while Temporal is asked for the status; a payload they refuse is still refused first.
+    const current = this.status(taskId);
+    void current.catch(() => undefined);
+    const checked = check?.(await messageSchemas());
+    if (checked && !checked.ok) throw new InvalidMessageError(kind, checked.reason);
+    const status = await current;
     const reason = refusalReason(kind, status);
     if (reason) throw new StateError(`cannot ${kind}: ${reason}`, taskId, status.state);
     try {
@@ -344,7 +377,16 @@ export class SwitchyardClient {
     return this.status(taskId).catch(() => undefined);
   }
 
+  /** A Temporal client error as the CLI reports it: a missing task, an unreachable server, or as it is. */
   private wrap(err: unknown, taskId?: string): Error {
-    return clientError(err, this.address, this.namespace, taskId);
+    if (err instanceof WorkflowNotFoundError && taskId) return new TaskNotFoundError(taskId, this.namespace);
+    if (isUnavailable(err)) return unreachable(this.address, err);
+    return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** The workflow's own message schemas (zod): loaded by the commands that send something, not by `status`. */
+type MessageSchemas = typeof import('../workflows/messages.js');
+function messageSchemas(): Promise<MessageSchemas> {
+  return import('../workflows/messages.js');
 }

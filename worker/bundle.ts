@@ -5,11 +5,12 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
+import { PRELOADED_MODULES, WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
 
 export async function buildWorkflowBundle(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowsEntry(),
+    preloadModules: PRELOADED_MODULES,
     logger: {
       log: () => {},
       trace: () => {},

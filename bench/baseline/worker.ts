@@ -6,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createBareActivities } from './activities.js';
 
-const [taskQueue, agent, marks, maxConcurrentActivities] = process.argv.slice(2);
+const [taskQueue, agent, marks, maxConcurrentActivities, maxCachedWorkflows] = process.argv.slice(2);
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,
@@ -14,6 +14,7 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),
   activities: createBareActivities({ agent, marks }),
   maxConcurrentActivityTaskExecutions: Number(maxConcurrentActivities),
+  maxCachedWorkflows: Number(maxCachedWorkflows),
 });
 process.on('SIGTERM', () => worker.shutdown());
 console.log('bare worker ready');

@@ -13,7 +13,8 @@ export interface BareTaskInput {
   prompt: string;
 }
 
-const acts = proxyActivities<BareActivities>({ startToCloseTimeout: '5 minutes' });
+// A hung attempt is retried after a minute, as a Switchyard heartbeat timeout would.
+const acts = proxyActivities<BareActivities>({ startToCloseTimeout: '1 minute' });
 
 export async function bareTask(input: BareTaskInput): Promise<string> {
   let answer: string | undefined;

@@ -1,4 +1,8 @@
-/** What every command shares: where output goes, exit codes, and turning errors into messages. */
+/**
+ * What every command shares: where output goes, exit codes, and turning errors into messages.
+ * Every command line loads this, `--help` included: nothing here may load Temporal, zod or the
+ * store. Commands import what their action needs inside it (`await import`), not at the top.
+ */
 import { CommanderError, InvalidArgumentError } from 'commander';
 import {
   ConnectionError,
@@ -9,7 +13,7 @@ import {
   TaskNotFoundError,
 } from '../errors.js';
 import { errorText } from '../helpers.js';
-import { SwitchyardClient } from '../switchyard-client.js';
+import type { SwitchyardClient } from '../switchyard-client.js';
 import type { ConnectOptions } from '../views.js';
 import { taskIdProblem } from '../../workflows/grammar.js';
 
@@ -113,7 +117,7 @@ export async function withClient<T>(
   globals: GlobalOptions,
   fn: (client: SwitchyardClient) => Promise<T>,
 ): Promise<T> {
-  const connect = io.connect ?? SwitchyardClient.connect;
+  const connect = io.connect ?? (await import('../switchyard-client.js')).SwitchyardClient.connect;
   const client = await connect({ ...targetFlags(globals), env: io.env });
   try {
     return await fn(client);

@@ -1,11 +1,7 @@
 /** `switchyard inbox <dir>`: watch a folder for task files and submit each once (client/inbox.ts). */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../worker/config.js';
-import { Inbox } from '../inbox.js';
-import { clock } from '../output.js';
 import { positiveNumber, withClient, type CliIo, type GlobalOptions } from './common.js';
-import { requireConfig } from './config-path.js';
 import { prepareSubmission } from './submit.js';
 
 export function registerInbox(program: Command, io: CliIo): void {
@@ -20,6 +16,10 @@ export function registerInbox(program: Command, io: CliIo): void {
     .option('--config <file>', 'config file (default: switchyard.config.yaml or $SWITCHYARD_CONFIG)')
     .action(async (dir: string, opts: { interval: number; once?: boolean; config?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const { requireConfig } = await import('./config-path.js');
+      const { loadConfig } = await import('../../worker/config.js');
+      const { Inbox } = await import('../inbox.js');
+      const { clock } = await import('../output.js');
       const { config } = loadConfig(requireConfig(io, opts.config).path);
       const root = path.resolve(io.cwd, dir);
       await withClient(io, globals, async (client) => {

@@ -2,14 +2,12 @@
  * Long-running commands: `start`, `demo` and `worker`. Their heavy modules (dev server, Temporal
  * worker) load only when one of them runs, so the other commands start fast.
  */
-import { resolveDatabaseUrl } from './database.js';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_TASK_QUEUE } from '../../workflows/api/index.js';
+// ids.js, not the api index: the index loads Temporal's workflow library.
+import { DEFAULT_TASK_QUEUE } from '../../workflows/api/ids.js';
 import { errorText } from '../helpers.js';
-import { SwitchyardClient } from '../switchyard-client.js';
 import { namespaceProblem } from '../../workflows/grammar.js';
-import { describeTarget } from '../../worker/connection.js';
 import {
   ExitCode,
   UsageError,
@@ -20,7 +18,6 @@ import {
   type CliRun,
   type GlobalOptions,
 } from './common.js';
-import { requireConfig } from './config-path.js';
 
 interface StartFlags {
   port?: number;
@@ -66,6 +63,7 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
     .option('--data-dir <dir>', "where caches and worktrees go (default: the config's dataDir)")
     .action(async (opts: { queue?: string; config?: string; dataDir?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const { requireConfig } = await import('./config-path.js');
       const located = requireConfig(io, opts.config);
       const { loadConfig, fileConfigSource } = await import('../../worker/config.js');
       const loaded = loadConfig(located.path); // invalid config: every issue listed, nothing started
@@ -76,10 +74,13 @@ export function registerServe(program: Command, io: CliIo, run: CliRun): void {
       const log = (m: string) => io.stderr(`[worker] ${m}\n`);
 
       // Fail fast with a readable message when the server is not there.
+      const { SwitchyardClient } = await import('../switchyard-client.js');
+      const { describeTarget } = await import('../../worker/connection.js');
       const probe = await SwitchyardClient.connect({ ...targetFlags(globals), env: io.env });
       const { target } = probe;
       await probe.close();
 
+      const { resolveDatabaseUrl } = await import('./database.js');
       const databaseUrl = await resolveDatabaseUrl(io.env, dataDir);
       const { startWorker } = await import('../../worker/worker.js');
       const stopping = shutdownSignal(io);

@@ -4,10 +4,7 @@
  * again at any time: it changes only what is missing. (docker-compose.yml runs it as a one-shot service.)
  */
 import type { Command } from 'commander';
-import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/api/index.js';
-import { connectionOptions, describeTarget, resolveTarget } from '../../worker/connection.js';
+import type { Connection } from '@temporalio/client';
 import { ExitCode, targetFlags, type CliIo, type CliRun, type GlobalOptions } from './common.js';
 
 /** gRPC status codes the operator API answers with where a client may not change the namespace (Temporal Cloud). */
@@ -19,6 +16,9 @@ export function registerSetup(program: Command, io: CliIo, run: CliRun): void {
     .description("register Switchyard's search attributes in the namespace and migrate the store (idempotent)")
     .action(async (_opts: unknown, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const { connectionOptions, describeTarget, resolveTarget } = await import('../../worker/connection.js');
+      const { Connection } = await import('@temporalio/client');
+      const { SEARCH_ATTRIBUTES } = await import('../../workflows/api/index.js');
       const target = resolveTarget(targetFlags(globals), io.env);
       const { namespace } = target;
       let ok = true;
@@ -88,6 +88,7 @@ async function ensureNamespace(connection: Connection, namespace: string): Promi
   } catch (err) {
     if ((err as { code?: number }).code !== 5 /* NOT_FOUND */) throw err;
   }
+  const { msToTs } = await import('@temporalio/common/lib/time.js');
   await connection.workflowService.registerNamespace({
     namespace,
     workflowExecutionRetentionPeriod: msToTs('7 days'),

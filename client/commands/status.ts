@@ -1,7 +1,7 @@
 /** `switchyard status <taskId>` and `switchyard list`. */
 import type { Command } from 'commander';
-import { TASK_STATES } from '../../workflows/api/index.js';
-import { formatDelegatedJobs, formatList, formatStatus } from '../output.js';
+// shapes.js, not the api index: the index loads Temporal, and `--help` needs only the state names.
+import { TASK_STATES } from '../../workflows/api/shapes.js';
 import {
   UsageError,
   checkTaskId,
@@ -20,6 +20,7 @@ export function registerStatus(program: Command, io: CliIo): void {
     .option('--json', 'print the full status as one JSON document')
     .action(async (taskId: string, opts: { json?: boolean }, cmd: Command) => {
       checkTaskId(taskId);
+      const { formatStatus } = await import('../output.js');
       await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
         const status = await client.status(taskId);
         if (opts.json) printJson(io, status);
@@ -43,6 +44,7 @@ export function registerStatus(program: Command, io: CliIo): void {
         if (opts.delegated) {
           if (opts.state || opts.repo)
             throw new UsageError('--delegated lists waiting stages; it takes no --state or --repo');
+          const { formatDelegatedJobs } = await import('../output.js');
           await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
             const rows = await client.delegatedJobs(opts.limit);
             if (opts.json) printJson(io, rows);
@@ -56,6 +58,7 @@ export function registerStatus(program: Command, io: CliIo): void {
         if (opts.repo !== undefined && (opts.repo === '' || /['"\\]/.test(opts.repo))) {
           throw new UsageError(`--repo "${opts.repo}" must be a non-empty name without quotes or backslashes`);
         }
+        const { formatList } = await import('../output.js');
         await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
           const [rows, worker] = await Promise.all([
             client.list({ state: opts.state, repo: opts.repo, limit: opts.limit }),

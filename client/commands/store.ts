@@ -3,17 +3,14 @@
  * from Temporal — artifacts never travel through workflow history.
  */
 import path from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { STAGES, taskWorkflowId } from '../../workflows/api/index.js';
-import { loadConfig } from '../../worker/config.js';
+// shapes.js and ids.js, not the api index: the index loads Temporal, and `--help` needs only the stage names.
+import { STAGES } from '../../workflows/api/shapes.js';
+import { taskWorkflowId } from '../../workflows/api/ids.js';
 import type { CostGrouping, Store } from '../../activities/store/index.js';
-import { resolveDatabaseUrl } from './database.js';
 import { TaskNotFoundError } from '../errors.js';
 import { errorText } from '../helpers.js';
 import { UsageError, checkTaskId, withClient, type CliIo, type GlobalOptions } from './common.js';
-import { DEFAULT_DATA_DIR, locateConfig } from './config-path.js';
-import { formatCostTable, formatLogs } from '../output.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -22,8 +19,10 @@ interface StoreFlags {
 }
 
 /** The data dir decides which embedded database a running `start` serves. */
-function dataDirFor(io: CliIo, flags: StoreFlags): string {
+async function dataDirFor(io: CliIo, flags: StoreFlags): Promise<string> {
   if (flags.dataDir) return path.resolve(io.cwd, flags.dataDir);
+  const { DEFAULT_DATA_DIR, locateConfig } = await import('./config-path.js');
+  const { loadConfig } = await import('../../worker/config.js');
   const located = locateConfig(io, flags.config);
   if (!located) return path.resolve(io.cwd, DEFAULT_DATA_DIR);
   const loaded = loadConfig(located.path);
@@ -31,7 +30,8 @@ function dataDirFor(io: CliIo, flags: StoreFlags): string {
 }
 
 async function withStore<T>(io: CliIo, flags: StoreFlags, fn: (store: Store) => Promise<T>): Promise<T> {
-  const url = await resolveDatabaseUrl(io.env, dataDirFor(io, flags));
+  const { resolveDatabaseUrl } = await import('./database.js');
+  const url = await resolveDatabaseUrl(io.env, await dataDirFor(io, flags));
   const { createPool, createStore } = await import('../../activities/store/index.js');
   const store = createStore(createPool(url, { max: 2 }));
   try {
@@ -62,6 +62,7 @@ function parseSince(v: string): Date {
 async function checkTaskKnown(io: CliIo, globals: GlobalOptions, store: Store, taskId: string): Promise<void> {
   const [artifacts, events] = await Promise.all([store.listArtifacts({ taskId }), store.listEvents(taskId)]);
   if (artifacts.length || events.length) return;
+  const { WorkflowNotFoundError } = await import('@temporalio/client');
   try {
     await withClient(io, globals, (client) =>
       client.client.workflow
@@ -94,6 +95,7 @@ export function registerStore(program: Command, io: CliIo): void {
         checkTaskId(taskId);
         if (flags.stage && !(STAGES as readonly string[]).includes(flags.stage))
           throw new UsageError(`--stage must be one of ${STAGES.join(', ')}, got "${flags.stage}"`);
+        const { formatLogs } = await import('../output.js');
         await withStore(io, flags, async (store) => {
           const artifacts = await store.listArtifacts({
             taskId,
@@ -127,6 +129,7 @@ export function registerStore(program: Command, io: CliIo): void {
     .action(async (flags: StoreFlags & { since?: Date; by: string }) => {
       if (!['task', 'provider', 'day', 'job'].includes(flags.by))
         throw new UsageError(`--by must be task, provider, day or job, got "${flags.by}"`);
+      const { formatCostTable } = await import('../output.js');
       await withStore(io, flags, async (store) => {
         const rows = await store.costReport({ since: flags.since, by: flags.by as CostGrouping });
         if (flags.json) io.stdout(`${JSON.stringify({ by: flags.by, since: flags.since, rows }, null, 2)}\n`);

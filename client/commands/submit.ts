@@ -4,13 +4,8 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../worker/config.js';
-import { parseTaskFile } from '../task-file.js';
-import { resolveTaskInput } from '../resolve.js';
 import type { TaskInput } from '../../workflows/api/index.js';
-import { formatChange, formatStatus } from '../output.js';
 import { ExitCode, printJson, withClient, type CliIo, type CliRun, type GlobalOptions } from './common.js';
-import { requireConfig } from './config-path.js';
 import { exitCodeForSettled } from './watch.js';
 
 interface SubmitOptions {
@@ -22,6 +17,10 @@ interface SubmitOptions {
 
 /** Everything that can be wrong with a submission is found here, before Temporal is contacted. */
 export async function prepareSubmission(io: CliIo, file: string, configFlag?: string): Promise<TaskInput> {
+  const { requireConfig } = await import('./config-path.js');
+  const { loadConfig } = await import('../../worker/config.js');
+  const { parseTaskFile } = await import('../task-file.js');
+  const { resolveTaskInput } = await import('../resolve.js');
   const located = requireConfig(io, configFlag);
   const { config } = loadConfig(located.path);
   const task = await parseTaskFile(path.resolve(io.cwd, file));
@@ -40,6 +39,7 @@ export function registerSubmit(program: Command, io: CliIo, run: CliRun): void {
     .action(async (file: string, opts: SubmitOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const input = await prepareSubmission(io, file, opts.config);
+      const { formatChange, formatStatus } = await import('../output.js');
       // With --json, stdout holds the document alone; progress goes to stderr.
       const say = opts.json ? io.stderr : io.stdout;
       await withClient(io, globals, async (client) => {

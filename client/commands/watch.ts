@@ -1,7 +1,6 @@
 /** `switchyard watch <taskId>`: one timestamped line per change until the task ends or waits. */
 import type { Command } from 'commander';
 import type { TaskState } from '../../workflows/api/index.js';
-import { formatChange, formatStatus } from '../output.js';
 import {
   ExitCode,
   checkTaskId,
@@ -27,6 +26,7 @@ export function registerWatch(program: Command, io: CliIo, run: CliRun): void {
     .option('--interval <seconds>', 'polling interval', positiveNumber('--interval'), 1)
     .action(async (taskId: string, opts: { interval: number }, cmd: Command) => {
       checkTaskId(taskId);
+      const { formatChange, formatStatus } = await import('../output.js');
       await withClient(io, cmd.optsWithGlobals<GlobalOptions>(), async (client) => {
         const final = await client.watch(
           taskId,
