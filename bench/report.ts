@@ -81,13 +81,19 @@ export function renderTable(figures: Figure[], meta: Meta): string {
 }
 
 export function renderMarkdown(figures: Figure[], meta: Meta, previous: string): string {
+  // Laid out as Prettier lays out a table, so `prettier --check` passes on the written file.
+  const all = [HEAD.map((h) => h || 'verdict'), ...rows(figures)];
+  const widths = all[0].map((_, i) => Math.max(3, ...all.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const generated = [
     BEGIN,
+    '',
     `Run on ${meta.date.slice(0, 10)} · ${meta.machine} · ${meta.seconds.toFixed(0)} s in all · sizes ${JSON.stringify(meta.size)}`,
     '',
-    `| ${HEAD.map((h) => h || 'verdict').join(' | ')} |`,
-    `|${HEAD.map(() => '---').join('|')}|`,
-    ...rows(figures).map((r) => `| ${r.join(' | ')} |`),
+    line(all[0]),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...all.slice(1).map(line),
+    '',
     END,
   ].join('\n');
   const at = previous.indexOf(BEGIN);
