@@ -413,6 +413,14 @@ describe('the repo gate', () => {
     await refused('gateRelease', [{ workflowId: 42 }], /workflowId: expected a string, got 42/);
     await refused('gateRelease', [{ workflowId: huge }], /is not a task workflow id/);
 
+    // The same request as an update is refused by its validator: nothing reaches history or state.
+    await expect(
+      gate.executeUpdate('gateAcquireNow', { args: [{ workflowId: 'task-other', taskId: 'mine' }] }),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/invalid payload: workflowId: must be task-<taskId>/) },
+    });
+    expect((await state()).holder).toBeUndefined();
+
     // A well-formed request from a task that does not exist: granted, found unreachable, passed on.
     await gate.signal('gateAcquire', { workflowId: taskWorkflowId(`${gateRepo}-ghost`), taskId: `${gateRepo}-ghost` });
 
@@ -442,8 +450,10 @@ describe('the repo gate', () => {
     expect((await gate.describe()).status.name).toBe('RUNNING');
     const gateEvents = await historyEventTypes(gate);
     expect(gateEvents.filter((t) => t === 'EVENT_TYPE_WORKFLOW_TASK_FAILED')).toEqual([]);
-    // Grants: the task that does not exist, then the real one twice (its hold between gave the gate back).
-    expect(gateEvents.filter((t) => t === 'EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(3);
+    // A grant by signal for the task that does not exist (it asked by signal); the real task asked twice
+    // (its hold between gave the gate back) and took the free gate inside its update each time.
+    expect(gateEvents.filter((t) => t === 'EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(1);
+    expect(gateEvents.filter((t) => t === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(2);
     const meta = await gate.query<{ currentDetails: string }>('__temporal_workflow_metadata');
     expect(meta.currentDetails).toContain(`Ignored signals: ${ignored}`);
     await gate.terminate('test over');
