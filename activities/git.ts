@@ -532,9 +532,17 @@ export async function removeWorktree(worktree: Worktree | string): Promise<void>
   }
   await withLock(cacheDir, async () => {
     // What `git worktree remove --force` does, without a process: the tree, then its entry in the cache.
+    // The agent may have rewritten .git: the entry is trusted only when it points back at this worktree
+    // (as git itself matches it), so another task's entry is never removed.
     const admin = await worktreeAdminDir(dir);
+    const back = admin && (await readFile(join(admin, 'gitdir'), 'utf8').catch(() => ''));
+    const ours =
+      !!admin &&
+      dirname(admin) === join(cacheDir, 'worktrees') &&
+      !!back &&
+      resolve(dirname(back.trim())) === resolve(dir);
     await rm(dir, { recursive: true, force: true });
-    if (admin && dirname(admin) === join(cacheDir, 'worktrees')) await rm(admin, { recursive: true, force: true });
+    if (ours) await rm(admin, { recursive: true, force: true });
     else await gitRaw(['worktree', 'prune'], run);
   });
 }

@@ -110,12 +110,18 @@ export function localProviderConfig(config: Config, name: string): LocalProvider
 export function createActivities(deps: ActivityDeps) {
   const log = deps.log ?? ((msg: string) => console.log(msg));
 
-  /** Each event keyed by the activity that files it, so a retried activity files it once. */
+  /**
+   * Each event keyed by its place in the run (a notice and a later recordEvents may both carry it),
+   * or, from an older history without places, by the activity that files it; so it is filed once.
+   */
   async function fileTaskEvents(key: string, taskId: string, events: TaskEvent[]): Promise<void> {
+    const run = activityContext()?.info.workflowExecution;
     for (const [i, e] of events.entries()) {
+      const eventKey =
+        run && typeof e.index === 'number' ? `${run.workflowId}/${run.runId}/transition/${e.index}` : `${key}/${i}`;
       await storeRetry(() =>
         deps.store.recordEvent({
-          key: `${key}/${i}`,
+          key: eventKey,
           taskId,
           kind: e.kind,
           actor: e.actor,

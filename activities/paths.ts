@@ -17,10 +17,3 @@ export function workflowsEntry(): string {
   const js = join(DIST_DIR, 'workflows', 'index.js');
   return existsSync(js) ? js : join(PROJECT_ROOT, 'workflows', 'index.ts');
 }
-
-/**
- * Libraries the workflow code loads once per worker instead of once per cached workflow (the SDK's
- * reusable V8 context gives each workflow its own copy of every other module). Only stateless
- * libraries belong here: the SDK freezes them, and they must keep no per-workflow state.
- */
-export const PRELOADED_MODULES = ['zod'];

@@ -181,19 +181,21 @@ export class SwitchyardClient {
   async status(taskId: string): Promise<TaskStatusView> {
     const handle = this.handle(taskId);
     let desc: WorkflowExecutionDescription;
-    let worker = true;
+    let worker: boolean;
     // A finished task's result is its whole status: read it, without making a worker replay the run.
     // Other ended runs (failed, cancelled) have no result, so a worker answers as for a running one.
     const completed = (d: WorkflowExecutionDescription) => d.status.name === 'COMPLETED';
     try {
-      desc = await handle.describe();
-      if (!completed(desc)) worker = await this.workerPolling();
+      // Asked together; the answer about workers matters only for a run that has not completed.
+      [desc, worker] = await Promise.all([handle.describe(), this.workerPolling()]);
     } catch (err) {
       throw this.wrap(err, taskId);
     }
     let status: TaskStatusView;
     if (completed(desc)) {
-      status = await statusFromRecord(taskId, desc, handle, 'the run has ended and its result could not be read');
+      // That run's result, not the latest run's: a rerun started meanwhile must not be waited for.
+      const run = this.client.workflow.getHandle(handle.workflowId, desc.runId, { followRuns: false });
+      status = await statusFromRecord(taskId, desc, run, 'the run has ended and its result could not be read');
     } else if (!worker) {
       status = await statusFromRecord(taskId, desc, handle, 'no worker is running');
     } else {

@@ -5,12 +5,11 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { PRELOADED_MODULES, WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
 
 export async function buildWorkflowBundle(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowsEntry(),
-    preloadModules: PRELOADED_MODULES,
     logger: {
       log: () => {},
       trace: () => {},

@@ -24,7 +24,7 @@ import type { SwitchyardActivities } from '../workflows/activity-types.js';
 import { createPool, createStore, migrate, type Store } from '../activities/store/index.js';
 import type { ConfigSource } from './config.js';
 import { connectionOptions, type TemporalTarget } from './connection.js';
-import { PRELOADED_MODULES, WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
+import { WORKFLOW_BUNDLE, workflowsEntry } from '../activities/paths.js';
 
 export interface WorkerOptions {
   /** Where Temporal is and how to reach it (worker/connection.ts): TLS, API key and headers included. */
@@ -179,7 +179,7 @@ function createWorker(
     taskQueue,
     ...(existsSync(WORKFLOW_BUNDLE)
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
-      : { workflowsPath: workflowsEntry(), bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
+      : { workflowsPath: workflowsEntry() }),
     activities,
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 8,
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),

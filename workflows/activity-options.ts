@@ -90,13 +90,25 @@ export const storeActivity: ActivityOptions = {
 };
 
 /**
- * Short calls the task makes at its boundaries (ask a gate, send a notice): run by the worker that runs
- * the workflow task, with no trip through a task queue and a marker in history instead of three
- * activity events. A worker lost meanwhile means the workflow task is retried and the call made again
- * (both are idempotent: a gate ignores a duplicate request, a notice is keyed by its activity).
+ * A short call the task makes at its boundaries (send a notice): run by the worker that runs the
+ * workflow task, with no trip through a task queue and a marker in history instead of three activity
+ * events. A worker lost meanwhile means the workflow task is retried and the call made again (a
+ * notice and its events are keyed, so they are filed once). Not for a call that waits on another
+ * workflow's task (a gate request): it would hold this workflow task's slot while it waits.
  */
 export const localShortActivity: LocalActivityOptions = {
   startToCloseTimeout: '1m',
+  retry: { ...retry, maximumAttempts: 10 },
+};
+
+/**
+ * Asking a gate: a cancel waits until the request has landed, so the release that follows it cannot
+ * overtake it (an update that arrived after the release would make a cancelled task the holder).
+ */
+export const gateRequestActivity: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { ...retry, maximumAttempts: 10 },
 };
 

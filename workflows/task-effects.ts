@@ -30,7 +30,7 @@ import {
   type TaskSpec,
   type TaskStatus,
 } from './api/index.js';
-import { localShortActivity, storeActivity } from './activity-options.js';
+import { gateRequestActivity, localShortActivity, storeActivity } from './activity-options.js';
 import type { SwitchyardActivities } from './activity-types.js';
 import { printable } from './grammar.js';
 import { parseTaskInput } from './messages.js';
@@ -40,7 +40,8 @@ import { gateRef, markFiled, type GateKind, type TaskRun } from './task-state.js
 import { taskMetrics } from './task-metrics.js';
 import { currentDetails, noticeFacts, pendingEvents, searchAttributes, statusMemo } from './task-view.js';
 
-const { notify, requestGate } = proxyLocalActivities<SwitchyardActivities>(localShortActivity);
+const { notify } = proxyLocalActivities<SwitchyardActivities>(localShortActivity);
+const { requestGate } = proxyActivities<SwitchyardActivities>(gateRequestActivity);
 const { recordEvents, storeTaskBody } = proxyActivities<SwitchyardActivities>(storeActivity);
 // On the way out (cancel) a store outage must not hold the task forever.
 const { recordEvents: recordEventsBounded } = proxyActivities<SwitchyardActivities>({

@@ -169,6 +169,7 @@ export function pendingEvents(s: TaskStatus, events: EventLog): { upto: number; 
     kind: eventKind(t),
     actor: t.note,
     details: events.details[events.filed + i],
+    index: events.filed + i,
   }));
   return { upto, batch };
 }

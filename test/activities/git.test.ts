@@ -80,6 +80,21 @@ describe('git worktrees', () => {
     }
   });
 
+  it('removing a worktree whose .git an agent rewrote to name another worktree leaves that one intact', async () => {
+    const a = await prepareWorktree(origin, 'main', { dataDir });
+    const b = await prepareWorktree(origin, 'main', { dataDir });
+    try {
+      writeFileSync(join(a.dir, '.git'), readFileSync(join(b.dir, '.git'), 'utf8'));
+      await removeWorktree(a);
+      expect(existsSync(a.dir)).toBe(false);
+      expect(gitIn(b.dir, 'status', '--porcelain')).toBe('');
+      expect(gitIn(b.cacheDir, 'worktree', 'list')).toContain(b.dir);
+    } finally {
+      await removeWorktree(b);
+    }
+    expect(gitIn(b.cacheDir, 'worktree', 'list')).not.toContain(b.dir);
+  });
+
   it('sees new commits on the origin (the cache is fetched every time)', async () => {
     const repo = makeRepo();
     try {

@@ -593,7 +593,16 @@ describe('events and search attributes', () => {
     const pending = pendingEvents(run.s, run.events)!;
     expect(pending.upto).toBe(3);
     expect(pending.batch).toEqual([
-      { from: 'analysis', to: 'needs-input', outcome: 'questions', at: AT, kind: 'transition', actor: undefined },
+      // Each keeps its place among the run's transitions: the store files it once, whoever sends it.
+      {
+        from: 'analysis',
+        to: 'needs-input',
+        outcome: 'questions',
+        at: AT,
+        kind: 'transition',
+        actor: undefined,
+        index: 1,
+      },
       {
         from: 'needs-input',
         to: 'analysis',
@@ -603,6 +612,7 @@ describe('events and search attributes', () => {
         kind: 'answer',
         actor: 'ana',
         details: { answer: 'go' },
+        index: 2,
       },
     ]);
   });

@@ -258,6 +258,8 @@ export interface TaskEvent extends Transition {
   kind: string;
   actor?: string;
   details?: Record<string, unknown>;
+  /** Its place among the run's transitions: whichever activity files it, it is filed once. */
+  index?: number;
 }
 
 export interface RecordEventsInput {
