@@ -69,44 +69,26 @@ export async function waitFor<T>(
 export interface HistoryTotals {
   events: number;
   bytes: number;
-  /** Activity started → completed, by activity type, in ms. */
-  activityMs: Map<string, number[]>;
   /** Events and their encoded bytes by workflow id prefix and event type, for `--verbose`. */
   byType: Map<string, { events: number; bytes: number }>;
 }
 
 const { temporal } = proto;
 
-const ms = (t: proto.temporal.api.history.v1.IHistoryEvent['eventTime']) =>
-  Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
-
-/** A workflow's history and its children's, recursively: events, encoded bytes, activity durations. */
+/** A workflow's history and its children's, recursively: events and encoded bytes, also by event type. */
 export async function historyTotals(client: Client, workflowId: string, into?: HistoryTotals): Promise<HistoryTotals> {
-  const totals = into ?? { events: 0, bytes: 0, activityMs: new Map(), byType: new Map() };
+  const totals = into ?? { events: 0, bytes: 0, byType: new Map() };
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
   totals.events += events.length;
   totals.bytes += temporal.api.history.v1.History.encode(history).finish().length;
-  const scheduled = new Map<number, string>();
-  const started = new Map<number, number>();
   for (const e of events) {
-    const id = Number(e.eventId);
     const type = `${workflowId.replace(/^(task|bare)-[a-z0-9]+-?/, '') || 'parent'} ${temporal.api.enums.v1.EventType[e.eventType ?? 0]}`;
     const seen = totals.byType.get(type) ?? { events: 0, bytes: 0 };
     seen.events++;
     seen.bytes += temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
     totals.byType.set(type, seen);
-    if (e.activityTaskScheduledEventAttributes) {
-      scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
-    } else if (e.activityTaskStartedEventAttributes) {
-      started.set(Number(e.activityTaskStartedEventAttributes.scheduledEventId), ms(e.eventTime));
-    } else if (e.activityTaskCompletedEventAttributes) {
-      const sid = Number(e.activityTaskCompletedEventAttributes.scheduledEventId);
-      const type = scheduled.get(sid) ?? '?';
-      const list = totals.activityMs.get(type) ?? [];
-      list.push(ms(e.eventTime) - (started.get(sid) ?? ms(e.eventTime)));
-      totals.activityMs.set(type, list);
-    } else if (e.childWorkflowExecutionStartedEventAttributes) {
+    if (e.childWorkflowExecutionStartedEventAttributes) {
       const child = e.childWorkflowExecutionStartedEventAttributes.workflowExecution?.workflowId;
       if (child) await historyTotals(client, child, totals);
     }

@@ -204,13 +204,16 @@ async function main(): Promise<void> {
   const idle = rssMb(syWorker.pid);
   const bareIdle = rssMb(bareWorker.pid);
   const asking = `${PROMPT}\n\nbench: ask`;
-  const parked: string[] = [];
-  for (let i = 0; i < SIZE.parked; i += 25) {
-    const batch = Math.min(25, SIZE.parked - i);
-    parked.push(
-      ...(await Promise.all(Array.from({ length: batch }, (_, j) => runSy(1 + ((i + j) % SIZE.repos), asking)))),
-    );
-  }
+  // Started 25 at a time over every repo: the server and the client are not flooded at once.
+  const park = async (start: (repo: number, body: string) => Promise<string>) => {
+    const ids: string[] = [];
+    for (let i = 0; i < SIZE.parked; i += 25) {
+      const batch = Array.from({ length: Math.min(25, SIZE.parked - i) }, (_, j) => 1 + ((i + j) % SIZE.repos));
+      ids.push(...(await Promise.all(batch.map((repo) => start(repo, asking)))));
+    }
+    return ids;
+  };
+  const parked = await park(runSy);
   await waitFor(
     `${SIZE.parked} tasks in needs-input`,
     async () => {
@@ -224,13 +227,7 @@ async function main(): Promise<void> {
   say(`${SIZE.parked} parked: +${parkedRss.toFixed(0)} MB`);
 
   // The same number of bare tasks waiting for a signal, with the same workflow cache size.
-  const bareParked: string[] = [];
-  for (let i = 0; i < SIZE.parked; i += 25) {
-    const batch = Math.min(25, SIZE.parked - i);
-    bareParked.push(
-      ...(await Promise.all(Array.from({ length: batch }, (_, j) => runBare(1 + ((i + j) % SIZE.repos), asking)))),
-    );
-  }
+  const bareParked = await park(runBare);
   await waitFor(
     'bare tasks asking',
     () => (bareParked.every((id) => existsSync(join(marks, `${id}-analyst-1`))) ? true : undefined),

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMIT_SHA_RE } from '../../workflows/grammar.js';
 import type { BareTaskInput } from './workflows.js';
 
 export interface BareDeps {
@@ -28,7 +29,11 @@ export function createBareActivities(deps: BareDeps) {
     try {
       await run('git', ['clone', '--quiet', '--', input.repoDir, 'w'], dir);
       const w = join(dir, 'w');
-      if (ref) await run('git', ['checkout', '--quiet', '--detach', ref], w);
+      if (ref) {
+        // A commit id from our own rev-parse; checked anyway, since checkout takes no "--" before it.
+        if (!COMMIT_SHA_RE.test(ref)) throw new Error(`not a commit id: ${JSON.stringify(ref)}`);
+        await run('git', ['checkout', '--quiet', '--detach', ref], w);
+      }
       return await fn(w);
     } finally {
       await rm(dir, { recursive: true, force: true });
