@@ -244,10 +244,12 @@ describe('processes bound to their worker', () => {
     const dataDir = tempDir('watchdog');
     try {
       const w = await startFakeWorker(dataDir);
-      const records = readdirSync(join(dataDir, 'procs'));
-      // The owner file and one group record, both carrying the worker's pid and start time.
+      // The owner file and one group record, both carrying the worker's pid and start time. The group
+      // record is written without blocking (the watchdog already knows the group), so it may land later.
       const tag = `o${w.owner.pid}-${w.owner.startTime}_`;
-      expect(records.filter((n) => n.startsWith(tag)).sort()).toEqual([
+      const owned = () => readdirSync(join(dataDir, 'procs')).filter((n) => n.startsWith(tag));
+      await waitUntil('the group record', () => owned().length === 2);
+      expect(owned().sort()).toEqual([
         expect.stringMatching(/_g\d+-\d+\.json$/),
         `${tag}worker.json`,
       ]);
