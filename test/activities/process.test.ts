@@ -249,10 +249,7 @@ describe('processes bound to their worker', () => {
       const tag = `o${w.owner.pid}-${w.owner.startTime}_`;
       const owned = () => readdirSync(join(dataDir, 'procs')).filter((n) => n.startsWith(tag));
       await waitUntil('the group record', () => owned().length === 2);
-      expect(owned().sort()).toEqual([
-        expect.stringMatching(/_g\d+-\d+\.json$/),
-        `${tag}worker.json`,
-      ]);
+      expect(owned().sort()).toEqual([expect.stringMatching(/_g\d+-\d+\.json$/), `${tag}worker.json`]);
       expect(isAlive(w.pids.grandchild) && isAlive(w.pids.unregistered)).toBe(true);
       w.child.kill('SIGKILL');
       await w.exited;
