@@ -1,8 +1,11 @@
 /**
- * Activities that talk to Temporal itself, for what workflow code cannot do: signal-with-start a
- * workflow it does not own, and ask whether another workflow is still running.
+ * Activities that talk to Temporal itself, for what workflow code cannot do: update-with-start (or
+ * signal-with-start) a workflow it does not own, and ask whether another workflow is still running.
  */
+import { log } from '@temporalio/activity';
 import {
+  isGrpcServiceError,
+  ServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
@@ -11,6 +14,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import {
+  gateAcquireSignal,
   gateAcquireUpdate,
   gateWorkflowId,
   stagingGateWorkflowId,
@@ -40,24 +44,49 @@ export function noticeStarter(client: Client, taskQueue: string) {
 }
 
 export function createTemporalActivities(client: Client, taskQueue: string) {
+  // Learned once per worker: a server that refuses update-with-start is asked by signal from then on.
+  let byUpdate = true;
   return {
-    /** Asks a gate for a turn, starting it when it is not running; true when the gate was free and is ours now. */
+    /**
+     * Asks a gate for a turn, starting it when it is not running; true when the gate was free and is
+     * ours now. Without update-with-start the request is a signal-with-start and the turn comes as
+     * the gate's grant signal, so the answer is always false.
+     */
     async requestGate(input: GateRequest & GateRef): Promise<{ granted: boolean }> {
       const [workflowId, name, summary] =
         'target' in input
           ? [stagingGateWorkflowId(input.target), input.target, `Staging target gate: ${input.target}`]
           : [gateWorkflowId(input.repo), input.repo, `Repo gate: ${input.repo}`];
-      const startWorkflowOperation = new WithStartWorkflowOperation<typeof repoGateWorkflow>('repoGateWorkflow', {
+      const start = {
         workflowId,
         taskQueue,
-        args: [name],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        args: [name] as [string],
         staticSummary: summary,
+      };
+      const request: GateRequest = { workflowId: input.workflowId, taskId: input.taskId };
+      if (byUpdate) {
+        try {
+          return await client.workflow.executeUpdateWithStart(gateAcquireUpdate, {
+            args: [request],
+            startWorkflowOperation: new WithStartWorkflowOperation<typeof repoGateWorkflow>('repoGateWorkflow', {
+              ...start,
+              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            }),
+          });
+        } catch (err) {
+          if (!updateWithStartUnavailable(err)) throw err;
+          byUpdate = false;
+          log.warn('this Temporal server does not take update-with-start; gates are asked by signal from now on', {
+            error: String(err instanceof ServiceError && err.cause ? err.cause.message : err),
+          });
+        }
+      }
+      await client.workflow.signalWithStart<typeof repoGateWorkflow, [GateRequest]>('repoGateWorkflow', {
+        ...start,
+        signal: gateAcquireSignal,
+        signalArgs: [request],
       });
-      return client.workflow.executeUpdateWithStart(gateAcquireUpdate, {
-        args: [{ workflowId: input.workflowId, taskId: input.taskId }],
-        startWorkflowOperation,
-      });
+      return { granted: false };
     },
 
     async isWorkflowRunning(workflowId: string): Promise<boolean> {
@@ -70,4 +99,18 @@ export function createTemporalActivities(client: Client, taskQueue: string) {
       }
     },
   };
+}
+
+const GRPC_PERMISSION_DENIED = 7;
+const GRPC_UNIMPLEMENTED = 12;
+
+/**
+ * A server older than update-with-start (no ExecuteMultiOperation), or a namespace where it is
+ * turned off (`frontend.enableExecuteMultiOperation`). Any other failure is the activity's to retry.
+ */
+export function updateWithStartUnavailable(err: unknown): boolean {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  if (!isGrpcServiceError(cause)) return false;
+  if (cause.code === GRPC_UNIMPLEMENTED) return true;
+  return cause.code === GRPC_PERMISSION_DENIED && /ExecuteMultiOperation/.test(cause.message);
 }

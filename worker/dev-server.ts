@@ -49,9 +49,13 @@ export interface DevServerOptions {
   temporalCli?: string;
   /** How long to wait for the server to answer; default 60 s. */
   readyTimeoutMs?: number;
+  /** Server settings (`--dynamic-config-value key=value`), e.g. to try a feature turned off. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 const STOP_GRACE_MS = 10_000;
+/** A dynamic config key, e.g. `frontend.enableExecuteMultiOperation`. */
+const DYNAMIC_CONFIG_KEY_RE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
 const LOG_NAME = 'dev-server.log';
 const PID_NAME = 'dev-server.pid';
 
@@ -124,6 +128,11 @@ async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   // "default" always exists; naming it again is redundant.
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+    if (!DYNAMIC_CONFIG_KEY_RE.test(key))
+      throw new Error(`dynamicConfig: ${JSON.stringify(key)} is not a setting name`);
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   args.push('--log-level', 'warn');
 
   const out = fs.openSync(logFile, 'a');
