@@ -8,7 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gateWorkflowId, taskWorkflowId } from '../../workflows/api/index.js';
+import {
+  gateAcquireSignal,
+  gateGrantedSignal,
+  gateReleaseSignal,
+  gateWorkflowId,
+  taskWorkflowId,
+} from '../../workflows/api/index.js';
 import { startDevServer, type DevServer } from '../../worker/dev-server.js';
 import { ensureTemporalCli } from '../../worker/temporal-cli.js';
 import { e2eEnv, type E2eEnv } from '../helpers/e2e.js';
@@ -68,10 +74,10 @@ describe('a server without update-with-start', () => {
       const client = new Client({ connection });
       // The gate was asked by signal (the server refused the update) and granted each task by signal.
       const gateSignals = await signalsOf(client, gateWorkflowId(env.repoName));
-      expect(gateSignals.filter((n) => n === 'gateAcquire')).toHaveLength(2);
-      expect(gateSignals.filter((n) => n === 'gateRelease')).toHaveLength(2);
+      expect(gateSignals.filter((n) => n === gateAcquireSignal.name)).toHaveLength(2);
+      expect(gateSignals.filter((n) => n === gateReleaseSignal.name)).toHaveLength(2);
       for (const id of ['nouws-1', 'nouws-2'])
-        expect(await signalsOf(client, taskWorkflowId(id))).toContain('gateGranted');
+        expect(await signalsOf(client, taskWorkflowId(id))).toContain(gateGrantedSignal.name);
       // Said once, not per request.
       expect(worker.output().match(/does not take update-with-start/g)).toHaveLength(1);
     },
